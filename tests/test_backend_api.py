@@ -1,0 +1,205 @@
+"""The backend's HTTP API, exercised over real HTTP: routes, status codes, error bodies, paging."""
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from ccprovider.backend.server import BackgroundServer
+
+ACME = {"name": "acme-dev", "offer": "flex3", "hybrid": False}
+
+
+def post_tenant(url: str, body: dict[str, Any]) -> requests.Response:
+    return requests.post(f"{url}/v1/tenants", json=body, timeout=10)
+
+
+def assert_vendor_error(response: requests.Response, status: int, *fragments: str) -> None:
+    """The answer has the vendor's error body, and its text names every fragment."""
+    assert response.status_code == status
+    body = response.json()
+    assert set(body) == {"message", "errors", "trackingId"}
+    assert body["trackingId"] == response.headers["TrackingID"]
+    assert body["errors"], "errors must list at least one description"
+    text = body["message"] + " " + " ".join(e["description"] for e in body["errors"])
+    for fragment in fragments:
+        assert fragment in text
+
+
+def test_create_answers_201_with_location_and_camel_case_body(backend_url: str) -> None:
+    response = post_tenant(backend_url, ACME)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert {k: body[k] for k in ACME} == ACME
+    assert set(body) == {"id", "name", "offer", "hybrid", "createdAt", "updatedAt"}
+    assert response.headers["Location"].endswith(f"/v1/tenants/{body['id']}")
+    fetched = requests.get(response.headers["Location"], timeout=10)
+    assert fetched.json() == body
+
+
+def test_create_defaults_hybrid_to_false(backend_url: str) -> None:
+    response = post_tenant(backend_url, {"name": "acme-dev", "offer": "flex"})
+    assert response.json()["hybrid"] is False
+
+
+def test_create_refuses_a_duplicate_name_with_409(backend_url: str) -> None:
+    first = post_tenant(backend_url, ACME).json()
+
+    response = post_tenant(backend_url, {**ACME, "offer": "flex"})
+
+    assert_vendor_error(response, 409, "acme-dev", first["id"], "unique")
+
+
+def test_invalid_bodies_answer_400_naming_the_field(backend_url: str) -> None:
+    cases = [
+        ({**ACME, "offer": "flex4"}, "offer"),
+        ({**ACME, "name": "Acme Dev!"}, "name"),
+        ({**ACME, "name": "ab"}, "name"),
+        ({"offer": "flex"}, "name"),
+        ({**ACME, "hybrid": "sometimes"}, "hybrid"),
+        ({**ACME, "region": "eu"}, "region"),
+    ]
+    for body, field in cases:
+        assert_vendor_error(post_tenant(backend_url, body), 400, field)
+    assert requests.get(f"{backend_url}/v1/tenants", timeout=10).json() == {"items": []}
+
+
+def test_malformed_json_answers_400(backend_url: str) -> None:
+    response = requests.post(
+        f"{backend_url}/v1/tenants",
+        data="{not json",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert_vendor_error(response, 400)
+
+
+def test_replace_updates_fields_and_keeps_identity(backend_url: str) -> None:
+    created = post_tenant(backend_url, ACME).json()
+
+    response = requests.put(
+        f"{backend_url}/v1/tenants/{created['id']}", json={**ACME, "hybrid": True}, timeout=10
+    )
+
+    assert response.status_code == 200
+    replaced = response.json()
+    assert replaced["hybrid"] is True
+    assert replaced["id"] == created["id"]
+    assert replaced["createdAt"] == created["createdAt"]
+    assert replaced["updatedAt"] > created["updatedAt"]
+
+
+def test_replace_refuses_another_tenants_name(backend_url: str) -> None:
+    post_tenant(backend_url, ACME)
+    other = post_tenant(backend_url, {**ACME, "name": "acme-prod"}).json()
+
+    response = requests.put(f"{backend_url}/v1/tenants/{other['id']}", json=ACME, timeout=10)
+
+    assert_vendor_error(response, 409, "acme-dev")
+
+
+def test_unknown_tenant_answers_404_on_every_method(backend_url: str) -> None:
+    url = f"{backend_url}/v1/tenants/no-such-id"
+    for response in (
+        requests.get(url, timeout=10),
+        requests.put(url, json=ACME, timeout=10),
+        requests.delete(url, timeout=10),
+    ):
+        assert_vendor_error(response, 404, "no-such-id")
+
+
+def test_delete_answers_204_then_404(backend_url: str) -> None:
+    created = post_tenant(backend_url, ACME).json()
+    url = f"{backend_url}/v1/tenants/{created['id']}"
+
+    assert requests.delete(url, timeout=10).status_code == 204
+    assert_vendor_error(requests.delete(url, timeout=10), 404)
+    assert_vendor_error(requests.get(url, timeout=10), 404)
+
+
+def test_list_pages_with_max_and_link_next(backend_url: str) -> None:
+    names = [f"tenant-{i:02d}" for i in range(5)]
+    for name in names:
+        post_tenant(backend_url, {**ACME, "name": name})
+
+    seen: list[str] = []
+    pages = 0
+    url: str | None = f"{backend_url}/v1/tenants?max=2"
+    while url:
+        response = requests.get(url, timeout=10)
+        assert response.status_code == 200
+        seen += [t["name"] for t in response.json()["items"]]
+        pages += 1
+        url = response.links.get("next", {}).get("url")
+
+    assert seen == names
+    assert pages == 3
+
+
+def test_list_filters_by_name(backend_url: str) -> None:
+    post_tenant(backend_url, ACME)
+    post_tenant(backend_url, {**ACME, "name": "acme-prod"})
+
+    response = requests.get(f"{backend_url}/v1/tenants", params={"name": "acme-prod"}, timeout=10)
+
+    assert [t["name"] for t in response.json()["items"]] == ["acme-prod"]
+    assert "Link" not in response.headers
+
+
+def test_list_refuses_out_of_range_max(backend_url: str) -> None:
+    for bad in ("0", "1001", "many"):
+        response = requests.get(f"{backend_url}/v1/tenants", params={"max": bad}, timeout=10)
+        assert_vendor_error(response, 400, "max")
+
+
+def test_unknown_route_and_method_use_the_vendor_error_body(backend_url: str) -> None:
+    assert_vendor_error(requests.get(f"{backend_url}/v1/nothing", timeout=10), 404)
+    assert_vendor_error(requests.patch(f"{backend_url}/v1/tenants", json={}, timeout=10), 405)
+
+
+def test_openapi_schema_describes_the_tenant_routes(backend_url: str) -> None:
+    schema = requests.get(f"{backend_url}/openapi.json", timeout=10).json()
+
+    assert set(schema["paths"]["/v1/tenants"]) == {"get", "post"}
+    assert set(schema["paths"]["/v1/tenants/{tenant_id}"]) == {"get", "put", "delete"}
+
+
+def test_data_survives_a_restart(db_path: Path) -> None:
+    first = BackgroundServer(db_path)
+    created = post_tenant(first.start(), ACME).json()
+    first.stop()
+
+    second = BackgroundServer(db_path)
+    url = second.start()
+    try:
+        fetched = requests.get(f"{url}/v1/tenants/{created['id']}", timeout=10)
+    finally:
+        second.stop()
+    assert fetched.json() == created
+
+
+def test_concurrent_creates_of_one_name_make_exactly_one_tenant(db_path: Path) -> None:
+    """Two servers on one file (as two `pulumi` processes would) racing to create one name."""
+    servers = [BackgroundServer(db_path), BackgroundServer(db_path)]
+    urls = [server.start() for server in servers]
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def create(url: str) -> None:
+        status = post_tenant(url, ACME).status_code
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=create, args=(urls[i % 2],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    listed = requests.get(f"{urls[0]}/v1/tenants", timeout=10).json()["items"]
+    for server in servers:
+        server.stop()
+
+    assert sorted(statuses) == [201] + [409] * 7
+    assert [t["name"] for t in listed] == ["acme-dev"]
