@@ -1,0 +1,63 @@
+"""How providers reach the provisioning API: settings from stack config, and a client for them.
+
+With no endpoint configured, the backend runs embedded: one `BackgroundServer` per
+database file per process, serving the same HTTP app as the standalone server.
+"""
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ccprovider.backend.server import BackgroundServer
+from ccprovider.backend.storage import DEFAULT_DB_PATH
+from ccprovider.client import ProvisioningClient
+
+CONFIG_NAMESPACE = "ccprovider"
+ENDPOINT_KEY = f"{CONFIG_NAMESPACE}:endpoint"
+TOKEN_KEY = f"{CONFIG_NAMESPACE}:token"
+BACKEND_FILE_KEY = f"{CONFIG_NAMESPACE}:backendFile"
+
+_embedded_servers: dict[Path, BackgroundServer] = {}
+_embedded_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Where the API is and how to authenticate; `endpoint` empty means the embedded backend."""
+
+    endpoint: str = ""
+    token: str | None = None
+    backend_file: Path = DEFAULT_DB_PATH
+
+    @classmethod
+    def from_config(cls, config: Any) -> "ConnectionSettings":
+        """Read the settings from a stack config bag with a `get(key)` method."""
+        return cls(
+            endpoint=str(config.get(ENDPOINT_KEY) or "").strip(),
+            token=config.get(TOKEN_KEY) or None,
+            backend_file=Path(config.get(BACKEND_FILE_KEY) or DEFAULT_DB_PATH),
+        )
+
+    def describe(self) -> str:
+        """Where the backend is, for messages; never includes the token."""
+        return self.endpoint or f"embedded backend ({self.backend_file})"
+
+
+def embedded_backend_url(db_path: Path) -> str:
+    """The URL of this process's embedded backend on `db_path`, starting it on first use."""
+    key = db_path.resolve()
+    with _embedded_lock:
+        server = _embedded_servers.get(key)
+        if server is None:
+            server = BackgroundServer(key)
+            server.start()
+            _embedded_servers[key] = server
+        return server.url
+
+
+def connect(settings: ConnectionSettings) -> ProvisioningClient:
+    """A client of the configured backend."""
+    if settings.endpoint:
+        return ProvisioningClient(settings.endpoint, settings.token)
+    return ProvisioningClient(embedded_backend_url(settings.backend_file))

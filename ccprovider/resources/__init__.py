@@ -1,0 +1,5 @@
+"""Pulumi dynamic-provider resources of ccprovider."""
+
+from ccprovider.resources.tenant import Tenant, TenantArgs, TenantProvider
+
+__all__ = ["Tenant", "TenantArgs", "TenantProvider"]

@@ -1,0 +1,133 @@
+"""Drives the real `pulumi` CLI on a throwaway copy of the program.
+
+Each `PulumiProject` has its own directory, file state backend, embedded backend
+database and stack, so tests never touch the clone's own state.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ccprovider.backend.server import BackgroundServer
+from ccprovider.backend.storage import DEFAULT_DB_PATH
+from ccprovider.client import ProvisioningClient
+
+REPO = Path(__file__).resolve().parents[2]
+PASSPHRASE = "e2e-only-passphrase"
+TENANT_TYPE = "pulumi-python:dynamic/ccprovider:Tenant"
+
+
+class PulumiCommandError(AssertionError):
+    """A pulumi command exited non-zero; the message carries its output."""
+
+
+@dataclass
+class PulumiProject:
+    """A temporary project directory running the repository's program on one stack."""
+
+    directory: Path
+    stack: str
+    env: dict[str, str]
+
+    @classmethod
+    def create(cls, directory: Path, pulumi_home: Path, stack: str = "e2e") -> "PulumiProject":
+        state = directory / ".pulumi-state"
+        state.mkdir(parents=True)
+        project = {
+            "name": "ccprovider",
+            "runtime": {
+                "name": "python",
+                "options": {"toolchain": "pip", "virtualenv": ".venv"},
+            },
+        }
+        (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project))
+        (directory / ".venv").symlink_to(REPO / ".venv")
+        shutil.copy(REPO / "__main__.py", directory / "__main__.py")
+        venv = REPO / ".venv"
+        env = {
+            **os.environ,
+            # The language host and the dynamic provider run the `python3` they find on PATH.
+            "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+            "VIRTUAL_ENV": str(venv),
+            "PULUMI_BACKEND_URL": f"file://{state}",
+            "PULUMI_HOME": str(pulumi_home),
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "NO_COLOR": "1",
+        }
+        project_ = cls(directory, stack, env)
+        project_.run("stack", "init", stack)
+        return project_
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `pulumi ARGS` on the project's stack; raise PulumiCommandError if `check` fails."""
+        command = ["pulumi", *args, "--non-interactive"]
+        if args[:2] != ("stack", "init"):
+            command += ["--stack", self.stack]
+        result = subprocess.run(
+            command,
+            cwd=self.directory,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise PulumiCommandError(
+                f"`{' '.join(command)}` exited {result.returncode}\n"
+                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
+        return result
+
+    @property
+    def config_file(self) -> Path:
+        return self.directory / f"Pulumi.{self.stack}.yaml"
+
+    def set_tenant(self, **tenant: Any) -> None:
+        """Declare the tenant in the stack's config file, as a user edits it."""
+        data = yaml.safe_load(self.config_file.read_text()) if self.config_file.exists() else {}
+        data = data or {}
+        data.setdefault("config", {})["ccprovider:tenant"] = tenant
+        self.config_file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    def preview_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.run("preview", "--json").stdout)
+        return result
+
+    def outputs(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.run("stack", "output", "--json").stdout)
+        return result
+
+    def state_resources(self, type_: str) -> list[dict[str, Any]]:
+        """The resources of one type in the stack's state."""
+        deployment = json.loads(self.run("stack", "export").stdout)["deployment"]
+        return [r for r in deployment.get("resources") or [] if r["type"] == type_]
+
+    @contextmanager
+    def backend(self) -> Iterator[ProvisioningClient]:
+        """A client of the embedded backend's database, served while the block runs."""
+        server = BackgroundServer(self.directory / DEFAULT_DB_PATH)
+        try:
+            yield ProvisioningClient(server.start())
+        finally:
+            server.stop()
+
+
+def steps_by_op(preview: dict[str, Any], type_: str) -> dict[str, list[dict[str, Any]]]:
+    """The preview's steps on resources of `type_`, grouped by operation."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for step in preview.get("steps", []):
+        state = step.get("newState") or step.get("oldState") or {}
+        if state.get("type") == type_:
+            grouped.setdefault(step["op"], []).append(step)
+    return grouped

@@ -1,0 +1,122 @@
+"""A tenant through its life on the real engine: preview, up, no-op, update, drift, destroy."""
+
+import re
+
+from ccprovider.contract import TenantBody
+from ccprovider.domain import Offer
+from tests.e2e.harness import TENANT_TYPE, PulumiProject, steps_by_op
+
+ACME = {"name": "acme-e2e", "offer": "flex3", "hybrid": False}
+
+
+def changed_tenant_properties(diff_output: str) -> list[str]:
+    """The Tenant's property lines in `preview --diff` that carry a change marker (+, -, ~)."""
+    lines = [line.strip() for line in diff_output.splitlines()]
+    start = lines.index("~ pulumi-python:dynamic/ccprovider:Tenant: (update)")
+    end = lines.index("--outputs:--", start)
+    return [line for line in lines[start + 1 : end] if re.match(r"^[~+-] \w+\s*:", line)]
+
+
+def test_preview_up_and_no_op(project: PulumiProject) -> None:
+    project.set_tenant(**ACME)
+
+    preview = steps_by_op(project.preview_json(), TENANT_TYPE)
+    assert list(preview) == ["create"]
+    assert len(preview["create"]) == 1
+    with project.backend() as backend:
+        assert list(backend.list_tenants()) == [], "preview must not create anything"
+
+    project.run("up", "--yes")
+
+    outputs = project.outputs()
+    with project.backend() as backend:
+        tenant = backend.find_tenant("acme-e2e")
+    assert tenant is not None
+    assert (tenant.offer.value, tenant.hybrid) == ("flex3", False)
+    assert outputs["tenantId"] == tenant.id
+    assert outputs["createdAt"] == tenant.created_at.isoformat()
+
+    project.run("preview", "--expect-no-changes")
+
+
+def test_changing_one_field_updates_exactly_that_field_in_place(project: PulumiProject) -> None:
+    project.set_tenant(**ACME)
+    project.run("up", "--yes")
+    tenant_id = project.outputs()["tenantId"]
+
+    project.set_tenant(**{**ACME, "hybrid": True})
+    diff = project.run("preview", "--diff").stdout
+
+    assert changed_tenant_properties(diff) == ["~ hybrid: false => true"]
+    steps = steps_by_op(project.preview_json(), TENANT_TYPE)
+    assert list(steps) == ["update"]
+
+    project.run("up", "--yes")
+    with project.backend() as backend:
+        tenant = backend.get_tenant(tenant_id)
+    assert tenant is not None
+    assert tenant.hybrid is True
+    project.run("preview", "--expect-no-changes")
+
+
+def test_refresh_detects_drift_and_up_restores_the_declaration(project: PulumiProject) -> None:
+    project.set_tenant(**ACME)
+    project.run("up", "--yes")
+    tenant_id = project.outputs()["tenantId"]
+    with project.backend() as backend:
+        live = backend.get_tenant(tenant_id)
+        assert live is not None
+        backend.replace_tenant(
+            tenant_id, TenantBody(name=live.name, offer=Offer.FLEX, hybrid=live.hybrid)
+        )
+
+    refresh = project.run("refresh", "--yes", "--diff").stdout
+
+    assert re.search(r"~ offer\s*: \"flex3\" => \"flex\"", refresh), refresh
+    [state] = project.state_resources(TENANT_TYPE)
+    assert state["outputs"]["offer"] == "flex"
+    drifted = project.run("preview", "--expect-no-changes", check=False)
+    assert drifted.returncode != 0
+
+    project.run("up", "--yes")
+    with project.backend() as backend:
+        restored = backend.get_tenant(tenant_id)
+    assert restored is not None
+    assert restored.offer.value == "flex3"
+    project.run("preview", "--expect-no-changes")
+
+
+def test_refresh_drops_a_tenant_removed_from_the_backend(project: PulumiProject) -> None:
+    project.set_tenant(**ACME)
+    project.run("up", "--yes")
+    with project.backend() as backend:
+        assert backend.delete_tenant(project.outputs()["tenantId"])
+
+    project.run("refresh", "--yes")
+
+    assert project.state_resources(TENANT_TYPE) == []
+    steps = steps_by_op(project.preview_json(), TENANT_TYPE)
+    assert list(steps) == ["create"]
+
+
+def test_destroy_removes_the_tenant_from_the_backend(project: PulumiProject) -> None:
+    project.set_tenant(**ACME)
+    project.run("up", "--yes")
+
+    project.run("destroy", "--yes")
+
+    with project.backend() as backend:
+        assert list(backend.list_tenants()) == []
+    assert project.state_resources(TENANT_TYPE) == []
+
+
+def test_an_invalid_declaration_fails_preview_naming_the_config_path(
+    project: PulumiProject,
+) -> None:
+    project.set_tenant(**{**ACME, "offer": "flex4"})
+
+    result = project.run("preview", check=False)
+
+    assert result.returncode != 0
+    assert "ccprovider:tenant.offer: Input should be 'flex' or 'flex3'" in result.stdout
+    assert "Traceback" not in result.stdout

@@ -1,0 +1,211 @@
+"""The Tenant provider's hooks, called directly as the engine calls them.
+
+HTTP is answered by requests-mock, except in the embedded-mode test, which goes
+through the real embedded backend.
+"""
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import dill
+import pytest
+import requests_mock
+from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.output import Unknown
+
+from ccprovider.backend.storage import SqliteStore
+from ccprovider.resources.tenant import TenantProvider
+
+BASE = "http://backend.test"
+TENANTS = f"{BASE}/v1/tenants"
+INPUTS = {"name": "acme-dev", "offer": "flex3", "hybrid": False}
+LIVE = {
+    "id": "t-1",
+    **INPUTS,
+    "createdAt": "2026-01-01T09:00:00+00:00",
+    "updatedAt": "2026-01-01T09:00:00+00:00",
+}
+OUTPUTS = {**INPUTS, "tenant_id": "t-1", "created_at": "2026-01-01T09:00:00+00:00"}
+
+
+def vendor_error(message: str) -> dict[str, Any]:
+    return {"message": message, "errors": [], "trackingId": "track-1"}
+
+
+def configured(config: dict[str, Any]) -> TenantProvider:
+    provider = TenantProvider()
+    provider.configure(ConfigureRequest(Config(config, "ccprovider")))
+    return provider
+
+
+@pytest.fixture
+def provider() -> TenantProvider:
+    return configured({"ccprovider:endpoint": BASE})
+
+
+# check
+
+
+def test_check_normalizes_and_fills_defaults(provider: TenantProvider) -> None:
+    result = provider.check({}, {"name": "  acme-dev ", "offer": "flex3", "hybrid": None})
+
+    assert result.failures == []
+    assert result.inputs == INPUTS
+
+
+def test_check_drops_output_placeholders(provider: TenantProvider) -> None:
+    news = {**INPUTS, "tenant_id": None, "created_at": None}
+
+    assert provider.check({}, news).inputs == INPUTS
+
+
+@pytest.mark.parametrize(
+    ("news", "field", "fragment"),
+    [
+        ({**INPUTS, "offer": "flex4"}, "offer", "'flex' or 'flex3'"),
+        ({**INPUTS, "name": "Acme Dev"}, "name", "pattern"),
+        ({**INPUTS, "name": "x" * 64}, "name", "at most 63"),
+        ({"offer": "flex"}, "name", "required"),
+        ({**INPUTS, "hybrid": "sometimes"}, "hybrid", "boolean"),
+    ],
+)
+def test_check_names_the_invalid_field(
+    provider: TenantProvider, news: dict[str, Any], field: str, fragment: str
+) -> None:
+    failures = provider.check({}, news).failures
+
+    assert [f.property for f in failures] == [field]
+    assert fragment in failures[0].reason
+    assert f"'{field}'" in failures[0].reason
+
+
+def test_check_passes_unknown_values_through_and_validates_the_rest(
+    provider: TenantProvider,
+) -> None:
+    unknown = Unknown()
+
+    ok = provider.check({}, {"name": unknown, "offer": "flex3", "hybrid": False})
+    bad = provider.check({}, {"name": unknown, "offer": "flex9"})
+
+    assert ok.failures == []
+    assert ok.inputs["name"] is unknown
+    assert [f.property for f in bad.failures] == ["offer"]
+
+
+# diff
+
+
+def test_diff_without_changes(provider: TenantProvider) -> None:
+    result = provider.diff("t-1", OUTPUTS, dict(INPUTS))
+
+    assert result.changes is False
+    assert result.replaces == []
+
+
+def test_diff_of_one_field_is_an_in_place_update(provider: TenantProvider) -> None:
+    result = provider.diff("t-1", OUTPUTS, {**INPUTS, "hybrid": True})
+
+    assert result.changes is True
+    assert result.replaces == []
+
+
+def test_diff_treats_unknown_values_as_changes(provider: TenantProvider) -> None:
+    assert provider.diff("t-1", OUTPUTS, {**INPUTS, "name": Unknown()}).changes is True
+
+
+# create, read, update, delete
+
+
+def test_create_posts_the_inputs_and_returns_inputs_plus_computed_outputs(
+    provider: TenantProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.post(TENANTS, status_code=201, json=LIVE)
+        result = provider.create(dict(INPUTS))
+
+    assert mock.last_request.json() == INPUTS
+    assert result.id == "t-1"
+    assert result.outs == OUTPUTS
+
+
+def test_create_of_an_existing_name_says_how_to_fix_it(provider: TenantProvider) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.post(TENANTS, status_code=409, json=vendor_error("exists"))
+        with pytest.raises(RuntimeError) as raised:
+            provider.create(dict(INPUTS))
+
+    message = str(raised.value)
+    assert "Tenant 'acme-dev' already exists in http://backend.test" in message
+    assert "Choose another tenant name" in message
+
+
+def test_read_returns_live_outputs_and_matching_inputs(provider: TenantProvider) -> None:
+    drifted = {**LIVE, "offer": "flex"}
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANTS}/t-1", json=drifted)
+        result = provider.read("t-1", OUTPUTS)
+
+    assert result.id == "t-1"
+    assert result.outs == {**OUTPUTS, "offer": "flex"}
+    assert result.inputs == {**INPUTS, "offer": "flex"}
+
+
+def test_read_of_a_removed_tenant_reports_it_gone(provider: TenantProvider) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANTS}/t-1", status_code=404, json=vendor_error("not found"))
+        result = provider.read("t-1", OUTPUTS)
+
+    assert result.id is None
+    assert result.outs == {}
+
+
+def test_update_puts_the_new_inputs(provider: TenantProvider) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.put(f"{TENANTS}/t-1", json={**LIVE, "hybrid": True})
+        result = provider.update("t-1", OUTPUTS, {**INPUTS, "hybrid": True})
+
+    assert mock.last_request.json() == {**INPUTS, "hybrid": True}
+    assert result.outs == {**OUTPUTS, "hybrid": True}
+
+
+def test_delete_tolerates_an_already_removed_tenant(provider: TenantProvider) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.delete(f"{TENANTS}/t-1", status_code=404, json=vendor_error("not found"))
+        provider.delete("t-1", OUTPUTS)
+
+    assert mock.call_count == 1
+
+
+def test_delete_surfaces_other_errors(provider: TenantProvider) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.delete(f"{TENANTS}/t-1", status_code=403, json=vendor_error("Read-only access."))
+        with pytest.raises(Exception, match="Read-only access"):
+            provider.delete("t-1", OUTPUTS)
+
+
+# embedded mode and serialization
+
+
+def test_embedded_mode_serves_the_http_contract_from_the_configured_file(tmp_path: Path) -> None:
+    db = tmp_path / "embedded.sqlite3"
+    provider = configured({"ccprovider:endpoint": "", "ccprovider:backendFile": str(db)})
+
+    created = provider.create(dict(INPUTS))
+
+    assert provider.client.base_url.startswith("http://127.0.0.1:")
+    stored = SqliteStore(db).get_tenant(created.id)
+    assert stored.name == "acme-dev"
+    assert provider.read(created.id, created.outs or {}).outs == created.outs
+
+
+def test_provider_serializes_by_reference_and_identically() -> None:
+    first = serialize_provider(TenantProvider())
+    second = serialize_provider(TenantProvider())
+
+    assert first == second
+    pickled = base64.b64decode(first)
+    assert b"ccprovider.resources.tenant" in pickled
+    assert len(pickled) < 200, "the provider must be pickled by reference, not by value"
+    assert isinstance(dill.loads(pickled), TenantProvider)
