@@ -1,29 +1,132 @@
-"""The shared vocabulary of the contact-center domain: value types used by every layer."""
+"""The shared vocabulary of the contact-center domain: value types used by every layer.
 
+The models here describe what an owner controls (a tenant's settings, a subscription's
+terms, a user's license mapping, a partner's access). `rules` computes everything else
+from them; the spec, the API contract and the providers build on them.
+"""
+
+import calendar
+from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    StringConstraints,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
 class Offer(StrEnum):
-    """The Webex Contact Center offer a tenant runs on; both support several subscriptions."""
+    """The Webex Contact Center offer; Flex and Flex 3 both support several subscriptions."""
 
     FLEX = "flex"
     FLEX3 = "flex3"
 
 
-TenantName = Annotated[
-    str,
-    StringConstraints(
+class LicenseModel(StrEnum):
+    """How a subscription counts agents; one model per tenant."""
+
+    CONCURRENT = "concurrent"
+    NAMED = "named"
+
+
+class Telephony(StrEnum):
+    """The tenant's telephony option, chosen by its first subscription."""
+
+    WEBEX_CALLING = "webex_calling"
+    PSTN_BUNDLED = "pstn_bundled"
+    VPOP = "vpop"
+
+
+class SubscriptionStatus(StrEnum):
+    """Where a subscription is in its life on a given day."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class UsageType(StrEnum):
+    """What a subscription entitles and what usage is measured in."""
+
+    STANDARD_AGENT = "standard_agent"
+    PREMIUM_AGENT = "premium_agent"
+    SUPERVISOR = "supervisor"
+    IVR_PORT = "ivr_port"
+    WEBEX_CONNECT = "webex_connect"
+    WFO = "wfo"
+    AI_AGENT = "ai_agent"
+    IVR_OUTBOUND_CAMPAIGN = "ivr_outbound_campaign"
+
+    @property
+    def is_add_on(self) -> bool:
+        """Add-ons pool among the subscriptions that include them (domain rule 3)."""
+        return self in _ADD_ONS
+
+
+_ADD_ONS = frozenset({UsageType.WFO, UsageType.AI_AGENT, UsageType.IVR_OUTBOUND_CAMPAIGN})
+
+
+class UserRole(StrEnum):
+    """What a user does in the contact center; every role needs a subscription mapping."""
+
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+
+
+class AgentProfile(StrEnum):
+    """An agent's license tier."""
+
+    STANDARD = "standard"
+    PREMIUM = "premium"
+
+
+class PartnerAccessLevel(StrEnum):
+    """A partner organisation's provisioning-admin access to the tenant."""
+
+    READ_ONLY = "read_only"
+    FULL_ADMIN = "full_admin"
+
+
+class BillingCycle(StrEnum):
+    """How often a subscription is invoiced."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    ANNUAL = "annual"
+
+
+def _name(pattern: str, max_length: int, min_length: int = 1, lower: bool = False) -> object:
+    return StringConstraints(
         strip_whitespace=True,
-        min_length=3,
-        max_length=63,
-        pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-    ),
-]
+        to_lower=lower,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=pattern,
+    )
+
+
+TenantName = Annotated[str, _name(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", 63, min_length=3)]
 """A tenant's unique name: 3 to 63 lower-case letters, digits and inner hyphens."""
+
+SubscriptionId = Annotated[str, _name(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", 64)]
+"""A subscription's external id, as on the vendor's order (for example SUB-CORE-001)."""
+
+Email = Annotated[str, _name(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$", 254, lower=True)]
+"""A user's e-mail address, the natural key of a user; compared in lower case."""
+
+OrgName = Annotated[str, _name(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", 63)]
+"""A partner organisation's identifier."""
+
+Department = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+"""The department that buys and owns a subscription."""
 
 
 class CamelModel(BaseModel):
@@ -39,3 +142,106 @@ class TenantSettings(CamelModel):
     name: TenantName
     offer: Offer
     hybrid: bool = False
+
+
+class Entitlements(CamelModel):
+    """Units a subscription includes, per usage type; absent types include none."""
+
+    standard_agents: NonNegativeInt = 0
+    premium_agents: NonNegativeInt = 0
+    supervisors: NonNegativeInt = 0
+    ivr_ports: NonNegativeInt = 0
+    webex_connect: NonNegativeInt = 0
+    wfo: NonNegativeInt = 0
+    ai_agents: NonNegativeInt = 0
+    ivr_outbound_campaigns: NonNegativeInt = 0
+
+    def units(self, usage_type: UsageType) -> int:
+        """The units included of `usage_type`."""
+        value: int = getattr(self, _ENTITLEMENT_FIELDS[usage_type])
+        return value
+
+
+_ENTITLEMENT_FIELDS = {
+    UsageType.STANDARD_AGENT: "standard_agents",
+    UsageType.PREMIUM_AGENT: "premium_agents",
+    UsageType.SUPERVISOR: "supervisors",
+    UsageType.IVR_PORT: "ivr_ports",
+    UsageType.WEBEX_CONNECT: "webex_connect",
+    UsageType.WFO: "wfo",
+    UsageType.AI_AGENT: "ai_agents",
+    UsageType.IVR_OUTBOUND_CAMPAIGN: "ivr_outbound_campaigns",
+}
+
+
+class Billing(CamelModel):
+    """A subscription's own billing preferences."""
+
+    cycle: BillingCycle = BillingCycle.ANNUAL
+    purchase_order: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the end of a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class SubscriptionTerms(CamelModel):
+    """What an owner declares about one subscription: its own term, billing and entitlements."""
+
+    external_id: SubscriptionId
+    department: Department
+    license_model: LicenseModel
+    offer: Offer
+    telephony: Telephony
+    start: date
+    term_months: int = Field(ge=1, le=120)
+    entitlements: Entitlements = Field(default_factory=Entitlements)
+    billing: Billing = Field(default_factory=Billing)
+
+    @property
+    def end(self) -> date:
+        """The first day the subscription is no longer active."""
+        return add_months(self.start, self.term_months)
+
+
+class Subscription(SubscriptionTerms):
+    """A provisioned subscription: its terms plus whether it was cancelled."""
+
+    cancelled: bool = False
+
+
+class LicenseAssignment(CamelModel):
+    """One admin's or agent's mapping to the subscription that gives them access."""
+
+    email: Email
+    role: UserRole
+    agent_profile: AgentProfile | None = None
+    subscription: SubscriptionId
+
+    @model_validator(mode="after")
+    def _profile_matches_role(self) -> Self:
+        if self.role is UserRole.AGENT and self.agent_profile is None:
+            raise ValueError("an agent needs agentProfile: standard or premium")
+        if self.role is not UserRole.AGENT and self.agent_profile is not None:
+            raise ValueError(f"agentProfile applies to agents only, not to a {self.role.value}")
+        return self
+
+
+class PartnerAccess(CamelModel):
+    """A partner organisation's access, and the customer admin who approved full admin."""
+
+    org: OrgName
+    access: PartnerAccessLevel
+    approved_by: Email | None = None
+
+
+class UsageRecord(CamelModel):
+    """Measured usage of one type on one day, by one user or (without email) by the tenant."""
+
+    day: date
+    usage_type: UsageType
+    quantity: NonNegativeInt
+    email: Email | None = None

@@ -1,0 +1,372 @@
+"""The vendor's multi-subscription rules, as pure functions over `ccprovider.domain` models.
+
+No HTTP, no Pulumi: the backend, the providers, the program and the policy pack all call
+these, so every rule lives in exactly one place. A broken rule is a `Violation` value
+that names the objects involved and the fix.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TypeVar
+
+from ccprovider.domain import (
+    LicenseAssignment,
+    LicenseModel,
+    PartnerAccessLevel,
+    Subscription,
+    SubscriptionStatus,
+    SubscriptionTerms,
+    Telephony,
+    UsageRecord,
+    UsageType,
+)
+
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken rule: what is wrong (naming the objects) and how to fix it."""
+
+    rule: str
+    message: str
+    fix: str
+    objects: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.message} Fix: {self.fix}"
+
+
+# Subscription life and the primary subscription (domain rule 2)
+
+
+def subscription_status(subscription: Subscription, today: date) -> SubscriptionStatus:
+    """Cancelled wins; otherwise pending before the start, active until the end, then expired."""
+    if subscription.cancelled:
+        return SubscriptionStatus.CANCELLED
+    if today < subscription.start:
+        return SubscriptionStatus.PENDING
+    if today < subscription.end:
+        return SubscriptionStatus.ACTIVE
+    return SubscriptionStatus.EXPIRED
+
+
+def _seniority(subscription: SubscriptionTerms) -> tuple[date, str]:
+    """Oldest first; equal starts are ordered by external id, so ties break the same way always."""
+    return subscription.start, subscription.external_id
+
+
+def active_subscriptions(subscriptions: Iterable[Subscription], today: date) -> list[Subscription]:
+    """The subscriptions active on `today`, oldest first."""
+    active = SubscriptionStatus.ACTIVE
+    return sorted(
+        (s for s in subscriptions if subscription_status(s, today) is active), key=_seniority
+    )
+
+
+def primary_subscription(subscriptions: Iterable[Subscription], today: date) -> Subscription | None:
+    """The oldest active subscription (earliest start, then lowest external id), if any."""
+    active = active_subscriptions(subscriptions, today)
+    return active[0] if active else None
+
+
+# Pooled entitlements, overage and usage allocation (domain rules 1 and 3)
+
+
+def pooled_entitlements(subscriptions: Iterable[Subscription], today: date) -> dict[UsageType, int]:
+    """Units of every usage type, summed over the active subscriptions."""
+    active = active_subscriptions(subscriptions, today)
+    return {t: sum(s.entitlements.units(t) for s in active) for t in UsageType}
+
+
+def charged_subscription(
+    subscriptions: Iterable[Subscription], usage_type: UsageType, today: date
+) -> Subscription | None:
+    """Who pays `usage_type`'s overage: the primary, except for add-ons, which go to the
+    active subscription that has included the add-on the longest (falling back to the
+    primary when no active subscription includes it)."""
+    active = active_subscriptions(subscriptions, today)
+    if usage_type.is_add_on:
+        including = [s for s in active if s.entitlements.units(usage_type) > 0]
+        if including:
+            return including[0]
+    return active[0] if active else None
+
+
+@dataclass(frozen=True)
+class OverageCharge:
+    """One usage type's tenant-wide usage against its pooled entitlement."""
+
+    usage_type: UsageType
+    used: int
+    pooled: int
+    charged_to: str | None
+
+    @property
+    def overage(self) -> int:
+        """Units used beyond the pool; never negative."""
+        return max(0, self.used - self.pooled)
+
+
+def overage(
+    subscriptions: Sequence[Subscription], usage: Mapping[UsageType, int], today: date
+) -> list[OverageCharge]:
+    """Tenant-wide overage per usage type, in `UsageType` order, for every used or pooled type."""
+    pooled = pooled_entitlements(subscriptions, today)
+    charges = []
+    for usage_type in UsageType:
+        used = usage.get(usage_type, 0)
+        if used == 0 and pooled[usage_type] == 0:
+            continue
+        payer = charged_subscription(subscriptions, usage_type, today)
+        charges.append(
+            OverageCharge(
+                usage_type=usage_type,
+                used=used,
+                pooled=pooled[usage_type],
+                charged_to=payer.external_id if payer else None,
+            )
+        )
+    return charges
+
+
+def _peak_daily(
+    records: Iterable[UsageRecord], owner_of: Callable[[UsageRecord], K]
+) -> dict[K, Counter[UsageType]]:
+    """Per owner and usage type, the highest daily total: entitlements are capacities."""
+    daily: Counter[tuple[K, date, UsageType]] = Counter()
+    for record in records:
+        daily[owner_of(record), record.day, record.usage_type] += record.quantity
+    peaks: dict[K, Counter[UsageType]] = {}
+    for (owner, _, usage_type), total in daily.items():
+        owner_peaks = peaks.setdefault(owner, Counter())
+        owner_peaks[usage_type] = max(owner_peaks[usage_type], total)
+    return peaks
+
+
+def tenant_usage(records: Iterable[UsageRecord]) -> Counter[UsageType]:
+    """The tenant's usage per type over a period: the peak of its daily totals."""
+    return _peak_daily(records, lambda _: None).get(None, Counter())
+
+
+def allocate_usage(
+    subscriptions: Sequence[Subscription],
+    assignments: Iterable[LicenseAssignment],
+    records: Iterable[UsageRecord],
+    today: date,
+) -> dict[str | None, Counter[UsageType]]:
+    """Usage per subscription external id (peak daily totals): each user's usage goes to the
+    subscription they are mapped to; Webex Connect and tenant-level usage go to the primary.
+    Usage that no subscription can carry (there is no primary) is under the key None."""
+    mapped = {a.email: a.subscription for a in assignments}
+    known = {s.external_id for s in subscriptions}
+    primary = primary_subscription(subscriptions, today)
+    primary_id = primary.external_id if primary else None
+
+    def owner_of(record: UsageRecord) -> str | None:
+        owner = mapped.get(record.email) if record.email else None
+        if record.usage_type is UsageType.WEBEX_CONNECT or owner not in known:
+            return primary_id
+        return owner
+
+    return _peak_daily(records, owner_of)
+
+
+# One telephony option and one license model per tenant (domain rules 9 and 4)
+
+
+def telephony_violations(
+    subscriptions: Sequence[SubscriptionTerms], tenant_telephony: Telephony | None = None
+) -> list[Violation]:
+    """Every subscription whose telephony differs from the tenant's option, which the first
+    subscription provisioned chose (`subscriptions` in provisioning order)."""
+    if not subscriptions:
+        return []
+    if tenant_telephony is None:
+        tenant_telephony = subscriptions[0].telephony
+        chooser = f"the tenant's first subscription {subscriptions[0].external_id}"
+    else:
+        chooser = "the tenant"
+    return [
+        Violation(
+            rule="single-telephony",
+            message=(
+                f"Subscription {s.external_id} uses telephony {s.telephony.value}, but "
+                f"{chooser} uses {tenant_telephony.value}: a tenant has one telephony option."
+            ),
+            fix=(
+                f"set telephony to {tenant_telephony.value} on {s.external_id}. Changing the "
+                "option for the whole tenant goes through vendor support, not a normal update."
+            ),
+            objects=(s.external_id,),
+        )
+        for s in subscriptions
+        if s.telephony is not tenant_telephony
+    ]
+
+
+def license_model_violations(
+    subscriptions: Sequence[SubscriptionTerms], tenant_model: LicenseModel | None = None
+) -> list[Violation]:
+    """Every subscription whose license model differs from the tenant's (its first one's)."""
+    if not subscriptions:
+        return []
+    if tenant_model is None:
+        tenant_model = subscriptions[0].license_model
+        chooser = f"the tenant's first subscription {subscriptions[0].external_id} is"
+    else:
+        chooser = "the tenant's subscriptions are"
+    return [
+        Violation(
+            rule="single-license-model",
+            message=(
+                f"Subscription {s.external_id} is {s.license_model.value}, but {chooser} "
+                f"{tenant_model.value}: concurrent and named subscriptions cannot be mixed."
+            ),
+            fix=f"make {s.external_id} a {tenant_model.value} subscription.",
+            objects=(s.external_id,),
+        )
+        for s in subscriptions
+        if s.license_model is not tenant_model
+    ]
+
+
+# Remap before expiry (domain rule 5)
+
+
+@dataclass(frozen=True)
+class RemapNeed:
+    """A user whose subscription no longer (or soon no longer) gives access."""
+
+    email: str
+    subscription: str
+    reason: str
+    candidates: tuple[str, ...]
+
+    def describe(self) -> str:
+        moves = ", ".join(self.candidates) or "none: add an active subscription first"
+        return f"{self.email} on {self.subscription} ({self.reason}); can move to: {moves}"
+
+
+@dataclass(frozen=True)
+class RemapReport:
+    """Users who must be remapped now (`stranded`) and users to remap soon (`expiring`)."""
+
+    stranded: list[RemapNeed] = field(default_factory=list)
+    expiring: list[RemapNeed] = field(default_factory=list)
+
+    def violations(self) -> list[Violation]:
+        """One violation listing every stranded user and where each can move."""
+        if not self.stranded:
+            return []
+        return [
+            Violation(
+                rule="remap-before-expiry",
+                message=(
+                    f"{len(self.stranded)} user(s) would be mapped to a subscription that "
+                    "gives no access: " + "; ".join(n.describe() for n in self.stranded) + "."
+                ),
+                fix="map each user to an active subscription before the old one goes.",
+                objects=tuple(n.email for n in self.stranded),
+            )
+        ]
+
+
+def _no_access_reason(subscription: Subscription | None, today: date) -> str | None:
+    if subscription is None:
+        return "not a subscription of the tenant"
+    status = subscription_status(subscription, today)
+    if status is SubscriptionStatus.ACTIVE:
+        return None
+    if status is SubscriptionStatus.PENDING:
+        return f"starts on {subscription.start.isoformat()}"
+    if status is SubscriptionStatus.EXPIRED:
+        return f"expired on {subscription.end.isoformat()}"
+    return "cancelled"
+
+
+def remap_report(
+    subscriptions: Sequence[Subscription],
+    assignments: Iterable[LicenseAssignment],
+    today: date,
+    warning_days: int,
+) -> RemapReport:
+    """Which users sit on subscriptions that give no access today, or that end within
+    `warning_days`, and which active subscriptions each can move to (latest end first)."""
+    by_id = {s.external_id: s for s in subscriptions}
+    active = sorted(
+        active_subscriptions(subscriptions, today),
+        key=lambda s: (-s.end.toordinal(), s.external_id),
+    )
+    report = RemapReport()
+    for assignment in assignments:
+        current = by_id.get(assignment.subscription)
+        candidates = tuple(s.external_id for s in active if s is not current)
+        reason = _no_access_reason(current, today)
+        if reason is not None:
+            report.stranded.append(
+                RemapNeed(assignment.email, assignment.subscription, reason, candidates)
+            )
+        elif current is not None and (current.end - today).days <= warning_days:
+            days = (current.end - today).days
+            report.expiring.append(
+                RemapNeed(
+                    assignment.email,
+                    assignment.subscription,
+                    f"ends on {current.end.isoformat()}, in {days} day(s)",
+                    tuple(c for c in candidates if (by_id[c].end - today).days > warning_days),
+                )
+            )
+    return report
+
+
+# Partner access (domain rule 7)
+
+
+def partner_access_violation(
+    org: str,
+    current: PartnerAccessLevel | None,
+    requested: PartnerAccessLevel,
+    *,
+    other_partners: int,
+    subscription_count: int,
+    approved_by: str | None,
+    customer_admins: Iterable[str],
+) -> Violation | None:
+    """Whether partner `org` may go from `current` (None: joining) to `requested` access.
+
+    In a tenant with several subscriptions, an additional partner (one joining while
+    another partner is present) starts read-only; full admin then needs the approval of
+    one of the tenant's customer admins. Downgrades are always allowed.
+    """
+    restricted = subscription_count > 1 and other_partners > 0
+    if not restricted or requested is PartnerAccessLevel.READ_ONLY:
+        return None
+    if current is PartnerAccessLevel.FULL_ADMIN:
+        return None
+    if current is None:
+        return Violation(
+            rule="partner-read-only-first",
+            message=(
+                f"Partner {org} joins a tenant that has {subscription_count} subscriptions and "
+                f"another partner: it must start with read-only access, not full admin."
+            ),
+            fix=f"create {org} with read_only access, then grant full_admin with approval.",
+            objects=(org,),
+        )
+    admins = set(customer_admins)
+    if approved_by is None or approved_by not in admins:
+        who = f"'{approved_by}' is not a customer admin" if approved_by else "none is recorded"
+        known = ", ".join(sorted(admins)) or "none: map a customer admin first"
+        return Violation(
+            rule="partner-full-admin-approval",
+            message=(
+                f"Full admin access for additional partner {org} needs a customer admin's "
+                f"approval, but {who}."
+            ),
+            fix=f"record approvedBy with one of the tenant's customer admins ({known}).",
+            objects=(org,),
+        )
+    return None
