@@ -6,21 +6,25 @@ replayed blindly: callers look the object up by its natural key instead.
 """
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from ccprovider.contract import API_PREFIX, ErrorBody, Tenant, TenantBody, TenantList
+from ccprovider import contract
+from ccprovider.contract import API_PREFIX, ErrorBody
+from ccprovider.domain import UsageRecord
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
 """Seconds to connect and to read one answer."""
 
 _RETRIED_STATUSES = (429, 500, 502, 503, 504)
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ApiError(Exception):
@@ -101,58 +105,217 @@ class ProvisioningClient:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
-    def _call(
-        self, method: str, path: str, *, body: BaseModel | None = None, **params: Any
+    # The generic calls every typed method is made of
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: BaseModel | None = None,
+        if_match: int | None = None,
+        **params: Any,
     ) -> requests.Response:
+        """One API call; `path` is under the API prefix unless it is a full URL."""
         url = path if path.startswith("http") else f"{self.base_url}{API_PREFIX}{path}"
         json = body.model_dump(mode="json", by_alias=True) if body is not None else None
+        headers = {"If-Match": f'"{if_match}"'} if if_match is not None else None
+        query = {k: v for k, v in params.items() if v is not None}
         response = self.session.request(
-            method, url, json=json, params=params or None, timeout=self.timeout
+            method, url, json=json, params=query or None, headers=headers, timeout=self.timeout
         )
         if response.status_code >= 400:
             raise _api_error(response)
         return response
 
-    def create_tenant(self, body: TenantBody) -> Tenant:
-        """Create a tenant; a tenant of the same name already existing is an `ApiError` 409."""
-        return Tenant.model_validate_json(self._call("POST", "/tenants", body=body).content)
+    def _object(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
+        return model.model_validate_json(self.call(method, path, **kwargs).content)
 
-    def get_tenant(self, tenant_id: str) -> Tenant | None:
-        """The tenant, or None when it does not exist."""
+    def _get_or_none(self, model: type[M], path: str) -> M | None:
         try:
-            return Tenant.model_validate_json(self._call("GET", f"/tenants/{tenant_id}").content)
+            return self._object(model, "GET", path)
         except ApiError as error:
             if error.status == 404:
                 return None
             raise
 
-    def find_tenant(self, name: str) -> Tenant | None:
-        """The tenant with this (unique) name, or None."""
-        page = TenantList.model_validate_json(self._call("GET", "/tenants", name=name).content)
+    def _find(self, model: type[M], path: str, **params: Any) -> M | None:
+        page = contract.Page[model].model_validate_json(  # type: ignore[valid-type]
+            self.call("GET", path, **params).content
+        )
         return page.items[0] if page.items else None
 
-    def list_tenants(self, page_size: int = 100) -> Iterator[Tenant]:
-        """Every tenant, following the `Link: rel="next"` pages."""
-        response = self._call("GET", "/tenants", max=page_size)
+    def _all(self, model: type[M], path: str, page_size: int, **params: Any) -> Iterator[M]:
+        """Every item of a list, following the `Link: rel="next"` pages."""
+        page_type = contract.Page[model]  # type: ignore[valid-type]
+        response = self.call("GET", path, max=page_size, **params)
         while True:
-            yield from TenantList.model_validate_json(response.content).items
+            yield from page_type.model_validate_json(response.content).items
             next_page = response.links.get("next", {}).get("url")
             if not next_page:
                 return
-            response = self._call("GET", next_page)
+            response = self.call("GET", next_page)
 
-    def replace_tenant(self, tenant_id: str, body: TenantBody) -> Tenant:
-        """Replace the tenant's fields with `body`."""
-        return Tenant.model_validate_json(
-            self._call("PUT", f"/tenants/{tenant_id}", body=body).content
-        )
-
-    def delete_tenant(self, tenant_id: str) -> bool:
-        """Delete the tenant; False when it was already gone."""
+    def _delete(self, path: str, if_match: int | None = None) -> bool:
+        """Delete; False when the object was already gone."""
         try:
-            self._call("DELETE", f"/tenants/{tenant_id}")
+            self.call("DELETE", path, if_match=if_match)
         except ApiError as error:
             if error.status == 404:
                 return False
             raise
         return True
+
+    # Tenants
+
+    def create_tenant(self, body: contract.TenantBody) -> contract.Tenant:
+        """Create a tenant; a tenant of the same name already existing is an `ApiError` 409."""
+        return self._object(contract.Tenant, "POST", "/tenants", body=body)
+
+    def get_tenant(self, tenant_id: str) -> contract.Tenant | None:
+        """The tenant, or None when it does not exist."""
+        return self._get_or_none(contract.Tenant, f"/tenants/{tenant_id}")
+
+    def find_tenant(self, name: str) -> contract.Tenant | None:
+        """The tenant with this (unique) name, or None."""
+        return self._find(contract.Tenant, "/tenants", name=name)
+
+    def list_tenants(self, page_size: int = 100) -> Iterator[contract.Tenant]:
+        return self._all(contract.Tenant, "/tenants", page_size)
+
+    def replace_tenant(
+        self, tenant_id: str, body: contract.TenantBody, if_match: int | None = None
+    ) -> contract.Tenant:
+        return self._object(
+            contract.Tenant, "PUT", f"/tenants/{tenant_id}", body=body, if_match=if_match
+        )
+
+    def delete_tenant(self, tenant_id: str) -> bool:
+        return self._delete(f"/tenants/{tenant_id}")
+
+    # Subscriptions
+
+    def create_subscription(
+        self, tenant_id: str, body: contract.SubscriptionBody
+    ) -> contract.Subscription:
+        return self._object(
+            contract.Subscription, "POST", f"/tenants/{tenant_id}/subscriptions", body=body
+        )
+
+    def get_subscription(self, tenant_id: str, sub_id: str) -> contract.Subscription | None:
+        return self._get_or_none(
+            contract.Subscription, f"/tenants/{tenant_id}/subscriptions/{sub_id}"
+        )
+
+    def find_subscription(self, tenant_id: str, external_id: str) -> contract.Subscription | None:
+        return self._find(
+            contract.Subscription, f"/tenants/{tenant_id}/subscriptions", externalId=external_id
+        )
+
+    def list_subscriptions(
+        self, tenant_id: str, page_size: int = 100
+    ) -> Iterator[contract.Subscription]:
+        return self._all(contract.Subscription, f"/tenants/{tenant_id}/subscriptions", page_size)
+
+    def replace_subscription(
+        self,
+        tenant_id: str,
+        sub_id: str,
+        body: contract.SubscriptionBody,
+        if_match: int | None = None,
+    ) -> contract.Subscription:
+        path = f"/tenants/{tenant_id}/subscriptions/{sub_id}"
+        return self._object(contract.Subscription, "PUT", path, body=body, if_match=if_match)
+
+    def cancel_subscription(self, tenant_id: str, sub_id: str) -> contract.Subscription:
+        path = f"/tenants/{tenant_id}/subscriptions/{sub_id}/cancel"
+        return self._object(contract.Subscription, "POST", path)
+
+    def delete_subscription(self, tenant_id: str, sub_id: str) -> bool:
+        return self._delete(f"/tenants/{tenant_id}/subscriptions/{sub_id}")
+
+    # Users, licenses and access
+
+    def create_user(self, tenant_id: str, body: contract.UserBody) -> contract.User:
+        return self._object(contract.User, "POST", f"/tenants/{tenant_id}/users", body=body)
+
+    def get_user(self, tenant_id: str, user_id: str) -> contract.User | None:
+        return self._get_or_none(contract.User, f"/tenants/{tenant_id}/users/{user_id}")
+
+    def find_user(self, tenant_id: str, email: str) -> contract.User | None:
+        return self._find(contract.User, f"/tenants/{tenant_id}/users", email=email)
+
+    def list_users(self, tenant_id: str, page_size: int = 100) -> Iterator[contract.User]:
+        return self._all(contract.User, f"/tenants/{tenant_id}/users", page_size)
+
+    def replace_user(
+        self, tenant_id: str, user_id: str, body: contract.UserBody, if_match: int | None = None
+    ) -> contract.User:
+        path = f"/tenants/{tenant_id}/users/{user_id}"
+        return self._object(contract.User, "PUT", path, body=body, if_match=if_match)
+
+    def delete_user(self, tenant_id: str, user_id: str) -> bool:
+        return self._delete(f"/tenants/{tenant_id}/users/{user_id}")
+
+    def list_licenses(self, tenant_id: str) -> list[contract.License]:
+        response = self.call("GET", f"/tenants/{tenant_id}/licenses")
+        return TypeAdapter(list[contract.License]).validate_json(response.content)
+
+    def patch_licenses(
+        self, tenant_id: str, patch: contract.LicensePatch
+    ) -> tuple[contract.LicensePatchResult, bool]:
+        """Apply license operations; also say whether all applied (200) or some did (206)."""
+        response = self.call("PATCH", f"/tenants/{tenant_id}/licenses/users", body=patch)
+        result = contract.LicensePatchResult.model_validate_json(response.content)
+        return result, response.status_code == 200
+
+    def check_access(self, tenant_id: str, email: str) -> contract.AccessCheck:
+        return self._object(
+            contract.AccessCheck, "GET", f"/tenants/{tenant_id}/access", email=email
+        )
+
+    # Partners
+
+    def create_partner(self, tenant_id: str, body: contract.PartnerBody) -> contract.Partner:
+        return self._object(contract.Partner, "POST", f"/tenants/{tenant_id}/partners", body=body)
+
+    def get_partner(self, tenant_id: str, partner_id: str) -> contract.Partner | None:
+        return self._get_or_none(contract.Partner, f"/tenants/{tenant_id}/partners/{partner_id}")
+
+    def list_partners(self, tenant_id: str, page_size: int = 100) -> Iterator[contract.Partner]:
+        return self._all(contract.Partner, f"/tenants/{tenant_id}/partners", page_size)
+
+    def replace_partner(
+        self,
+        tenant_id: str,
+        partner_id: str,
+        body: contract.PartnerBody,
+        if_match: int | None = None,
+    ) -> contract.Partner:
+        path = f"/tenants/{tenant_id}/partners/{partner_id}"
+        return self._object(contract.Partner, "PUT", path, body=body, if_match=if_match)
+
+    def delete_partner(self, tenant_id: str, partner_id: str) -> bool:
+        return self._delete(f"/tenants/{tenant_id}/partners/{partner_id}")
+
+    # Usage, billing and the clock
+
+    def add_usage(self, tenant_id: str, records: list[UsageRecord]) -> int:
+        batch = contract.UsageBatch(records=records)
+        path = f"/tenants/{tenant_id}/usage"
+        return self._object(contract.UsageAccepted, "POST", path, body=batch).accepted
+
+    def list_usage(
+        self, tenant_id: str, period: str, page_size: int = 1000
+    ) -> Iterator[UsageRecord]:
+        return self._all(UsageRecord, f"/tenants/{tenant_id}/usage", page_size, period=period)
+
+    def billing_summary(self, tenant_id: str, period: str) -> contract.BillingSummary:
+        path = f"/tenants/{tenant_id}/billing"
+        return self._object(contract.BillingSummary, "GET", path, period=period)
+
+    def clock(self) -> contract.ClockState:
+        return self._object(contract.ClockState, "GET", "/admin/clock")
+
+    def change_clock(self, change: contract.ClockChange) -> contract.ClockState:
+        return self._object(contract.ClockState, "POST", "/admin/clock", body=change)

@@ -1,24 +1,38 @@
 """Wire models of the provisioning API, shared by the client and the mock backend.
 
 One contract in one place: the backend validates requests with these models and the
-client parses responses with them, so the two can never drift apart.
+client parses responses with them, so the two can never drift apart. Request bodies
+build on the owner-controlled models of `ccprovider.domain`; responses add what the
+backend computes.
 """
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
-from ccprovider.domain import CamelModel, TenantSettings
+from ccprovider.domain import (
+    CamelModel,
+    Email,
+    LicenseModel,
+    OrgName,
+    PartnerAccessLevel,
+    SubscriptionStatus,
+    SubscriptionTerms,
+    Telephony,
+    TenantSettings,
+    UsageRecord,
+    UsageType,
+    UserIdentity,
+)
 
 API_PREFIX = "/v1"
 
 
-class TenantBody(TenantSettings):
-    """What a client sends to create or replace a tenant."""
-
-
-class Tenant(TenantBody):
-    """A tenant as the backend returns it."""
+class Stored(CamelModel):
+    """Fields the backend adds to every object it stores. Responses ignore fields they do
+    not know, so that a newer backend does not break an older client."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -27,10 +41,215 @@ class Tenant(TenantBody):
     updated_at: datetime
 
 
-class TenantList(CamelModel):
-    """One page of tenants; the next page's URL is in the `Link` header."""
+# Tenants
 
-    items: list[Tenant]
+
+class TenantBody(TenantSettings):
+    """What a client sends to create or replace a tenant."""
+
+
+class Tenant(TenantBody, Stored):
+    """A tenant, with what its subscriptions decide for it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    telephony: Telephony | None = None
+    license_model: LicenseModel | None = None
+    primary_subscription: str | None = None
+
+
+# Subscriptions
+
+
+class SubscriptionBody(SubscriptionTerms):
+    """What a client sends to create or replace a subscription."""
+
+
+class Subscription(SubscriptionBody, Stored):
+    """A subscription, with its computed end, status on the backend's clock and primacy."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tenant_id: str
+    end_date: date
+    status: SubscriptionStatus
+    cancelled: bool
+    is_primary: bool
+
+
+# Users, licenses and access
+
+
+class UserBody(UserIdentity):
+    """What a client sends to create or replace a user; the e-mail is the natural key."""
+
+
+class User(UserBody, Stored):
+    """A user and the licenses they hold (at most one contact-center subscription)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tenant_id: str
+    licenses: list[str]
+    subscription_id: str | None = None
+
+
+class LicenseKind(StrEnum):
+    """The contact-center license a role needs; each subscription offers one of each."""
+
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    STANDARD_AGENT = "standard-agent"
+    PREMIUM_AGENT = "premium-agent"
+
+
+class License(CamelModel):
+    """One license of one subscription; consumed units may exceed total (overage)."""
+
+    id: str
+    kind: LicenseKind
+    subscription_id: str
+    external_id: str
+    total_units: int | None
+    consumed_units: int
+
+
+class LicenseOperationKind(StrEnum):
+    """What a license PATCH does with one license."""
+
+    ADD = "add"
+    REMOVE = "remove"
+
+
+class LicenseOperation(CamelModel):
+    """One license to add to or remove from the user."""
+
+    id: str
+    operation: LicenseOperationKind
+
+
+class LicensePatch(CamelModel):
+    """Assign and unassign licenses of one user in one request."""
+
+    email: Email
+    licenses: Annotated[list[LicenseOperation], Field(min_length=1, max_length=20)]
+
+
+class LicenseOperationResult(LicenseOperation):
+    """The outcome of one operation of a license PATCH."""
+
+    status: Annotated[str, Field(pattern="^(ok|error)$")]
+    description: str | None = None
+
+
+class LicensePatchResult(CamelModel):
+    """The outcome of a license PATCH: 200 when every operation succeeded, 206 otherwise."""
+
+    user: User
+    licenses: list[LicenseOperationResult]
+
+
+class AccessCheck(CamelModel):
+    """Whether a user can use the contact center now, and through which subscription."""
+
+    email: Email
+    has_access: bool
+    subscription_id: str | None
+    external_id: str | None
+    reason: str
+
+
+# Partners
+
+
+class PartnerBody(CamelModel):
+    """What a client sends to add a partner organisation or change its access."""
+
+    org: OrgName
+    access: PartnerAccessLevel
+    approved_by: Email | None = None
+
+
+class Partner(PartnerBody, Stored):
+    """A partner organisation's access to the tenant."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tenant_id: str
+
+
+# Usage and billing
+
+
+class UsageBatch(CamelModel):
+    """Usage records to load, for example from a CSV export."""
+
+    records: Annotated[list[UsageRecord], Field(min_length=1, max_length=10_000)]
+
+
+class UsageAccepted(CamelModel):
+    """How many records a usage batch stored."""
+
+    accepted: int
+
+
+class SubscriptionBilling(CamelModel):
+    """One subscription's part of a billing period."""
+
+    external_id: str
+    status: SubscriptionStatus
+    is_primary: bool
+    usage: dict[UsageType, int]
+
+
+class OverageLine(CamelModel):
+    """One usage type's tenant-wide usage against its pool, and who pays the overage."""
+
+    usage_type: UsageType
+    used: int
+    pooled: int
+    overage: int
+    charged_to: str | None
+
+
+class BillingSummary(CamelModel):
+    """A tenant's usage and overage for one month."""
+
+    period: str
+    primary_subscription: str | None
+    pooled_entitlements: dict[UsageType, int]
+    subscriptions: list[SubscriptionBilling]
+    unallocated: dict[UsageType, int]
+    overage: list[OverageLine]
+
+
+# The simulated clock
+
+
+class ClockState(CamelModel):
+    """The backend's simulated time."""
+
+    now: datetime
+    today: date
+
+
+class ClockChange(CamelModel):
+    """Move the simulated clock forward by some days, or to a given time."""
+
+    advance_days: Annotated[int, Field(ge=0, le=36_500)] | None = None
+    now: datetime | None = None
+
+
+# Lists and errors
+
+
+T = TypeVar("T")
+
+
+class Page(CamelModel, Generic[T]):
+    """One page of a list; the next page's URL is in the `Link` header."""
+
+    items: list[T]
 
 
 class ErrorDetail(CamelModel):

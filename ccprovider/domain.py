@@ -213,13 +213,12 @@ class Subscription(SubscriptionTerms):
     cancelled: bool = False
 
 
-class LicenseAssignment(CamelModel):
-    """One admin's or agent's mapping to the subscription that gives them access."""
+class UserIdentity(CamelModel):
+    """Who a user is: their e-mail, role and, for agents only, their agent profile."""
 
     email: Email
     role: UserRole
     agent_profile: AgentProfile | None = None
-    subscription: SubscriptionId
 
     @model_validator(mode="after")
     def _profile_matches_role(self) -> Self:
@@ -228,6 +227,12 @@ class LicenseAssignment(CamelModel):
         if self.role is not UserRole.AGENT and self.agent_profile is not None:
             raise ValueError(f"agentProfile applies to agents only, not to a {self.role.value}")
         return self
+
+
+class LicenseAssignment(UserIdentity):
+    """One admin's or agent's mapping to the subscription that gives them access."""
+
+    subscription: SubscriptionId
 
 
 class PartnerAccess(CamelModel):

@@ -274,9 +274,11 @@ class RemapReport:
         ]
 
 
-def _no_access_reason(subscription: Subscription | None, today: date) -> str | None:
+def access_problem(subscription: Subscription | None, today: date) -> str | None:
+    """Why a user mapped to `subscription` has no access today, or None when they have; the
+    reason reads after the subscription's name ("... was cancelled")."""
     if subscription is None:
-        return "not a subscription of the tenant"
+        return "is not a subscription of the tenant"
     status = subscription_status(subscription, today)
     if status is SubscriptionStatus.ACTIVE:
         return None
@@ -284,7 +286,7 @@ def _no_access_reason(subscription: Subscription | None, today: date) -> str | N
         return f"starts on {subscription.start.isoformat()}"
     if status is SubscriptionStatus.EXPIRED:
         return f"expired on {subscription.end.isoformat()}"
-    return "cancelled"
+    return "was cancelled"
 
 
 def remap_report(
@@ -304,7 +306,7 @@ def remap_report(
     for assignment in assignments:
         current = by_id.get(assignment.subscription)
         candidates = tuple(s.external_id for s in active if s is not current)
-        reason = _no_access_reason(current, today)
+        reason = access_problem(current, today)
         if reason is not None:
             report.stranded.append(
                 RemapNeed(assignment.email, assignment.subscription, reason, candidates)

@@ -18,22 +18,14 @@ from ccprovider.domain import (
     UsageRecord,
     UsageType,
 )
+from tests.helpers import subscription_fields
 
 TODAY = date(2026, 6, 1)
 
 
 def sub(external_id: str, **overrides: Any) -> Subscription:
     """A named, webex_calling subscription active on TODAY unless overridden."""
-    fields: dict[str, Any] = {
-        "external_id": external_id,
-        "department": "customer-care",
-        "license_model": "named",
-        "offer": "flex3",
-        "telephony": "webex_calling",
-        "start": date(2025, 1, 1),
-        "term_months": 36,
-    }
-    return Subscription.model_validate({**fields, **overrides})
+    return Subscription.model_validate(subscription_fields(external_id, **overrides))
 
 
 def user(email: str, subscription: str, role: str = "agent") -> LicenseAssignment:
@@ -329,9 +321,9 @@ def test_users_on_removed_cancelled_or_pending_subscriptions_are_stranded() -> N
     report = rules.remap_report(subscriptions, users, TODAY, warning_days=30)
 
     assert [(n.email, n.reason, n.candidates) for n in report.stranded] == [
-        ("a@acme.example", "cancelled", ("LIVE",)),
+        ("a@acme.example", "was cancelled", ("LIVE",)),
         ("b@acme.example", "starts on 2026-09-01", ("LIVE",)),
-        ("c@acme.example", "not a subscription of the tenant", ("LIVE",)),
+        ("c@acme.example", "is not a subscription of the tenant", ("LIVE",)),
     ]
 
 

@@ -15,6 +15,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
+from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.storage import SqliteStore
 from ccprovider.resources.tenant import TenantProvider
 
@@ -195,7 +196,7 @@ def test_embedded_mode_serves_the_http_contract_from_the_configured_file(tmp_pat
     created = provider.create(dict(INPUTS))
 
     assert provider.client.base_url.startswith("http://127.0.0.1:")
-    stored = SqliteStore(db).get_tenant(created.id)
+    stored = ProvisioningService(SqliteStore(db)).get_tenant(created.id).value
     assert stored.name == "acme-dev"
     assert provider.read(created.id, created.outs or {}).outs == created.outs
 

@@ -1,10 +1,28 @@
-"""Command line of the mock backend: `python -m ccprovider.backend serve --port 8080`."""
+"""Command line of the mock backend: `python -m ccprovider.backend serve --tokens tokens.json`."""
 
 import argparse
+import json
+import sys
 from pathlib import Path
 
+from ccprovider.backend.http import AccessPolicy, Role
 from ccprovider.backend.server import serve
 from ccprovider.backend.storage import DEFAULT_DB_PATH
+
+
+def _policy(tokens_file: Path | None, no_auth: bool) -> AccessPolicy:
+    if no_auth:
+        return AccessPolicy()
+    if tokens_file is None:
+        sys.exit(
+            "error: the server needs --tokens FILE, a JSON object mapping each bearer token to "
+            f"a role ({', '.join(r.value for r in Role)}), or --no-auth on a trusted machine"
+        )
+    try:
+        raw = json.loads(tokens_file.read_text())
+        return AccessPolicy({str(token): Role(role) for token, role in raw.items()})
+    except (OSError, ValueError, AttributeError) as error:
+        sys.exit(f"error: cannot read tokens from {tokens_file}: {error}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,9 +37,18 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd.add_argument(
         "--db", type=Path, default=DEFAULT_DB_PATH, help="SQLite file (%(default)s)"
     )
+    serve_cmd.add_argument("--tokens", type=Path, help="JSON file mapping bearer tokens to roles")
+    serve_cmd.add_argument("--no-auth", action="store_true", help="accept requests without a token")
+    serve_cmd.add_argument(
+        "--rate-limit",
+        type=float,
+        default=0,
+        help="requests per second per client before 429 (default: no limit)",
+    )
     args = parser.parse_args(argv)
+    policy = _policy(args.tokens, args.no_auth)
     print(f"ccprovider backend: serving http://{args.host}:{args.port} from {args.db}", flush=True)
-    serve(args.db, args.host, args.port)
+    serve(args.db, args.host, args.port, policy, args.rate_limit)
 
 
 if __name__ == "__main__":

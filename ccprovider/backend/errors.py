@@ -1,4 +1,4 @@
-"""Errors raised by the backend's storage and rules, each mapped to one HTTP status."""
+"""Errors the backend answers with, each mapped to one HTTP status."""
 
 
 class BackendError(Exception):
@@ -18,6 +18,18 @@ class BadRequestError(BackendError):
     status = 400
 
 
+class UnauthorizedError(BackendError):
+    """No valid bearer token."""
+
+    status = 401
+
+
+class ForbiddenError(BackendError):
+    """The token's role does not allow this request."""
+
+    status = 403
+
+
 class NotFoundError(BackendError):
     """The addressed object does not exist."""
 
@@ -25,6 +37,22 @@ class NotFoundError(BackendError):
 
 
 class ConflictError(BackendError):
-    """The request conflicts with existing state, such as a duplicate natural key."""
+    """The request conflicts with existing state: a duplicate natural key or a vendor rule."""
 
     status = 409
+
+
+class PreconditionFailedError(BackendError):
+    """The object changed since the client read it (`If-Match` does not match its ETag)."""
+
+    status = 412
+
+
+class TooManyRequestsError(BackendError):
+    """The client exceeded the rate limit; it may retry after `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many requests: retry after {retry_after} second(s).")
+        self.retry_after = retry_after

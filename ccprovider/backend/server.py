@@ -7,24 +7,24 @@ from pathlib import Path
 import uvicorn
 
 from ccprovider.backend.app import create_app
+from ccprovider.backend.http import AccessPolicy, RateLimiter
 from ccprovider.backend.storage import SqliteStore
 
 _STARTUP_TIMEOUT_SECONDS = 10.0
 
 
-def _config(db_path: Path, host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(
-        create_app(SqliteStore(db_path)),
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-    )
+def _config(
+    db_path: Path, host: str, port: int, policy: AccessPolicy | None, rate_limit: float
+) -> uvicorn.Config:
+    app = create_app(SqliteStore(db_path), policy, RateLimiter(rate_limit))
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
 
 
-def serve(db_path: Path, host: str, port: int) -> None:
+def serve(
+    db_path: Path, host: str, port: int, policy: AccessPolicy | None, rate_limit: float = 0
+) -> None:
     """Run the backend in the foreground until interrupted."""
-    uvicorn.Server(_config(db_path, host, port)).run()
+    uvicorn.Server(_config(db_path, host, port, policy, rate_limit)).run()
 
 
 class BackgroundServer:
@@ -34,8 +34,16 @@ class BackgroundServer:
     (routes, status codes, error bodies) as a client of the standalone server.
     """
 
-    def __init__(self, db_path: Path, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = uvicorn.Server(_config(db_path, host, port))
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        policy: AccessPolicy | None = None,
+        rate_limit: float = 0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self._server = uvicorn.Server(_config(db_path, host, port, policy, rate_limit))
         self._thread = threading.Thread(
             target=self._server.run, name="ccprovider-backend", daemon=True
         )

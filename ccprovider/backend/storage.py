@@ -1,73 +1,242 @@
-"""Persistence of the mock backend: the `Store` protocol the API layer uses, and SQLite under it.
+"""Persistence of the mock backend: the `Store` protocol the service uses, and SQLite under it.
 
-The API layer sees only `Store`; a database server could replace `SqliteStore` without
-touching it. `SqliteStore` opens one connection per operation, so it is safe to share
-between threads, and SQLite's own locking (WAL, busy timeout) makes it safe between
-processes: the embedded backend of several `pulumi` runs may share one file.
+Every object is a JSON document of some kind (tenant, subscription, user, ...) with the
+columns the service looks objects up by: its tenant, its natural key (unique per tenant
+and kind) and one reference (a user's subscription, a usage record's month). The service
+sees only `Store` and `Transaction`; a database server could replace `SqliteStore`
+without touching the service or the HTTP layer.
+
+`SqliteStore` opens one connection per transaction, so it is safe between threads, and
+SQLite's locking (WAL, busy timeout, `BEGIN IMMEDIATE` for writes) makes it safe between
+processes: the embedded backends of several `pulumi` runs may share one file.
 """
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from ccprovider.backend.errors import ConflictError, NotFoundError
-from ccprovider.contract import Tenant, TenantBody
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS tenants (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    id         TEXT NOT NULL UNIQUE,
-    name       TEXT NOT NULL UNIQUE,
-    offer      TEXT NOT NULL,
-    hybrid     INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-"""
-
-_BUSY_TIMEOUT_SECONDS = 30.0
+from ccprovider.backend.errors import ConflictError
 
 DEFAULT_DB_PATH = Path(".ccprovider") / "backend.sqlite3"
 """Where the backend keeps its data unless told otherwise, relative to the working directory."""
 
+_BUSY_TIMEOUT_SECONDS = 30.0
 
-class Store(Protocol):
-    """What the API layer needs from storage."""
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind       TEXT NOT NULL,
+    id         TEXT NOT NULL UNIQUE,
+    tenant_id  TEXT NOT NULL,
+    key        TEXT,
+    ref        TEXT,
+    version    INTEGER NOT NULL,
+    body       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key ON objects (kind, tenant_id, key)
+    WHERE key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_by_ref ON objects (kind, tenant_id, ref);
+CREATE TABLE IF NOT EXISTS settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
 
-    def create_tenant(self, body: TenantBody) -> Tenant: ...
 
-    def get_tenant(self, tenant_id: str) -> Tenant: ...
+@dataclass(frozen=True)
+class Record:
+    """One stored object: its lookup columns, its version (the ETag) and its JSON body."""
 
-    def list_tenants(self, *, name: str | None, after: int, limit: int) -> list[tuple[int, Tenant]]:
-        """Tenants after cursor `after`, oldest first, each with its cursor."""
+    kind: str
+    id: str
+    tenant_id: str
+    key: str | None
+    ref: str | None
+    version: int
+    body: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    seq: int
+
+
+class Transaction(Protocol):
+    """Reads and writes that see one consistent state and commit together."""
+
+    def get(self, kind: str, record_id: str) -> Record | None: ...
+
+    def find(self, kind: str, tenant_id: str, key: str) -> Record | None: ...
+
+    def page(
+        self, kind: str, tenant_id: str, *, after: int = 0, limit: int = -1, ref: str | None = None
+    ) -> list[Record]:
+        """Objects after cursor `after` (a `seq`), oldest first; `limit` -1 means all."""
         ...
 
-    def replace_tenant(self, tenant_id: str, body: TenantBody) -> Tenant: ...
+    def count(self, kind: str, tenant_id: str, *, ref: str | None = None) -> int: ...
 
-    def delete_tenant(self, tenant_id: str) -> None: ...
+    def insert(
+        self,
+        kind: str,
+        tenant_id: str,
+        body: dict[str, Any],
+        now: datetime,
+        *,
+        key: str | None = None,
+        ref: str | None = None,
+    ) -> Record: ...
+
+    def update(
+        self,
+        record: Record,
+        body: dict[str, Any],
+        now: datetime,
+        *,
+        key: str | None,
+        ref: str | None,
+    ) -> Record: ...
+
+    def delete(self, record: Record) -> None: ...
+
+    def delete_tenant_objects(self, kind: str, tenant_id: str) -> None: ...
+
+    def get_setting(self, name: str) -> str | None: ...
+
+    def set_setting(self, name: str, value: str) -> None: ...
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+class Store(Protocol):
+    """Where the backend's state lives."""
+
+    def read(self) -> AbstractContextManager[Transaction]: ...
+
+    def write(self) -> AbstractContextManager[Transaction]: ...
 
 
-def _tenant(row: sqlite3.Row) -> Tenant:
-    return Tenant(
+def _record(row: sqlite3.Row) -> Record:
+    return Record(
+        kind=row["kind"],
         id=row["id"],
-        name=row["name"],
-        offer=row["offer"],
-        hybrid=bool(row["hybrid"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        tenant_id=row["tenant_id"],
+        key=row["key"],
+        ref=row["ref"],
+        version=row["version"],
+        body=json.loads(row["body"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        seq=row["seq"],
     )
 
 
+class SqliteTransaction:
+    """`Transaction` on one SQLite connection; every statement is parameterized."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Record | None:
+        row = self._db.execute(sql, params).fetchone()
+        return _record(row) if row else None
+
+    def get(self, kind: str, record_id: str) -> Record | None:
+        return self._one("SELECT * FROM objects WHERE kind = ? AND id = ?", (kind, record_id))
+
+    def find(self, kind: str, tenant_id: str, key: str) -> Record | None:
+        return self._one(
+            "SELECT * FROM objects WHERE kind = ? AND tenant_id = ? AND key = ?",
+            (kind, tenant_id, key),
+        )
+
+    def page(
+        self, kind: str, tenant_id: str, *, after: int = 0, limit: int = -1, ref: str | None = None
+    ) -> list[Record]:
+        rows = self._db.execute(
+            "SELECT * FROM objects WHERE kind = ? AND tenant_id = ? AND seq > ?"
+            " AND (? IS NULL OR ref = ?) ORDER BY seq LIMIT ?",
+            (kind, tenant_id, after, ref, ref, limit),
+        ).fetchall()
+        return [_record(row) for row in rows]
+
+    def count(self, kind: str, tenant_id: str, *, ref: str | None = None) -> int:
+        row = self._db.execute(
+            "SELECT count(*) FROM objects"
+            " WHERE kind = ? AND tenant_id = ? AND (? IS NULL OR ref = ?)",
+            (kind, tenant_id, ref, ref),
+        ).fetchone()
+        return int(row[0])
+
+    def insert(
+        self,
+        kind: str,
+        tenant_id: str,
+        body: dict[str, Any],
+        now: datetime,
+        *,
+        key: str | None = None,
+        ref: str | None = None,
+    ) -> Record:
+        record_id = str(uuid.uuid4())
+        stamp = now.isoformat()
+        try:
+            self._db.execute(
+                "INSERT INTO objects (kind, id, tenant_id, key, ref, version, body,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                (kind, record_id, tenant_id, key, ref, json.dumps(body), stamp, stamp),
+            )
+        except sqlite3.IntegrityError as error:
+            raise ConflictError(f"A {kind} with key '{key}' already exists.") from error
+        created = self.get(kind, record_id)
+        assert created is not None
+        return created
+
+    def update(
+        self,
+        record: Record,
+        body: dict[str, Any],
+        now: datetime,
+        *,
+        key: str | None,
+        ref: str | None,
+    ) -> Record:
+        try:
+            self._db.execute(
+                "UPDATE objects SET body = ?, key = ?, ref = ?, version = version + 1,"
+                " updated_at = ? WHERE id = ?",
+                (json.dumps(body), key, ref, now.isoformat(), record.id),
+            )
+        except sqlite3.IntegrityError as error:
+            raise ConflictError(f"A {record.kind} with key '{key}' already exists.") from error
+        updated = self.get(record.kind, record.id)
+        assert updated is not None
+        return updated
+
+    def delete(self, record: Record) -> None:
+        self._db.execute("DELETE FROM objects WHERE id = ?", (record.id,))
+
+    def delete_tenant_objects(self, kind: str, tenant_id: str) -> None:
+        self._db.execute("DELETE FROM objects WHERE kind = ? AND tenant_id = ?", (kind, tenant_id))
+
+    def get_setting(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO settings (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
+
 class SqliteStore:
-    """`Store` on one SQLite file; every statement is parameterized."""
+    """`Store` on one SQLite file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -80,76 +249,28 @@ class SqliteStore:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None)
         db.row_factory = sqlite3.Row
+        # In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits.
+        db.execute("PRAGMA synchronous=NORMAL")
         try:
             yield db
         finally:
             db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A transaction holding the write lock from its start: checks and writes are atomic."""
+    def _transaction(self, begin: str) -> Iterator[Transaction]:
         with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
+            db.execute(begin)
             try:
-                yield db
+                yield SqliteTransaction(db)
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
 
-    def _require_tenant(self, db: sqlite3.Connection, tenant_id: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = db.execute(
-            "SELECT * FROM tenants WHERE id = ?", (tenant_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"Tenant '{tenant_id}' was not found.")
-        return row
+    def read(self) -> AbstractContextManager[Transaction]:
+        """A read-only snapshot."""
+        return self._transaction("BEGIN DEFERRED")
 
-    @staticmethod
-    def _refuse_duplicate_name(db: sqlite3.Connection, name: str, tenant_id: str | None) -> None:
-        row = db.execute("SELECT id FROM tenants WHERE name = ?", (name,)).fetchone()
-        if row is not None and row["id"] != tenant_id:
-            raise ConflictError(
-                f"A tenant named '{name}' already exists (id {row['id']}).",
-                "Tenant names are unique: choose another name or manage the existing tenant.",
-            )
-
-    def create_tenant(self, body: TenantBody) -> Tenant:
-        now = _now()
-        with self._write() as db:
-            self._refuse_duplicate_name(db, body.name, None)
-            tenant_id = str(uuid.uuid4())
-            db.execute(
-                "INSERT INTO tenants (id, name, offer, hybrid, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (tenant_id, body.name, body.offer.value, int(body.hybrid), now, now),
-            )
-            return _tenant(self._require_tenant(db, tenant_id))
-
-    def get_tenant(self, tenant_id: str) -> Tenant:
-        with self._connect() as db:
-            return _tenant(self._require_tenant(db, tenant_id))
-
-    def list_tenants(self, *, name: str | None, after: int, limit: int) -> list[tuple[int, Tenant]]:
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT * FROM tenants WHERE seq > ? AND (? IS NULL OR name = ?)"
-                " ORDER BY seq LIMIT ?",
-                (after, name, name, limit),
-            ).fetchall()
-        return [(row["seq"], _tenant(row)) for row in rows]
-
-    def replace_tenant(self, tenant_id: str, body: TenantBody) -> Tenant:
-        with self._write() as db:
-            self._require_tenant(db, tenant_id)
-            self._refuse_duplicate_name(db, body.name, tenant_id)
-            db.execute(
-                "UPDATE tenants SET name = ?, offer = ?, hybrid = ?, updated_at = ? WHERE id = ?",
-                (body.name, body.offer.value, int(body.hybrid), _now(), tenant_id),
-            )
-            return _tenant(self._require_tenant(db, tenant_id))
-
-    def delete_tenant(self, tenant_id: str) -> None:
-        with self._write() as db:
-            self._require_tenant(db, tenant_id)
-            db.execute("DELETE FROM tenants WHERE id = ?", (tenant_id,))
+    def write(self) -> AbstractContextManager[Transaction]:
+        """A transaction holding the write lock from its start: checks and writes are atomic."""
+        return self._transaction("BEGIN IMMEDIATE")

@@ -1,4 +1,5 @@
-"""The backend's HTTP API, exercised over real HTTP: routes, status codes, error bodies, paging."""
+"""The backend's tenant API over real HTTP: routes, status codes, error bodies, paging,
+persistence and concurrency."""
 
 import threading
 from pathlib import Path
@@ -7,6 +8,9 @@ from typing import Any
 import requests
 
 from ccprovider.backend.server import BackgroundServer
+from ccprovider.client import ProvisioningClient
+from ccprovider.contract import TenantBody
+from tests.helpers import assert_vendor_error, subscription_body
 
 ACME = {"name": "acme-dev", "offer": "flex3", "hybrid": False}
 
@@ -15,25 +19,25 @@ def post_tenant(url: str, body: dict[str, Any]) -> requests.Response:
     return requests.post(f"{url}/v1/tenants", json=body, timeout=10)
 
 
-def assert_vendor_error(response: requests.Response, status: int, *fragments: str) -> None:
-    """The answer has the vendor's error body, and its text names every fragment."""
-    assert response.status_code == status
-    body = response.json()
-    assert set(body) == {"message", "errors", "trackingId"}
-    assert body["trackingId"] == response.headers["TrackingID"]
-    assert body["errors"], "errors must list at least one description"
-    text = body["message"] + " " + " ".join(e["description"] for e in body["errors"])
-    for fragment in fragments:
-        assert fragment in text
-
-
 def test_create_answers_201_with_location_and_camel_case_body(backend_url: str) -> None:
     response = post_tenant(backend_url, ACME)
 
     assert response.status_code == 201
     body = response.json()
     assert {k: body[k] for k in ACME} == ACME
-    assert set(body) == {"id", "name", "offer", "hybrid", "createdAt", "updatedAt"}
+    assert set(body) == {
+        "id",
+        "name",
+        "offer",
+        "hybrid",
+        "createdAt",
+        "updatedAt",
+        "telephony",
+        "licenseModel",
+        "primarySubscription",
+    }
+    assert body["telephony"] is None
+    assert response.headers["ETag"] == '"1"'
     assert response.headers["Location"].endswith(f"/v1/tenants/{body['id']}")
     fetched = requests.get(response.headers["Location"], timeout=10)
     assert fetched.json() == body
@@ -119,6 +123,28 @@ def test_delete_answers_204_then_404(backend_url: str) -> None:
     assert_vendor_error(requests.get(url, timeout=10), 404)
 
 
+def test_the_first_subscription_decides_telephony_and_license_model(
+    client: ProvisioningClient,
+) -> None:
+    tenant = client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
+    client.create_subscription(tenant.id, subscription_body("SUB-1", telephony="vpop"))
+
+    fetched = client.get_tenant(tenant.id)
+
+    assert fetched is not None
+    assert (fetched.telephony, fetched.license_model) == ("vpop", "named")
+    assert fetched.primary_subscription == "SUB-1"
+
+
+def test_a_tenant_with_subscriptions_cannot_be_deleted(client: ProvisioningClient) -> None:
+    tenant = client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
+    client.create_subscription(tenant.id, subscription_body("SUB-1"))
+
+    response = requests.delete(f"{client.base_url}/v1/tenants/{tenant.id}", timeout=10)
+
+    assert_vendor_error(response, 409, "still has 1 subscription(s)", "Delete them first")
+
+
 def test_list_pages_with_max_and_link_next(backend_url: str) -> None:
     names = [f"tenant-{i:02d}" for i in range(5)]
     for name in names:
@@ -157,13 +183,6 @@ def test_list_refuses_out_of_range_max(backend_url: str) -> None:
 def test_unknown_route_and_method_use_the_vendor_error_body(backend_url: str) -> None:
     assert_vendor_error(requests.get(f"{backend_url}/v1/nothing", timeout=10), 404)
     assert_vendor_error(requests.patch(f"{backend_url}/v1/tenants", json={}, timeout=10), 405)
-
-
-def test_openapi_schema_describes_the_tenant_routes(backend_url: str) -> None:
-    schema = requests.get(f"{backend_url}/openapi.json", timeout=10).json()
-
-    assert set(schema["paths"]["/v1/tenants"]) == {"get", "post"}
-    assert set(schema["paths"]["/v1/tenants/{tenant_id}"]) == {"get", "put", "delete"}
 
 
 def test_data_survives_a_restart(db_path: Path) -> None:

@@ -1,0 +1,141 @@
+"""What every route shares: the vendor's error body, paging, ETags, auth and rate limiting."""
+
+import math
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from ccprovider.backend.errors import (
+    BadRequestError,
+    ForbiddenError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
+from ccprovider.backend.service import PageOf, Versioned
+from ccprovider.contract import ErrorBody, ErrorDetail, Page
+
+TRACKING_HEADER = "TrackingID"
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+T = TypeVar("T")
+
+PageSize = Annotated[int, Query(alias="max", ge=1, le=MAX_PAGE_SIZE)]
+Cursor = Annotated[int, Query(ge=0, description="Opaque cursor from a `Link` header.")]
+IfMatch = Annotated[str | None, Header(description="Apply only if the ETag still matches.")]
+
+
+def error_response(
+    status_code: int, message: str, details: Sequence[str], headers: Mapping[str, str] = {}
+) -> JSONResponse:
+    """The vendor's error body, with a fresh tracking id in the body and a header."""
+    tracking_id = str(uuid.uuid4())
+    body = ErrorBody(
+        message=message,
+        errors=[ErrorDetail(description=d) for d in details],
+        tracking_id=tracking_id,
+    )
+    return JSONResponse(
+        body.model_dump(by_alias=True),
+        status_code=status_code,
+        headers={TRACKING_HEADER: tracking_id, **headers},
+    )
+
+
+def paged(request: Request, response: Response, page: PageOf[T], page_size: int) -> Page[T]:
+    """The page's items, with a `Link: <...>; rel="next"` header when more follow."""
+    if page.next_cursor is not None:
+        url = request.url.include_query_params(max=page_size, start=page.next_cursor)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return Page(items=page.items)
+
+
+def versioned(response: Response, result: Versioned[T]) -> T:
+    """The object, with its version as the `ETag` header."""
+    response.headers["ETag"] = f'"{result.version}"'
+    return result.value
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version an `If-Match` header names; None when absent or `*`."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise BadRequestError(f"If-Match {if_match!r} is not an ETag of this API.") from None
+
+
+class Role(StrEnum):
+    """What a bearer token may do."""
+
+    CUSTOMER_ADMIN = "customer_admin"
+    PARTNER_FULL_ADMIN = "partner_full_admin"
+    PARTNER_READ_ONLY = "partner_read_only"
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """Bearer tokens and their roles; no tokens means an open backend (embedded mode)."""
+
+    tokens: Mapping[str, Role] | None = None
+
+    def authorize(self, request: Request) -> None:
+        """Refuse a request its token does not allow: 401 without a known token, 403 for a
+        read-only partner's writes and for anyone but a customer admin on admin routes."""
+        if self.tokens is None:
+            return
+        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+        role = self.tokens.get(token) if scheme.lower() == "bearer" else None
+        if role is None:
+            raise UnauthorizedError(
+                "A valid bearer token is required.",
+                "Send `Authorization: Bearer <token>` with a token this backend knows.",
+            )
+        if role is Role.PARTNER_READ_ONLY and request.method not in _SAFE_METHODS:
+            raise ForbiddenError(
+                "Read-only partner access cannot change anything.",
+                "Ask a customer admin to approve full admin access for your organisation.",
+            )
+        if request.url.path.startswith("/v1/admin") and role is not Role.CUSTOMER_ADMIN:
+            raise ForbiddenError("Only a customer admin may use the backend's admin routes.")
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket per client: `per_second` requests on average, bursts of as many.
+    Zero turns limiting off."""
+
+    per_second: float = 0.0
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def admit(self, request: Request) -> None:
+        """Take a token for this request's client, or answer 429 with `Retry-After`."""
+        if self.per_second <= 0:
+            return
+        client = request.headers.get("Authorization") or (
+            request.client.host if request.client else "?"
+        )
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(client, (self.per_second, now))
+            tokens = min(self.per_second, tokens + (now - last) * self.per_second)
+            if tokens < 1:
+                self._buckets[client] = (tokens, now)
+                raise TooManyRequestsError(math.ceil((1 - tokens) / self.per_second))
+            self._buckets[client] = (tokens - 1, now)
+
+
+def describe_validation_error(error: Mapping[str, Any]) -> str:
+    """`field.path: message` for one pydantic error of a request."""
+    location = ".".join(str(part) for part in error["loc"] if part not in ("body", "query"))
+    return f"{location}: {error['msg']}" if location else str(error["msg"])

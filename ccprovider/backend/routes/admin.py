@@ -1,0 +1,20 @@
+"""Controls of the mock itself, not of the vendor's API: the simulated clock."""
+
+from fastapi import APIRouter
+
+from ccprovider import contract
+from ccprovider.backend.service import ProvisioningService
+
+
+def router(service: ProvisioningService) -> APIRouter:
+    routes = APIRouter(prefix=f"{contract.API_PREFIX}/admin", tags=["admin"])
+
+    @routes.get("/clock", response_model=contract.ClockState)
+    def read_clock() -> contract.ClockState:
+        return service.clock()
+
+    @routes.post("/clock", response_model=contract.ClockState)
+    def change_clock(change: contract.ClockChange) -> contract.ClockState:
+        return service.change_clock(change)
+
+    return routes

@@ -1,0 +1,39 @@
+"""Usage records and the billing summary: `/v1/tenants/{tenantId}/usage|billing`."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from ccprovider import contract
+from ccprovider.backend.http import DEFAULT_PAGE_SIZE, Cursor, PageSize, paged
+from ccprovider.backend.service import ProvisioningService
+from ccprovider.domain import UsageRecord
+
+Period = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="A month: YYYY-MM.")]
+
+
+def router(service: ProvisioningService) -> APIRouter:
+    routes = APIRouter(prefix=f"{contract.API_PREFIX}/tenants/{{tenant_id}}", tags=["usage"])
+
+    @routes.post(
+        "/usage", status_code=status.HTTP_201_CREATED, response_model=contract.UsageAccepted
+    )
+    def add_usage(tenant_id: str, batch: contract.UsageBatch) -> contract.UsageAccepted:
+        return service.add_usage(tenant_id, batch)
+
+    @routes.get("/usage", response_model=contract.Page[UsageRecord])
+    def list_usage(
+        tenant_id: str,
+        period: Period,
+        request: Request,
+        response: Response,
+        max_: PageSize = DEFAULT_PAGE_SIZE,
+        start: Cursor = 0,
+    ) -> contract.Page[UsageRecord]:
+        return paged(request, response, service.list_usage(tenant_id, period, start, max_), max_)
+
+    @routes.get("/billing", response_model=contract.BillingSummary)
+    def billing_summary(tenant_id: str, period: Period) -> contract.BillingSummary:
+        return service.billing_summary(tenant_id, period)
+
+    return routes

@@ -1,0 +1,131 @@
+"""Bearer tokens and roles, rate limiting with Retry-After, and ETag / If-Match."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from ccprovider.backend.http import AccessPolicy, Role
+from ccprovider.backend.server import BackgroundServer
+from ccprovider.client import ApiError, ProvisioningClient
+from ccprovider.contract import TenantBody
+from tests.helpers import assert_vendor_error
+
+TOKENS = {
+    "admin-token": Role.CUSTOMER_ADMIN,
+    "partner-token": Role.PARTNER_FULL_ADMIN,
+    "readonly-token": Role.PARTNER_READ_ONLY,
+}
+ACME = {"name": "acme-dev", "offer": "flex3"}
+
+
+@pytest.fixture
+def secured_url(db_path: Path) -> Iterator[str]:
+    server = BackgroundServer(db_path, policy=AccessPolicy(TOKENS))
+    yield server.start()
+    server.stop()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_requests_without_a_known_token_are_401(secured_url: str) -> None:
+    for headers in ({}, bearer("guessed"), {"Authorization": "Basic admin-token"}):
+        response = requests.get(f"{secured_url}/v1/tenants", headers=headers, timeout=10)
+        assert_vendor_error(response, 401, "bearer token")
+
+
+def test_a_read_only_partner_reads_but_every_write_is_403(secured_url: str) -> None:
+    created = requests.post(
+        f"{secured_url}/v1/tenants", json=ACME, headers=bearer("admin-token"), timeout=10
+    ).json()
+    url = f"{secured_url}/v1/tenants/{created['id']}"
+    ro = bearer("readonly-token")
+
+    assert requests.get(url, headers=ro, timeout=10).status_code == 200
+    for response in (
+        requests.post(f"{secured_url}/v1/tenants", json=ACME, headers=ro, timeout=10),
+        requests.put(url, json=ACME, headers=ro, timeout=10),
+        requests.delete(url, headers=ro, timeout=10),
+        requests.patch(f"{url}/licenses/users", json={}, headers=ro, timeout=10),
+        requests.post(f"{secured_url}/v1/admin/clock", json={}, headers=ro, timeout=10),
+    ):
+        assert_vendor_error(response, 403, "Read-only partner access")
+    assert requests.get(url, headers=ro, timeout=10).json() == created
+
+
+def test_a_full_admin_partner_writes_but_cannot_drive_the_clock(secured_url: str) -> None:
+    partner = bearer("partner-token")
+
+    created = requests.post(f"{secured_url}/v1/tenants", json=ACME, headers=partner, timeout=10)
+    clock = requests.post(
+        f"{secured_url}/v1/admin/clock", json={"advanceDays": 1}, headers=partner, timeout=10
+    )
+
+    assert created.status_code == 201
+    assert_vendor_error(clock, 403, "customer admin")
+
+
+def test_the_client_sends_its_token(secured_url: str) -> None:
+    client = ProvisioningClient(secured_url, token="admin-token")
+
+    assert client.create_tenant(TenantBody(name="acme-dev", offer="flex3")).name == "acme-dev"
+
+
+def test_past_the_rate_limit_the_backend_answers_429_with_retry_after(db_path: Path) -> None:
+    server = BackgroundServer(db_path, rate_limit=2)
+    url = server.start()
+    try:
+        statuses = [requests.get(f"{url}/v1/tenants", timeout=10) for _ in range(3)]
+    finally:
+        server.stop()
+
+    assert [r.status_code for r in statuses[:2]] == [200, 200]
+    assert_vendor_error(statuses[2], 429, "retry after")
+    assert int(statuses[2].headers["Retry-After"]) >= 1
+
+
+def test_the_client_waits_out_a_rate_limit_on_reads(db_path: Path) -> None:
+    server = BackgroundServer(db_path, rate_limit=1)
+    client = ProvisioningClient(server.start())
+    try:
+        started = time.monotonic()
+        for _ in range(3):
+            assert list(client.list_tenants()) == []
+        waited = time.monotonic() - started
+    finally:
+        server.stop()
+
+    assert waited >= 1.0, "the client must have waited for Retry-After rather than failed"
+
+
+def test_if_match_guards_against_lost_updates(client: ProvisioningClient) -> None:
+    url = f"{client.base_url}/v1/tenants"
+    created = requests.post(url, json=ACME, timeout=10)
+    tenant_url = f"{url}/{created.json()['id']}"
+    etag = created.headers["ETag"]
+
+    first = requests.put(
+        tenant_url, json={**ACME, "hybrid": True}, headers={"If-Match": etag}, timeout=10
+    )
+    stale = requests.put(tenant_url, json=ACME, headers={"If-Match": etag}, timeout=10)
+    garbled = requests.put(tenant_url, json=ACME, headers={"If-Match": "yesterday"}, timeout=10)
+
+    assert first.status_code == 200
+    assert first.headers["ETag"] == '"2"'
+    assert_vendor_error(stale, 412, 'its ETag is now "2"')
+    assert_vendor_error(garbled, 400, "If-Match")
+    assert requests.get(tenant_url, timeout=10).json()["hybrid"] is True
+
+
+def test_the_client_surfaces_a_stale_if_match(client: ProvisioningClient) -> None:
+    tenant = client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
+    client.replace_tenant(tenant.id, TenantBody(name="acme-dev", offer="flex"), if_match=1)
+
+    with pytest.raises(ApiError) as raised:
+        client.replace_tenant(tenant.id, TenantBody(name="acme-dev", offer="flex3"), if_match=1)
+
+    assert raised.value.status == 412

@@ -1,0 +1,189 @@
+"""Subscriptions in the backend: the vendor's license-model rule, its silence on telephony,
+status and primacy on the simulated clock."""
+
+from datetime import date
+
+import requests
+
+from ccprovider.client import ApiError, ProvisioningClient
+from ccprovider.contract import ClockChange
+from ccprovider.domain import SubscriptionStatus
+from tests.helpers import assert_vendor_error, subscription_body
+
+
+def subscriptions_url(client: ProvisioningClient, tenant_id: str) -> str:
+    return f"{client.base_url}/v1/tenants/{tenant_id}/subscriptions"
+
+
+def test_create_computes_end_status_and_primacy(
+    client: ProvisioningClient, tenant_id: str, clock_today: date
+) -> None:
+    body = subscription_body("SUB-CORE-001").model_dump(mode="json", by_alias=True)
+
+    response = requests.post(subscriptions_url(client, tenant_id), json=body, timeout=10)
+
+    assert response.status_code == 201
+    created = response.json()
+    assert {k: created[k] for k in body} == body
+    assert created["endDate"] == "2028-01-01"
+    assert (created["status"], created["isPrimary"], created["cancelled"]) == (
+        "active",
+        True,
+        False,
+    )
+    assert response.headers["Location"].endswith(f"/subscriptions/{created['id']}")
+
+
+def test_a_duplicate_external_id_is_refused(client: ProvisioningClient, tenant_id: str) -> None:
+    client.create_subscription(tenant_id, subscription_body("SUB-1"))
+
+    response = requests.post(
+        subscriptions_url(client, tenant_id),
+        json=subscription_body("SUB-1").model_dump(mode="json", by_alias=True),
+        timeout=10,
+    )
+
+    assert_vendor_error(response, 409, "SUB-1 already exists")
+
+
+def test_mixing_license_models_is_refused_and_changes_nothing(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    client.create_subscription(tenant_id, subscription_body("SUB-1"))
+    mixed = subscription_body("SUB-2", license_model="concurrent")
+
+    response = requests.post(
+        subscriptions_url(client, tenant_id),
+        json=mixed.model_dump(mode="json", by_alias=True),
+        timeout=10,
+    )
+
+    assert_vendor_error(response, 409, "SUB-2 is concurrent", "SUB-1 is named", "cannot be mixed")
+    assert [s.external_id for s in client.list_subscriptions(tenant_id)] == ["SUB-1"]
+
+
+def test_changing_the_license_model_of_one_of_several_is_refused(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    client.create_subscription(tenant_id, subscription_body("SUB-1"))
+    second = client.create_subscription(tenant_id, subscription_body("SUB-2"))
+
+    try:
+        client.replace_subscription(
+            tenant_id, second.id, subscription_body("SUB-2", license_model="concurrent")
+        )
+    except ApiError as error:
+        assert error.status == 409
+    else:
+        raise AssertionError("the license model change must be refused")
+
+
+def test_the_only_subscription_may_change_its_license_model(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    only = client.create_subscription(tenant_id, subscription_body("SUB-1"))
+
+    changed = client.replace_subscription(
+        tenant_id, only.id, subscription_body("SUB-1", license_model="concurrent")
+    )
+
+    assert changed.license_model == "concurrent"
+
+
+def test_a_telephony_mismatch_is_accepted_silently_as_the_vendor_does(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    client.create_subscription(tenant_id, subscription_body("SUB-1", telephony="vpop"))
+
+    second = client.create_subscription(
+        tenant_id, subscription_body("SUB-2", telephony="pstn_bundled")
+    )
+
+    assert second.telephony == "pstn_bundled"
+    tenant = client.get_tenant(tenant_id)
+    assert tenant is not None
+    assert tenant.telephony == "vpop"
+
+
+def test_external_id_cannot_change(client: ProvisioningClient, tenant_id: str) -> None:
+    created = client.create_subscription(tenant_id, subscription_body("SUB-1"))
+
+    response = requests.put(
+        f"{subscriptions_url(client, tenant_id)}/{created.id}",
+        json=subscription_body("SUB-9").model_dump(mode="json", by_alias=True),
+        timeout=10,
+    )
+
+    assert_vendor_error(response, 400, "externalId cannot change")
+
+
+def test_status_and_primary_follow_the_simulated_clock(
+    client: ProvisioningClient, tenant_id: str, clock_today: date
+) -> None:
+    """Domain rule 2: the primary moves to subscription 2 when subscription 1 expires."""
+    sub1 = client.create_subscription(
+        tenant_id, subscription_body("SUB-1", start=date(2023, 7, 1), term_months=36)
+    )
+    sub2 = client.create_subscription(
+        tenant_id, subscription_body("SUB-2", start=date(2026, 3, 1), term_months=24)
+    )
+    later = client.create_subscription(
+        tenant_id, subscription_body("SUB-3", start=date(2026, 9, 1), term_months=12)
+    )
+    assert (sub1.is_primary, sub2.is_primary) == (True, False)
+    assert later.status is SubscriptionStatus.PENDING
+
+    client.change_clock(ClockChange(advance_days=31))  # 2026-07-02: SUB-1 ended 2026-07-01
+
+    expired = client.get_subscription(tenant_id, sub1.id)
+    primary = client.get_subscription(tenant_id, sub2.id)
+    assert expired is not None
+    assert primary is not None
+    assert (expired.status, expired.is_primary) == (SubscriptionStatus.EXPIRED, False)
+    assert (primary.status, primary.is_primary) == (SubscriptionStatus.ACTIVE, True)
+    tenant = client.get_tenant(tenant_id)
+    assert tenant is not None
+    assert tenant.primary_subscription == "SUB-2"
+
+
+def test_cancelling_moves_the_primary(
+    client: ProvisioningClient, tenant_id: str, clock_today: date
+) -> None:
+    sub1 = client.create_subscription(tenant_id, subscription_body("SUB-1"))
+    client.create_subscription(tenant_id, subscription_body("SUB-2", start=date(2025, 6, 1)))
+
+    cancelled = client.cancel_subscription(tenant_id, sub1.id)
+
+    assert (cancelled.status, cancelled.is_primary) == (SubscriptionStatus.CANCELLED, False)
+    tenant = client.get_tenant(tenant_id)
+    assert tenant is not None
+    assert tenant.primary_subscription == "SUB-2"
+
+
+def test_find_by_external_id(client: ProvisioningClient, tenant_id: str) -> None:
+    created = client.create_subscription(tenant_id, subscription_body("SUB-1"))
+
+    assert client.find_subscription(tenant_id, "SUB-1") == created
+    assert client.find_subscription(tenant_id, "SUB-404") is None
+
+
+def test_subscriptions_of_an_unknown_tenant_are_404(client: ProvisioningClient) -> None:
+    response = requests.get(subscriptions_url(client, "no-such-tenant"), timeout=10)
+
+    assert_vendor_error(response, 404, "no-such-tenant")
+
+
+def test_invalid_terms_name_the_field(client: ProvisioningClient, tenant_id: str) -> None:
+    body = subscription_body("SUB-1").model_dump(mode="json", by_alias=True)
+    cases = [
+        ({**body, "licenseModel": "floating"}, "licenseModel"),
+        ({**body, "telephony": "carrier-pigeon"}, "telephony"),
+        ({**body, "termMonths": 0}, "termMonths"),
+        ({**body, "start": "2025-02-30"}, "start"),
+        ({**body, "entitlements": {"standardAgents": -1}}, "entitlements.standardAgents"),
+        ({**body, "externalId": "has spaces"}, "externalId"),
+    ]
+    for invalid, field in cases:
+        response = requests.post(subscriptions_url(client, tenant_id), json=invalid, timeout=10)
+        assert_vendor_error(response, 400, field)
+    assert list(client.list_subscriptions(tenant_id)) == []
