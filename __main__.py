@@ -1,24 +1,29 @@
 """The ccprovider program: stack config -> validated TenantSpec -> resources -> outputs."""
 
+from datetime import date
+
 import pulumi
 
 from ccprovider.connection import CONFIG_NAMESPACE
-from ccprovider.resources import Tenant, TenantArgs
-from ccprovider.spec import SpecError, parse_tenant_spec
+from ccprovider.contact_center import ContactCenter
+from ccprovider.spec import SpecError, expiring_users, parse_tenant_spec
 
+today = date.today()
 config = pulumi.Config(CONFIG_NAMESPACE)
 try:
-    spec = parse_tenant_spec(config.require_object("tenant"))
+    spec = parse_tenant_spec(config.require_object("tenant"), today)
 except SpecError as error:
     raise pulumi.RunError(str(error)) from None
 
-tenant = Tenant(
-    spec.name,
-    TenantArgs(name=spec.name, offer=spec.offer.value, hybrid=spec.hybrid),
-)
+for need in expiring_users(spec, today):
+    pulumi.log.warn(f"remap before expiry: {need.describe()}")
 
-pulumi.export("tenantName", tenant.name)
-pulumi.export("tenantId", tenant.tenant_id)
-pulumi.export("offer", tenant.offer)
-pulumi.export("hybrid", tenant.hybrid)
-pulumi.export("createdAt", tenant.created_at)
+center = ContactCenter(spec.name, spec, today)
+
+pulumi.export("tenantName", center.tenant.name)
+pulumi.export("tenantId", center.tenant.tenant_id)
+pulumi.export("telephony", center.tenant.telephony)
+pulumi.export("primarySubscription", center.primary_subscription)
+pulumi.export("pooledEntitlements", center.pooled_entitlements)
+pulumi.export("usersPerSubscription", center.users_per_subscription)
+pulumi.export("expiringUsers", center.expiring_users)

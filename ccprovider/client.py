@@ -55,8 +55,18 @@ class ApiError(Exception):
         super().__init__(text)
 
 
+class _Retry(Retry):
+    """urllib3's Retry, except that a 429 is retried whatever the method: the server
+    refused the request before doing anything, so even a create is safe to send again."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 429 and self.total:
+            return True
+        return super().is_retry(method, status_code, has_retry_after)
+
+
 def _retry_policy() -> Retry:
-    return Retry(
+    return _Retry(
         total=5,
         connect=5,
         read=3,
@@ -278,6 +288,9 @@ class ProvisioningClient:
 
     def create_partner(self, tenant_id: str, body: contract.PartnerBody) -> contract.Partner:
         return self._object(contract.Partner, "POST", f"/tenants/{tenant_id}/partners", body=body)
+
+    def find_partner(self, tenant_id: str, org: str) -> contract.Partner | None:
+        return self._find(contract.Partner, f"/tenants/{tenant_id}/partners", org=org)
 
     def get_partner(self, tenant_id: str, partner_id: str) -> contract.Partner | None:
         return self._get_or_none(contract.Partner, f"/tenants/{tenant_id}/partners/{partner_id}")

@@ -6,18 +6,18 @@ build on the owner-controlled models of `ccprovider.domain`; responses add what 
 backend computes.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import ConfigDict, Field
 
 from ccprovider.domain import (
+    AgentProfile,
     CamelModel,
     Email,
     LicenseModel,
-    OrgName,
-    PartnerAccessLevel,
+    PartnerAccess,
     SubscriptionStatus,
     SubscriptionTerms,
     Telephony,
@@ -25,6 +25,7 @@ from ccprovider.domain import (
     UsageRecord,
     UsageType,
     UserIdentity,
+    UserRole,
 )
 
 API_PREFIX = "/v1"
@@ -103,6 +104,22 @@ class LicenseKind(StrEnum):
     PREMIUM_AGENT = "premium-agent"
 
 
+def license_kind(role: UserRole, profile: AgentProfile | None) -> LicenseKind:
+    """The contact-center license a user of this role and profile needs."""
+    if role is UserRole.ADMIN:
+        return LicenseKind.ADMIN
+    if role is UserRole.SUPERVISOR:
+        return LicenseKind.SUPERVISOR
+    if profile is AgentProfile.PREMIUM:
+        return LicenseKind.PREMIUM_AGENT
+    return LicenseKind.STANDARD_AGENT
+
+
+def license_id(subscription_id: str, kind: LicenseKind) -> str:
+    """A license's id: its subscription's id and its kind."""
+    return f"{subscription_id}:{kind.value}"
+
+
 class License(CamelModel):
     """One license of one subscription; consumed units may exceed total (overage)."""
 
@@ -138,7 +155,7 @@ class LicensePatch(CamelModel):
 class LicenseOperationResult(LicenseOperation):
     """The outcome of one operation of a license PATCH."""
 
-    status: Annotated[str, Field(pattern="^(ok|error)$")]
+    status: Literal["ok", "error"]
     description: str | None = None
 
 
@@ -162,12 +179,8 @@ class AccessCheck(CamelModel):
 # Partners
 
 
-class PartnerBody(CamelModel):
+class PartnerBody(PartnerAccess):
     """What a client sends to add a partner organisation or change its access."""
-
-    org: OrgName
-    access: PartnerAccessLevel
-    approved_by: Email | None = None
 
 
 class Partner(PartnerBody, Stored):
@@ -237,7 +250,7 @@ class ClockChange(CamelModel):
     """Move the simulated clock forward by some days, or to a given time."""
 
     advance_days: Annotated[int, Field(ge=0, le=36_500)] | None = None
-    now: datetime | None = None
+    now: Annotated[datetime, Field(le=datetime(2999, 12, 31, tzinfo=UTC))] | None = None
 
 
 # Lists and errors

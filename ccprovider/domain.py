@@ -103,7 +103,9 @@ class BillingCycle(StrEnum):
     ANNUAL = "annual"
 
 
-def _name(pattern: str, max_length: int, min_length: int = 1, lower: bool = False) -> object:
+def _name(
+    pattern: str, max_length: int, min_length: int = 1, lower: bool = False
+) -> StringConstraints:
     return StringConstraints(
         strip_whitespace=True,
         to_lower=lower,
@@ -196,7 +198,7 @@ class SubscriptionTerms(CamelModel):
     license_model: LicenseModel
     offer: Offer
     telephony: Telephony
-    start: date
+    start: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))]
     term_months: int = Field(ge=1, le=120)
     entitlements: Entitlements = Field(default_factory=Entitlements)
     billing: Billing = Field(default_factory=Billing)
@@ -246,7 +248,7 @@ class PartnerAccess(CamelModel):
 class UsageRecord(CamelModel):
     """Measured usage of one type on one day, by one user or (without email) by the tenant."""
 
-    day: date
+    day: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))]
     usage_type: UsageType
     quantity: NonNegativeInt
     email: Email | None = None

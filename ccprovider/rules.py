@@ -177,59 +177,63 @@ def allocate_usage(
 # One telephony option and one license model per tenant (domain rules 9 and 4)
 
 
+def _holder(
+    subscriptions: Sequence[SubscriptionTerms], matches: Callable[[SubscriptionTerms], bool]
+) -> str:
+    """' (as on SUB-1)' naming the first subscription that matches, or nothing."""
+    holder = next((s for s in subscriptions if matches(s)), None)
+    return f" (as on {holder.external_id})" if holder else ""
+
+
 def telephony_violations(
     subscriptions: Sequence[SubscriptionTerms], tenant_telephony: Telephony | None = None
 ) -> list[Violation]:
-    """Every subscription whose telephony differs from the tenant's option, which the first
-    subscription provisioned chose (`subscriptions` in provisioning order)."""
+    """Every subscription whose telephony differs from the tenant's option: the given one,
+    or else the one the first subscription provisioned chose (`subscriptions` in order)."""
     if not subscriptions:
         return []
-    if tenant_telephony is None:
-        tenant_telephony = subscriptions[0].telephony
-        chooser = f"the tenant's first subscription {subscriptions[0].external_id}"
-    else:
-        chooser = "the tenant"
+    option = tenant_telephony or subscriptions[0].telephony
+    held = _holder(subscriptions, lambda s: s.telephony is option)
     return [
         Violation(
             rule="single-telephony",
             message=(
-                f"Subscription {s.external_id} uses telephony {s.telephony.value}, but "
-                f"{chooser} uses {tenant_telephony.value}: a tenant has one telephony option."
+                f"Subscription {s.external_id} uses telephony {s.telephony.value}, but the "
+                f"tenant's option is {option.value}{held}: a tenant has one telephony option."
             ),
             fix=(
-                f"set telephony to {tenant_telephony.value} on {s.external_id}. Changing the "
-                "option for the whole tenant goes through vendor support, not a normal update."
+                f"set telephony to {option.value} on {s.external_id}. Changing the option "
+                "for the whole tenant goes through vendor support, not a normal update."
             ),
             objects=(s.external_id,),
         )
         for s in subscriptions
-        if s.telephony is not tenant_telephony
+        if s.telephony is not option
     ]
 
 
 def license_model_violations(
     subscriptions: Sequence[SubscriptionTerms], tenant_model: LicenseModel | None = None
 ) -> list[Violation]:
-    """Every subscription whose license model differs from the tenant's (its first one's)."""
+    """Every subscription whose license model differs from the tenant's: the given one, or
+    else the first subscription's (`subscriptions` in provisioning order)."""
     if not subscriptions:
         return []
-    if tenant_model is None:
-        tenant_model = subscriptions[0].license_model
-        chooser = f"the tenant's first subscription {subscriptions[0].external_id} is"
-    else:
-        chooser = "the tenant's subscriptions are"
+    model = tenant_model or subscriptions[0].license_model
+    held = _holder(subscriptions, lambda s: s.license_model is model)
     return [
         Violation(
             rule="single-license-model",
             message=(
-                f"Subscription {s.external_id} is {s.license_model.value}, but {chooser} "
-                f"{tenant_model.value}: concurrent and named subscriptions cannot be mixed."
+                f"Subscription {s.external_id} is {s.license_model.value}, but the tenant's "
+                f"subscriptions are {model.value}{held}: concurrent and named subscriptions "
+                "cannot be mixed."
             ),
-            fix=f"make {s.external_id} a {tenant_model.value} subscription.",
+            fix=f"make {s.external_id} a {model.value} subscription.",
             objects=(s.external_id,),
         )
         for s in subscriptions
-        if s.license_model is not tenant_model
+        if s.license_model is not model
     ]
 
 
@@ -332,18 +336,19 @@ def partner_access_violation(
     current: PartnerAccessLevel | None,
     requested: PartnerAccessLevel,
     *,
-    other_partners: int,
+    partners_before: int,
     subscription_count: int,
     approved_by: str | None,
     customer_admins: Iterable[str],
 ) -> Violation | None:
-    """Whether partner `org` may go from `current` (None: joining) to `requested` access.
+    """Whether partner `org`, which joined after `partners_before` others, may go from
+    `current` (None: joining) to `requested` access.
 
-    In a tenant with several subscriptions, an additional partner (one joining while
-    another partner is present) starts read-only; full admin then needs the approval of
+    In a tenant with several subscriptions, an additional partner (one that joined while
+    another partner was present) starts read-only; full admin then needs the approval of
     one of the tenant's customer admins. Downgrades are always allowed.
     """
-    restricted = subscription_count > 1 and other_partners > 0
+    restricted = subscription_count > 1 and partners_before > 0
     if not restricted or requested is PartnerAccessLevel.READ_ONLY:
         return None
     if current is PartnerAccessLevel.FULL_ADMIN:
@@ -361,14 +366,14 @@ def partner_access_violation(
     admins = set(customer_admins)
     if approved_by is None or approved_by not in admins:
         who = f"'{approved_by}' is not a customer admin" if approved_by else "none is recorded"
-        known = ", ".join(sorted(admins)) or "none: map a customer admin first"
+        known = f" ({', '.join(sorted(admins))})" if admins else ""
         return Violation(
             rule="partner-full-admin-approval",
             message=(
                 f"Full admin access for additional partner {org} needs a customer admin's "
                 f"approval, but {who}."
             ),
-            fix=f"record approvedBy with one of the tenant's customer admins ({known}).",
+            fix=f"record approvedBy with the e-mail of one of the tenant's customer admins{known}.",
             objects=(org,),
         )
     return None

@@ -1,39 +1,191 @@
 """The tenant declaration of a stack (`ccprovider:tenant`), validated whole before any resource.
 
-Every error names the path of the offending value in the stack config, for example
-`ccprovider:tenant.offer`, and says what is accepted.
+This is the first of three layers that catch a bad change: the declaration alone must
+obey the vendor's rules (one telephony option, one license model, every user on an
+active declared subscription, partners' access), so that `pulumi preview` of a brand-new
+stack already fails. Every error names the path of the offending value in the stack
+config, for example `ccprovider:tenant.subscriptions[1].telephony`, and says the fix.
 """
 
-from typing import Any
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 
-from ccprovider.domain import TenantSettings
+from ccprovider import rules
+from ccprovider.domain import (
+    Billing,
+    CamelModel,
+    Department,
+    Entitlements,
+    LicenseAssignment,
+    LicenseModel,
+    Offer,
+    PartnerAccess,
+    PartnerAccessLevel,
+    Subscription,
+    SubscriptionId,
+    SubscriptionTerms,
+    Telephony,
+    TenantSettings,
+    UserRole,
+)
 
 CONFIG_KEY = "ccprovider:tenant"
+DEFAULT_REMAP_WARNING_DAYS = 30
 
 
 class SpecError(ValueError):
     """The declaration is invalid; the message lists every problem with its config path."""
 
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            "invalid tenant declaration:\n" + "\n".join(f"  {p}" for p in self.problems)
+        )
+
+
+def _config_date(value: Any) -> Any:
+    """Pulumi reads an unquoted YAML date as a timestamp and hands it to the program as
+    "2025-01-01 00:00:00 +0000 UTC": keep its date, so both spellings mean the same day."""
+    if isinstance(value, str) and _GO_MIDNIGHT.fullmatch(value):
+        return value[:10]
+    return value
+
+
+_GO_MIDNIGHT = re.compile(r"\d{4}-\d{2}-\d{2} 00:00:00 \+0000 UTC")
+ConfigDate = Annotated[date, BeforeValidator(_config_date)]
+
+
+class SubscriptionSpec(CamelModel):
+    """One subscription as a stack declares it; offer and telephony default to the tenant's."""
+
+    id: SubscriptionId
+    department: Department
+    license_model: LicenseModel
+    start: ConfigDate
+    term_months: int = Field(ge=1, le=120)
+    offer: Offer | None = None
+    telephony: Telephony | None = None
+    entitlements: Entitlements = Field(default_factory=Entitlements)
+    billing: Billing = Field(default_factory=Billing)
+
 
 class TenantSpec(TenantSettings):
-    """A tenant as a stack declares it."""
+    """A whole tenant as a stack declares it."""
+
+    telephony: Telephony
+    remap_warning_days: Annotated[int, Field(ge=0, le=365)] = DEFAULT_REMAP_WARNING_DAYS
+    adopt: bool = False
+    subscriptions: list[SubscriptionSpec] = Field(default_factory=list)
+    users: list[LicenseAssignment] = Field(default_factory=list)
+    """Each admin, supervisor and agent, and the subscription that gives them access."""
+    partners: list[PartnerAccess] = Field(default_factory=list)
+    """Partner organisations; full admin of a second partner needs `approvedBy`."""
+
+    def terms(self, subscription: SubscriptionSpec) -> SubscriptionTerms:
+        """The full terms of a declared subscription, tenant defaults applied."""
+        return SubscriptionTerms(
+            external_id=subscription.id,
+            department=subscription.department,
+            license_model=subscription.license_model,
+            offer=subscription.offer or self.offer,
+            telephony=subscription.telephony or self.telephony,
+            start=subscription.start,
+            term_months=subscription.term_months,
+            entitlements=subscription.entitlements,
+            billing=subscription.billing,
+        )
+
+    def declared_subscriptions(self) -> list[Subscription]:
+        """The declared subscriptions, as the rules see them."""
+        return [Subscription(**self.terms(s).model_dump()) for s in self.subscriptions]
+
+    def customer_admins(self) -> list[str]:
+        return [u.email for u in self.users if u.role is UserRole.ADMIN]
 
 
-def _path(location: tuple[int | str, ...]) -> str:
+def _path(location: Iterable[int | str]) -> str:
     path = CONFIG_KEY
     for part in location:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
 
 
-def parse_tenant_spec(raw: Any) -> TenantSpec:
-    """Validate the raw `ccprovider:tenant` config object; raise `SpecError` naming each path."""
+def _duplicates(values: Iterable[str]) -> set[str]:
+    return {value for value, count in Counter(values).items() if count > 1}
+
+
+def _rule_problems(spec: TenantSpec, today: date) -> list[str]:
+    """Every vendor rule the declaration breaks on `today`, each at its config path."""
+    problems: list[str] = []
+    position = {s.id: i for i, s in enumerate(spec.subscriptions)}
+    for label, values in (
+        ("subscriptions[].id", [s.id for s in spec.subscriptions]),
+        ("users[].email", [u.email for u in spec.users]),
+        ("partners[].org", [p.org for p in spec.partners]),
+    ):
+        problems += [f"{_path([label])}: '{d}' is declared twice" for d in _duplicates(values)]
+
+    terms = [spec.terms(s) for s in spec.subscriptions]
+    for violation in rules.telephony_violations(terms, spec.telephony):
+        problems.append(
+            f"{_path(['subscriptions', position[violation.objects[0]], 'telephony'])}: {violation}"
+        )
+    for violation in rules.license_model_violations(terms):
+        index = position[violation.objects[0]]
+        problems.append(f"{_path(['subscriptions', index, 'licenseModel'])}: {violation}")
+
+    report = rules.remap_report(
+        spec.declared_subscriptions(), spec.users, today, spec.remap_warning_days
+    )
+    user_index = {u.email: i for i, u in enumerate(spec.users)}
+    for need in report.stranded:
+        problems.append(
+            f"{_path(['users', user_index[need.email], 'subscription'])}: {need.describe()}. "
+            "Fix: map the user to an active subscription before the old one goes."
+        )
+
+    for index, partner in enumerate(spec.partners):
+        refused = rules.partner_access_violation(
+            partner.org,
+            PartnerAccessLevel.READ_ONLY,
+            partner.access,
+            partners_before=index,
+            subscription_count=len(
+                rules.active_subscriptions(spec.declared_subscriptions(), today)
+            ),
+            approved_by=partner.approved_by,
+            customer_admins=spec.customer_admins(),
+        )
+        if refused is not None:
+            problems.append(f"{_path(['partners', index, 'approvedBy'])}: {refused}")
+    return problems
+
+
+def parse_tenant_spec(raw: Any, today: date) -> TenantSpec:
+    """Validate the raw `ccprovider:tenant` config object against its schema and the vendor's
+    rules on `today`; raise `SpecError` listing every problem with its config path."""
     if not isinstance(raw, dict):
-        raise SpecError(f"{CONFIG_KEY} must be an object with name, offer and hybrid keys")
+        raise SpecError([f"{CONFIG_KEY} must be an object (name, offer, telephony, ...)"])
     try:
-        return TenantSpec.model_validate(raw)
+        spec = TenantSpec.model_validate(raw)
     except ValidationError as error:
-        problems = [f"  {_path(e['loc'])}: {e['msg']}" for e in error.errors()]
-        raise SpecError("invalid tenant declaration:\n" + "\n".join(problems)) from None
+        raise SpecError(
+            f"{_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+        ) from None
+    problems = _rule_problems(spec, today)
+    if problems:
+        raise SpecError(problems)
+    return spec
+
+
+def expiring_users(spec: TenantSpec, today: date) -> list[rules.RemapNeed]:
+    """Users on subscriptions that end within the warning window: remap them soon."""
+    report = rules.remap_report(
+        spec.declared_subscriptions(), spec.users, today, spec.remap_warning_days
+    )
+    return report.expiring

@@ -58,7 +58,9 @@ def test_mixing_license_models_is_refused_and_changes_nothing(
         timeout=10,
     )
 
-    assert_vendor_error(response, 409, "SUB-2 is concurrent", "SUB-1 is named", "cannot be mixed")
+    assert_vendor_error(
+        response, 409, "SUB-2 is concurrent", "named (as on SUB-1)", "cannot be mixed"
+    )
     assert [s.external_id for s in client.list_subscriptions(tenant_id)] == ["SUB-1"]
 
 
@@ -187,3 +189,16 @@ def test_invalid_terms_name_the_field(client: ProvisioningClient, tenant_id: str
         response = requests.post(subscriptions_url(client, tenant_id), json=invalid, timeout=10)
         assert_vendor_error(response, 400, field)
     assert list(client.list_subscriptions(tenant_id)) == []
+
+
+def test_the_tenants_telephony_stays_when_its_first_subscription_goes(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    first = client.create_subscription(tenant_id, subscription_body("SUB-1", telephony="vpop"))
+    client.create_subscription(tenant_id, subscription_body("SUB-2", telephony="pstn_bundled"))
+
+    client.delete_subscription(tenant_id, first.id)
+
+    tenant = client.get_tenant(tenant_id)
+    assert tenant is not None
+    assert tenant.telephony == "vpop"

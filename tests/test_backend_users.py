@@ -235,13 +235,28 @@ def test_a_subscription_carrying_users_cannot_be_deleted(
     assert_vendor_error(response, 409, "SUB-1 still carries 1 user(s): agent1@acme.example")
 
 
-def test_changing_a_users_role_to_one_their_license_does_not_fit_is_refused(
+def test_changing_a_users_profile_switches_their_license_in_the_same_subscription(
     client: ProvisioningClient, tenant_id: str, sub1: Subscription
 ) -> None:
     user = client.create_user(tenant_id, user_body("agent1@acme.example"))
     assign_license(client, tenant_id, "agent1@acme.example", f"{sub1.id}:standard-agent")
 
-    with pytest.raises(ApiError, match="does not fit a supervisor user"):
+    changed = client.replace_user(
+        tenant_id, user.id, user_body("agent1@acme.example", profile="premium")
+    )
+
+    assert changed.licenses == [f"{sub1.id}:premium-agent"]
+    assert client.check_access(tenant_id, "agent1@acme.example").has_access is True
+
+
+def test_a_profile_change_on_an_expired_subscription_is_refused(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    user = client.create_user(tenant_id, user_body("agent1@acme.example"))
+    assign_license(client, tenant_id, "agent1@acme.example", f"{sub1.id}:standard-agent")
+    client.change_clock(ClockChange(advance_days=60))
+
+    with pytest.raises(ApiError, match="expired on 2026-07-01: it cannot switch"):
         client.replace_user(tenant_id, user.id, user_body("agent1@acme.example", role="supervisor"))
 
 
@@ -262,3 +277,22 @@ def test_users_list_in_pages(client: ProvisioningClient, tenant_id: str) -> None
 
     assert [u.email for u in client.list_users(tenant_id, page_size=3)] == emails
     assert client.find_user(tenant_id, "AGENT3@acme.example") is not None
+
+
+def test_a_switch_whose_addition_fails_keeps_the_old_license(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    client.create_user(tenant_id, user_body("agent1@acme.example"))
+    assign_license(client, tenant_id, "agent1@acme.example", f"{sub1.id}:standard-agent")
+
+    with pytest.raises(ApiError) as raised:
+        client.patch_licenses(
+            tenant_id,
+            LicensePatch(
+                email="agent1@acme.example",
+                licenses=[remove(f"{sub1.id}:standard-agent"), add("no-such-sub:standard-agent")],
+            ),
+        )
+
+    assert "would leave agent1@acme.example without access" in str(raised.value)
+    assert client.check_access(tenant_id, "agent1@acme.example").has_access is True

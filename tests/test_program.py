@@ -11,19 +11,22 @@ from typing import Any
 import pulumi
 import pytest
 
+from tests.test_spec import declaration
+
 PROGRAM = Path(__file__).resolve().parents[1] / "__main__.py"
-TENANT_TYPE = "pulumi-python:dynamic/ccprovider:Tenant"
+DYNAMIC = "pulumi-python:dynamic/ccprovider:"
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Records every registered resource and answers with inputs plus fake computed outputs."""
+    """Records every registered resource and answers with inputs plus fake computed ids."""
 
     def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+        self.resources: dict[str, pulumi.runtime.MockResourceArgs] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append(args)
-        return f"{args.name}-id", {**args.inputs, "tenant_id": "t-1", "created_at": "now"}
+        self.resources[f"{args.typ.removeprefix(DYNAMIC)}:{args.name}"] = args
+        computed = {"tenant_id": "tenant-1", "subscription_id": f"id-of-{args.name}"}
+        return f"{args.name}-id", {**args.inputs, **computed}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         return {}
@@ -38,23 +41,45 @@ def run_program(tenant: Any) -> tuple[RecordingMocks, dict[str, Any]]:
 
 
 @pulumi.runtime.test
-def test_the_declared_tenant_becomes_one_tenant_resource() -> pulumi.Output[None]:
-    mocks, program = run_program({"name": "acme-test", "offer": "flex", "hybrid": True})
+def test_the_declaration_becomes_a_tenant_and_its_children() -> pulumi.Output[None]:
+    mocks, program = run_program(declaration())
+    center = program["center"]
 
-    def check(tenant_id: str) -> None:
-        assert tenant_id == "t-1"
-        tenants = [r for r in mocks.resources if r.typ == TENANT_TYPE]
-        assert [t.name for t in tenants] == ["acme-test"]
-        inputs = tenants[0].inputs
-        assert {k: inputs[k] for k in ("name", "offer", "hybrid")} == {
-            "name": "acme-test",
-            "offer": "flex",
-            "hybrid": True,
-        }
+    def check(_: Any) -> None:
+        assert sorted(mocks.resources) == [
+            "LicenseAssignment:admin1@acme.example",
+            "LicenseAssignment:agent1@acme.example",
+            "PartnerAccess:partner-a",
+            "PartnerAccess:partner-b",
+            "Subscription:SUB-1",
+            "Subscription:SUB-2",
+            "Tenant:acme-dev",
+            "ccprovider:index:ContactCenter:acme-dev",
+        ]
+        agent = mocks.resources["LicenseAssignment:agent1@acme.example"].inputs
+        assert (agent["tenant_id"], agent["subscription"]) == ("tenant-1", "SUB-2")
+        assert agent["subscription_id"] == "id-of-SUB-2"
+        sub2 = mocks.resources["Subscription:SUB-2"].inputs
+        assert (sub2["telephony"], sub2["start"]) == ("webex_calling", "2025-06-01")
 
-    return program["tenant"].tenant_id.apply(check)
+    leaves = [p.partner_id for p in center.partners.values()]
+    return pulumi.Output.all(*(a.user_id for a in center.assignments.values()), *leaves).apply(
+        check
+    )
+
+
+def test_the_computed_outputs_apply_the_rules_to_the_declaration() -> None:
+    _, program = run_program(declaration())
+    center = program["center"]
+
+    assert center.primary_subscription == "SUB-1"
+    assert center.pooled_entitlements == {"standard_agent": 25, "wfo": 15}
+    assert center.users_per_subscription == {
+        "SUB-1": ["admin1@acme.example"],
+        "SUB-2": ["agent1@acme.example"],
+    }
 
 
 def test_an_invalid_declaration_stops_the_program_with_the_config_path() -> None:
     with pytest.raises(pulumi.RunError, match=r"ccprovider:tenant\.offer"):
-        run_program({"name": "acme-test", "offer": "flex4"})
+        run_program(declaration(offer="flex4"))

@@ -244,14 +244,14 @@ def test_every_later_subscription_must_use_the_first_ones_telephony() -> None:
     assert violation.objects == ("SUB-3",)
     text = str(violation)
     assert "SUB-3 uses telephony pstn_bundled" in text
-    assert "first subscription SUB-1 uses vpop" in text
+    assert "the tenant's option is vpop (as on SUB-1)" in text
     assert "vendor support" in text
 
 
 def test_telephony_is_checked_against_an_existing_tenants_option() -> None:
     [violation] = rules.telephony_violations([sub("NEW")], tenant_telephony=Telephony.VPOP)
 
-    assert "the tenant uses vpop" in violation.message
+    assert "the tenant's option is vpop:" in violation.message
 
 
 def test_mixed_license_models_are_named() -> None:
@@ -261,7 +261,7 @@ def test_mixed_license_models_are_named() -> None:
 
     assert violation.objects == ("SUB-2",)
     assert "SUB-2 is concurrent" in violation.message
-    assert "SUB-1 is named" in violation.message
+    assert "the tenant's subscriptions are named (as on SUB-1)" in violation.message
     assert rules.license_model_violations(subscriptions, LicenseModel.CONCURRENT)[0].objects == (
         "SUB-1",
     )
@@ -342,7 +342,7 @@ def partner_violation(
     current: PartnerAccessLevel | None,
     requested: PartnerAccessLevel,
     *,
-    other_partners: int = 1,
+    partners_before: int = 1,
     subscription_count: int = 2,
     approved_by: str | None = None,
 ) -> rules.Violation | None:
@@ -350,7 +350,7 @@ def partner_violation(
         "partner-b",
         current,
         requested,
-        other_partners=other_partners,
+        partners_before=partners_before,
         subscription_count=subscription_count,
         approved_by=approved_by,
         customer_admins=["admin1@acme.example"],
@@ -359,7 +359,7 @@ def partner_violation(
 
 def test_the_first_partner_or_a_single_subscription_tenant_is_unrestricted() -> None:
     full = PartnerAccessLevel.FULL_ADMIN
-    assert partner_violation(None, full, other_partners=0) is None
+    assert partner_violation(None, full, partners_before=0) is None
     assert partner_violation(None, full, subscription_count=1) is None
 
 

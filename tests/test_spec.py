@@ -1,27 +1,174 @@
-"""The stack's tenant declaration: validated whole, every error naming its config path."""
+"""The stack's tenant declaration: validated whole against its schema and the vendor's
+rules, every error naming its config path and the fix."""
+
+from datetime import date
+from typing import Any
 
 import pytest
 
-from ccprovider.domain import Offer
-from ccprovider.spec import SpecError, parse_tenant_spec
+from ccprovider.domain import Offer, Telephony
+from ccprovider.spec import SpecError, expiring_users, parse_tenant_spec
+
+TODAY = date(2026, 6, 1)
 
 
-def test_a_valid_declaration_is_normalized() -> None:
-    spec = parse_tenant_spec({"name": " acme-dev ", "offer": "flex3"})
+def declaration(**overrides: Any) -> dict[str, Any]:
+    """A valid tenant: two named subscriptions, an admin and an agent on each, two partners."""
+    tenant: dict[str, Any] = {
+        "name": "acme-dev",
+        "offer": "flex3",
+        "telephony": "webex_calling",
+        "subscriptions": [
+            {
+                "id": "SUB-1",
+                "department": "customer-care",
+                "licenseModel": "named",
+                "start": "2025-01-01",
+                "termMonths": 36,
+                "entitlements": {"standardAgents": 10},
+            },
+            {
+                "id": "SUB-2",
+                "department": "workforce-planning",
+                "licenseModel": "named",
+                "start": "2025-06-01 00:00:00 +0000 UTC",
+                "termMonths": 24,
+                "entitlements": {"standardAgents": 15, "wfo": 15},
+            },
+        ],
+        "users": [
+            {"email": "admin1@acme.example", "role": "admin", "subscription": "SUB-1"},
+            {
+                "email": "agent1@acme.example",
+                "role": "agent",
+                "agentProfile": "standard",
+                "subscription": "SUB-2",
+            },
+        ],
+        "partners": [
+            {"org": "partner-a", "access": "full_admin"},
+            {"org": "partner-b", "access": "read_only"},
+        ],
+    }
+    return {**tenant, **overrides}
 
-    assert (spec.name, spec.offer, spec.hybrid) == ("acme-dev", Offer.FLEX3, False)
 
-
-def test_every_problem_is_reported_with_its_path() -> None:
+def problems(raw: Any) -> list[str]:
     with pytest.raises(SpecError) as raised:
-        parse_tenant_spec({"name": "Acme!", "offer": "flex4", "hybird": True})
+        parse_tenant_spec(raw, TODAY)
+    return raised.value.problems
 
-    message = str(raised.value)
-    assert "ccprovider:tenant.name: String should match pattern" in message
-    assert "ccprovider:tenant.offer: Input should be 'flex' or 'flex3'" in message
-    assert "ccprovider:tenant.hybird: Extra inputs are not permitted" in message
+
+def test_a_valid_declaration_is_normalized_with_tenant_defaults() -> None:
+    spec = parse_tenant_spec(declaration(name=" acme-dev "), TODAY)
+
+    assert (spec.name, spec.offer, spec.remap_warning_days) == ("acme-dev", Offer.FLEX3, 30)
+    terms = spec.terms(spec.subscriptions[1])
+    assert (terms.offer, terms.telephony) == (Offer.FLEX3, Telephony.WEBEX_CALLING)
+    assert terms.start == date(2025, 6, 1), "Pulumi's timestamp spelling of a YAML date"
+
+
+def test_schema_errors_name_their_paths() -> None:
+    raw = declaration(offer="flex4", hybird=True)
+    raw["subscriptions"][1]["termMonths"] = 0
+
+    found = problems(raw)
+
+    assert "ccprovider:tenant.offer: Input should be 'flex' or 'flex3'" in found
+    assert "ccprovider:tenant.hybird: Extra inputs are not permitted" in found
+    assert any(p.startswith("ccprovider:tenant.subscriptions[1].termMonths:") for p in found)
+
+
+def test_an_agent_without_a_profile_is_named() -> None:
+    raw = declaration()
+    del raw["users"][1]["agentProfile"]
+
+    assert problems(raw) == [
+        "ccprovider:tenant.users[1]: an agent needs agentProfile: standard or premium"
+    ]
+
+
+def test_a_telephony_mismatch_names_both_subscriptions_options_and_vendor_support() -> None:
+    raw = declaration()
+    raw["subscriptions"][0]["telephony"] = "webex_calling"
+    raw["subscriptions"][1]["telephony"] = "vpop"
+
+    [problem] = problems(raw)
+
+    assert problem.startswith("ccprovider:tenant.subscriptions[1].telephony: ")
+    assert "SUB-2 uses telephony vpop" in problem
+    assert "option is webex_calling (as on SUB-1)" in problem
+    assert "vendor support" in problem
+
+
+def test_mixed_license_models_are_refused() -> None:
+    raw = declaration()
+    raw["subscriptions"][1]["licenseModel"] = "concurrent"
+
+    [problem] = problems(raw)
+
+    assert problem.startswith("ccprovider:tenant.subscriptions[1].licenseModel: ")
+    assert "SUB-2 is concurrent" in problem
+
+
+def test_users_on_removed_or_expired_subscriptions_are_listed_with_where_to_go() -> None:
+    raw = declaration()
+    raw["subscriptions"][0]["termMonths"] = 12  # SUB-1 ended on 2026-01-01
+    raw["users"][1]["subscription"] = "SUB-GONE"
+
+    found = problems(raw)
+
+    assert found == [
+        "ccprovider:tenant.users[0].subscription: admin1@acme.example on SUB-1 (expired on "
+        "2026-01-01); can move to: SUB-2. Fix: map the user to an active subscription before "
+        "the old one goes.",
+        "ccprovider:tenant.users[1].subscription: agent1@acme.example on SUB-GONE (is not a "
+        "subscription of the tenant); can move to: SUB-2. Fix: map the user to an active "
+        "subscription before the old one goes.",
+    ]
+
+
+def test_a_second_partner_needs_a_declared_customer_admins_approval_for_full_admin() -> None:
+    unapproved = declaration()
+    unapproved["partners"][1]["access"] = "full_admin"
+    stranger = declaration()
+    stranger["partners"][1] |= {"access": "full_admin", "approvedBy": "agent1@acme.example"}
+    approved = declaration()
+    approved["partners"][1] |= {"access": "full_admin", "approvedBy": "admin1@acme.example"}
+
+    [missing] = problems(unapproved)
+    [not_admin] = problems(stranger)
+
+    assert missing.startswith("ccprovider:tenant.partners[1].approvedBy: ")
+    assert "none is recorded" in missing
+    assert "'agent1@acme.example' is not a customer admin" in not_admin
+    assert parse_tenant_spec(approved, TODAY).partners[1].approved_by == "admin1@acme.example"
+
+
+def test_duplicates_are_refused() -> None:
+    raw = declaration()
+    raw["users"].append(dict(raw["users"][0]))
+
+    assert problems(raw) == [
+        "ccprovider:tenant.users[].email: 'admin1@acme.example' is declared twice"
+    ]
+
+
+def test_users_on_subscriptions_ending_soon_are_reported() -> None:
+    raw = declaration()
+    raw["subscriptions"][0] |= {"start": "2023-07-01", "termMonths": 36}  # ends 2026-07-01
+
+    spec = parse_tenant_spec(raw, TODAY)
+
+    [need] = expiring_users(spec, TODAY)
+    assert (need.email, need.subscription, need.candidates) == (
+        "admin1@acme.example",
+        "SUB-1",
+        ("SUB-2",),
+    )
 
 
 def test_a_declaration_that_is_not_an_object_is_refused() -> None:
-    with pytest.raises(SpecError, match="ccprovider:tenant must be an object"):
-        parse_tenant_spec(["acme-dev"])
+    assert problems(["acme-dev"]) == [
+        "ccprovider:tenant must be an object (name, offer, telephony, ...)"
+    ]

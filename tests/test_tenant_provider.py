@@ -17,14 +17,17 @@ from pulumi.output import Unknown
 
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.storage import SqliteStore
+from ccprovider.resources.base import ProviderError
 from ccprovider.resources.tenant import TenantProvider
 
 BASE = "http://backend.test"
 TENANTS = f"{BASE}/v1/tenants"
-INPUTS = {"name": "acme-dev", "offer": "flex3", "hybrid": False}
+SETTINGS = {"name": "acme-dev", "offer": "flex3", "hybrid": False}
+INPUTS = {**SETTINGS, "telephony": "webex_calling", "adopt": False}
 LIVE = {
     "id": "t-1",
-    **INPUTS,
+    **SETTINGS,
+    "telephony": "webex_calling",
     "createdAt": "2026-01-01T09:00:00+00:00",
     "updatedAt": "2026-01-01T09:00:00+00:00",
 }
@@ -50,7 +53,9 @@ def provider() -> TenantProvider:
 
 
 def test_check_normalizes_and_fills_defaults(provider: TenantProvider) -> None:
-    result = provider.check({}, {"name": "  acme-dev ", "offer": "flex3", "hybrid": None})
+    result = provider.check(
+        {}, {"name": "  acme-dev ", "offer": "flex3", "hybrid": None, "telephony": "webex_calling"}
+    )
 
     assert result.failures == []
     assert result.inputs == INPUTS
@@ -68,7 +73,7 @@ def test_check_drops_output_placeholders(provider: TenantProvider) -> None:
         ({**INPUTS, "offer": "flex4"}, "offer", "'flex' or 'flex3'"),
         ({**INPUTS, "name": "Acme Dev"}, "name", "pattern"),
         ({**INPUTS, "name": "x" * 64}, "name", "at most 63"),
-        ({"offer": "flex"}, "name", "required"),
+        ({"offer": "flex", "telephony": "vpop"}, "name", "required"),
         ({**INPUTS, "hybrid": "sometimes"}, "hybrid", "boolean"),
     ],
 )
@@ -87,8 +92,8 @@ def test_check_passes_unknown_values_through_and_validates_the_rest(
 ) -> None:
     unknown = Unknown()
 
-    ok = provider.check({}, {"name": unknown, "offer": "flex3", "hybrid": False})
-    bad = provider.check({}, {"name": unknown, "offer": "flex9"})
+    ok = provider.check({}, {**INPUTS, "name": unknown})
+    bad = provider.check({}, {**INPUTS, "name": unknown, "offer": "flex9"})
 
     assert ok.failures == []
     assert ok.inputs["name"] is unknown
@@ -119,27 +124,65 @@ def test_diff_treats_unknown_values_as_changes(provider: TenantProvider) -> None
 # create, read, update, delete
 
 
-def test_create_posts_the_inputs_and_returns_inputs_plus_computed_outputs(
+def test_create_looks_up_the_name_then_posts_and_returns_inputs_plus_computed_outputs(
     provider: TenantProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANTS}?name=acme-dev", json={"items": []})
         mock.post(TENANTS, status_code=201, json=LIVE)
         result = provider.create(dict(INPUTS))
 
-    assert mock.last_request.json() == INPUTS
+    assert mock.last_request.json() == SETTINGS
     assert result.id == "t-1"
     assert result.outs == OUTPUTS
 
 
-def test_create_of_an_existing_name_says_how_to_fix_it(provider: TenantProvider) -> None:
+def test_create_of_an_existing_name_says_how_to_adopt_it(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.post(TENANTS, status_code=409, json=vendor_error("exists"))
-        with pytest.raises(RuntimeError) as raised:
+        mock.get(f"{TENANTS}?name=acme-dev", json={"items": [LIVE]})
+        with pytest.raises(ProviderError) as raised:
             provider.create(dict(INPUTS))
 
+    assert [r.method for r in mock.request_history] == ["GET"], "nothing may be written"
     message = str(raised.value)
     assert "Tenant 'acme-dev' already exists in http://backend.test" in message
-    assert "Choose another tenant name" in message
+    assert "Set `adopt: true` in ccprovider:tenant" in message
+
+
+def test_adopt_takes_over_the_existing_tenant_by_name(provider: TenantProvider) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANTS}?name=acme-dev", json={"items": [{**LIVE, "hybrid": True}]})
+        mock.put(f"{TENANTS}/t-1", json=LIVE)
+        result = provider.create({**INPUTS, "adopt": True})
+
+    assert [r.method for r in mock.request_history] == ["GET", "PUT"]
+    assert mock.last_request.json() == SETTINGS
+    assert result.id == "t-1"
+    assert result.outs == {**OUTPUTS, "adopt": True}
+
+
+def test_changing_the_telephony_of_a_tenant_with_subscriptions_fails_check(
+    provider: TenantProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANTS}?name=acme-dev", json={"items": [LIVE]})
+        result = provider.check(INPUTS, {**INPUTS, "telephony": "vpop"})
+
+    [failure] = result.failures
+    assert failure.property == "telephony"
+    assert "uses telephony webex_calling" in failure.reason
+    assert "changing it to vpop" in failure.reason
+    assert "vendor support" in failure.reason
+
+
+def test_the_telephony_of_a_tenant_without_subscriptions_may_change(
+    provider: TenantProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANTS}?name=acme-dev", json={"items": [{**LIVE, "telephony": None}]})
+        result = provider.check(INPUTS, {**INPUTS, "telephony": "vpop"})
+
+    assert result.failures == []
 
 
 def test_read_returns_live_outputs_and_matching_inputs(provider: TenantProvider) -> None:
@@ -167,7 +210,7 @@ def test_update_puts_the_new_inputs(provider: TenantProvider) -> None:
         mock.put(f"{TENANTS}/t-1", json={**LIVE, "hybrid": True})
         result = provider.update("t-1", OUTPUTS, {**INPUTS, "hybrid": True})
 
-    assert mock.last_request.json() == {**INPUTS, "hybrid": True}
+    assert mock.last_request.json() == {**SETTINGS, "hybrid": True}
     assert result.outs == {**OUTPUTS, "hybrid": True}
 
 

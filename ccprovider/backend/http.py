@@ -29,12 +29,17 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
 
 PageSize = Annotated[int, Query(alias="max", ge=1, le=MAX_PAGE_SIZE)]
-Cursor = Annotated[int, Query(ge=0, description="Opaque cursor from a `Link` header.")]
+Cursor = Annotated[
+    int, Query(ge=0, le=2**63 - 1, description="Opaque cursor from a `Link` header.")
+]
 IfMatch = Annotated[str | None, Header(description="Apply only if the ETag still matches.")]
 
 
 def error_response(
-    status_code: int, message: str, details: Sequence[str], headers: Mapping[str, str] = {}
+    status_code: int,
+    message: str,
+    details: Sequence[str],
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """The vendor's error body, with a fresh tracking id in the body and a header."""
     tracking_id = str(uuid.uuid4())
@@ -46,7 +51,7 @@ def error_response(
     return JSONResponse(
         body.model_dump(by_alias=True),
         status_code=status_code,
-        headers={TRACKING_HEADER: tracking_id, **headers},
+        headers={TRACKING_HEADER: tracking_id, **(headers or {})},
     )
 
 
@@ -111,8 +116,8 @@ class AccessPolicy:
 
 @dataclass
 class RateLimiter:
-    """A token bucket per client: `per_second` requests on average, bursts of as many.
-    Zero turns limiting off."""
+    """A token bucket per client address: `per_second` requests on average, bursts of as
+    many (at least one). Zero turns limiting off."""
 
     per_second: float = 0.0
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -122,13 +127,12 @@ class RateLimiter:
         """Take a token for this request's client, or answer 429 with `Retry-After`."""
         if self.per_second <= 0:
             return
-        client = request.headers.get("Authorization") or (
-            request.client.host if request.client else "?"
-        )
+        client = request.client.host if request.client else "?"
+        capacity = max(1.0, self.per_second)
         now = time.monotonic()
         with self._lock:
-            tokens, last = self._buckets.get(client, (self.per_second, now))
-            tokens = min(self.per_second, tokens + (now - last) * self.per_second)
+            tokens, last = self._buckets.get(client, (capacity, now))
+            tokens = min(capacity, tokens + (now - last) * self.per_second)
             if tokens < 1:
                 self._buckets[client] = (tokens, now)
                 raise TooManyRequestsError(math.ceil((1 - tokens) / self.per_second))

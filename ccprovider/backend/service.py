@@ -20,10 +20,10 @@ from ccprovider.backend.errors import (
     PreconditionFailedError,
 )
 from ccprovider.backend.storage import Record, Store, Transaction
-from ccprovider.contract import LicenseKind, LicenseOperationKind
+from ccprovider.contract import LicenseKind, LicenseOperationKind, license_id, license_kind
 from ccprovider.domain import (
-    AgentProfile,
     LicenseAssignment,
+    LicenseModel,
     Subscription,
     UsageRecord,
     UsageType,
@@ -33,6 +33,8 @@ from ccprovider.domain import (
 TENANT, SUBSCRIPTION, USER, PARTNER, USAGE = "tenant", "subscription", "user", "partner", "usage"
 _NO_TENANT = ""
 _CLOCK_OFFSET = "clock_offset_seconds"
+_CLOCK_LIMIT = datetime(2999, 12, 31, tzinfo=UTC)
+_CHOSEN_BY_FIRST_SUBSCRIPTION = ("telephony", "license_model")
 
 T = TypeVar("T")
 
@@ -85,17 +87,6 @@ def _paged(records: list[Record], limit: int, view: Callable[[Record], T]) -> Pa
     return PageOf([view(r) for r in shown], next_cursor)
 
 
-def license_kind(role: UserRole, profile: AgentProfile | None) -> LicenseKind:
-    """The contact-center license a user of this role and profile needs."""
-    if role is UserRole.ADMIN:
-        return LicenseKind.ADMIN
-    if role is UserRole.SUPERVISOR:
-        return LicenseKind.SUPERVISOR
-    if profile is AgentProfile.PREMIUM:
-        return LicenseKind.PREMIUM_AGENT
-    return LicenseKind.STANDARD_AGENT
-
-
 _LICENSE_UNITS: dict[LicenseKind, UsageType | None] = {
     LicenseKind.ADMIN: None,
     LicenseKind.SUPERVISOR: UsageType.SUPERVISOR,
@@ -103,13 +94,7 @@ _LICENSE_UNITS: dict[LicenseKind, UsageType | None] = {
     LicenseKind.PREMIUM_AGENT: UsageType.PREMIUM_AGENT,
 }
 
-
 _LICENSE_KINDS = frozenset(kind.value for kind in LicenseKind)
-
-
-def license_id(subscription_id: str, kind: LicenseKind) -> str:
-    """A license's id: its subscription's id and its kind."""
-    return f"{subscription_id}:{kind.value}"
 
 
 def _addition_problem(
@@ -173,6 +158,8 @@ class ProvisioningService:
                 offset = (target - datetime.now(UTC)).total_seconds()
             if change.advance_days:
                 offset += timedelta(days=change.advance_days).total_seconds()
+            if datetime.now(UTC) + timedelta(seconds=offset) > _CLOCK_LIMIT:
+                raise BadRequestError(f"The simulated clock stops at {_CLOCK_LIMIT.date()}.")
             tx.set_setting(_CLOCK_OFFSET, repr(offset))
             now = self._now(tx)
         return contract.ClockState(now=now, today=now.date())
@@ -187,15 +174,12 @@ class ProvisioningService:
 
     def _tenant_view(self, tx: Transaction, record: Record) -> contract.Tenant:
         subscriptions = self._subscriptions(tx, record.id)
-        first = subscriptions[0] if subscriptions else None
         primary = rules.primary_subscription(subscriptions, self._now(tx).date())
         return contract.Tenant(
             id=record.id,
             created_at=record.created_at,
             updated_at=record.updated_at,
             **record.body,
-            telephony=first.telephony if first else None,
-            license_model=first.license_model if first else None,
             primary_subscription=primary.external_id if primary else None,
         )
 
@@ -235,8 +219,13 @@ class ProvisioningService:
             record = self._tenant_record(tx, tenant_id)
             _check_version(record, if_match)
             self._refuse_duplicate_tenant_name(tx, body.name, tenant_id)
+            chosen = {k: record.body[k] for k in _CHOSEN_BY_FIRST_SUBSCRIPTION if k in record.body}
             updated = tx.update(
-                record, body.model_dump(mode="json"), self._now(tx), key=body.name, ref=None
+                record,
+                {**body.model_dump(mode="json"), **chosen},
+                self._now(tx),
+                key=body.name,
+                ref=None,
             )
             return Versioned(self._tenant_view(tx, updated), updated.version)
 
@@ -291,9 +280,12 @@ class ProvisioningService:
 
     @staticmethod
     def _refuse_mixed_license_model(
-        others: Sequence[Subscription], body: contract.SubscriptionBody
+        others: Sequence[Subscription], body: contract.SubscriptionBody, tenant: Record
     ) -> None:
-        violations = rules.license_model_violations([*others, body])
+        recorded = tenant.body.get("license_model")
+        violations = rules.license_model_violations(
+            [*others, body], LicenseModel(recorded) if recorded and others else None
+        )
         if violations:
             raise _conflict(violations[0])
 
@@ -301,7 +293,7 @@ class ProvisioningService:
         self, tenant_id: str, body: contract.SubscriptionBody
     ) -> Versioned[contract.Subscription]:
         with self.store.write() as tx:
-            self._tenant_record(tx, tenant_id)
+            tenant = self._tenant_record(tx, tenant_id)
             existing = tx.find(SUBSCRIPTION, tenant_id, body.external_id)
             if existing is not None:
                 raise ConflictError(
@@ -309,7 +301,17 @@ class ProvisioningService:
                     f"(id {existing.id}).",
                     "External ids are unique per tenant: manage the existing subscription.",
                 )
-            self._refuse_mixed_license_model(self._subscriptions(tx, tenant_id), body)
+            self._refuse_mixed_license_model(self._subscriptions(tx, tenant_id), body, tenant)
+            if "telephony" not in tenant.body:
+                # The first subscription provisioned chooses the tenant's telephony option
+                # and license model, for good: later changes go through vendor support.
+                chosen = {
+                    "telephony": body.telephony.value,
+                    "license_model": body.license_model.value,
+                }
+                tx.update(
+                    tenant, {**tenant.body, **chosen}, self._now(tx), key=tenant.key, ref=None
+                )
             stored = {**body.model_dump(mode="json"), "cancelled": False}
             record = tx.insert(SUBSCRIPTION, tenant_id, stored, self._now(tx), key=body.external_id)
             return Versioned(self._subscription_view(tx, record), record.version)
@@ -342,7 +344,7 @@ class ProvisioningService:
                     "Create a new subscription for a new order instead.",
                 )
             others = [s for s in self._subscriptions(tx, tenant_id) if s.external_id != record.key]
-            self._refuse_mixed_license_model(others, body)
+            self._refuse_mixed_license_model(others, body, self._tenant_record(tx, tenant_id))
             stored = {**body.model_dump(mode="json"), "cancelled": record.body["cancelled"]}
             updated = tx.update(record, stored, self._now(tx), key=record.key, ref=None)
             return Versioned(self._subscription_view(tx, updated), updated.version)
@@ -427,17 +429,31 @@ class ProvisioningService:
                     f"email cannot change (it is {record.key}).",
                     "Create a user for the new address and delete the old one.",
                 )
-            held = list(record.body["licenses"])
-            needed = license_kind(body.role, body.agent_profile)
-            if held and not held[0].endswith(f":{needed.value}"):
-                raise ConflictError(
-                    f"{body.email} holds license {held[0]}, which does not fit a "
-                    f"{needed.value} user.",
-                    "Remove the license in the same change, then assign one that fits.",
-                )
+            held = self._licenses_for_role(tx, record, body)
             stored = {**body.model_dump(mode="json"), "licenses": held}
             updated = tx.update(record, stored, self._now(tx), key=record.key, ref=record.ref)
             return Versioned(self._user_view(updated), updated.version)
+
+    def _licenses_for_role(
+        self, tx: Transaction, record: Record, body: contract.UserBody
+    ) -> list[str]:
+        """The user's licenses after a role or profile change: a held license of another kind
+        becomes the fitting kind of the same subscription in the same step, as when an admin
+        changes an agent's profile, so the user never goes without access."""
+        held: list[str] = list(record.body["licenses"])
+        needed = license_kind(body.role, body.agent_profile)
+        if not held or held[0].endswith(f":{needed.value}"):
+            return held
+        sub_record = tx.get(SUBSCRIPTION, held[0].partition(":")[0])
+        subscription = self._subscription(sub_record) if sub_record else None
+        problem = rules.access_problem(subscription, self._now(tx).date())
+        if sub_record is None or problem is not None:
+            raise ConflictError(
+                f"{body.email} holds {held[0]}, whose subscription {problem}: it cannot switch "
+                f"to a {needed.value} license.",
+                "Map the user to an active subscription first.",
+            )
+        return [license_id(sub_record.id, needed)]
 
     def delete_user(self, tenant_id: str, user_id: str, if_match: int | None) -> None:
         with self.store.write() as tx:
@@ -476,8 +492,9 @@ class ProvisioningService:
         self, tenant_id: str, patch: contract.LicensePatch, if_match: int | None
     ) -> LicensePatchOutcome:
         """Apply one user's license operations: removals first, then additions, so that a
-        switch of subscription happens in one step and never leaves the user without one.
-        Operations that cannot apply are reported; the others still apply (206)."""
+        switch of subscription happens in one step. Operations that cannot apply are reported
+        and the others still apply (206), except that a switch whose addition fails keeps
+        the old license: a request that adds never leaves the user without one."""
         with self.store.write() as tx:
             self._tenant_record(tx, tenant_id)
             record = tx.find(USER, tenant_id, patch.email)
@@ -487,7 +504,8 @@ class ProvisioningService:
             user = contract.UserBody.model_validate(
                 {name: record.body[name] for name in contract.UserBody.model_fields}
             )
-            held: list[str] = list(record.body["licenses"])
+            original: list[str] = list(record.body["licenses"])
+            held = list(original)
             outcomes: dict[int, str | None] = {}
             ordered = sorted(
                 enumerate(patch.licenses), key=lambda p: p[1].operation is LicenseOperationKind.ADD
@@ -496,6 +514,14 @@ class ProvisioningService:
                 outcomes[index] = self._apply_license_operation(
                     tx, tenant_id, user, held, operation
                 )
+            if original and not held and any(outcomes.values()):
+                held = original
+                for index, operation in enumerate(patch.licenses):
+                    if operation.operation is LicenseOperationKind.REMOVE and not outcomes[index]:
+                        outcomes[index] = (
+                            f"Not applied: removing {operation.id} would leave {user.email} "
+                            "without access, as the addition in this request failed."
+                        )
             results = [
                 contract.LicenseOperationResult(
                     id=op.id,
@@ -588,7 +614,8 @@ class ProvisioningService:
         body: contract.PartnerBody,
         current: contract.PartnerBody | None,
     ) -> None:
-        others = tx.count(PARTNER, tenant_id) - (1 if current else 0)
+        orgs = [r.key for r in tx.page(PARTNER, tenant_id)]
+        joined_before = orgs.index(body.org) if body.org in orgs else len(orgs)
         today = self._now(tx).date()
         active = rules.active_subscriptions(self._subscriptions(tx, tenant_id), today)
         admins = [
@@ -600,7 +627,7 @@ class ProvisioningService:
             body.org,
             current.access if current else None,
             body.access,
-            other_partners=others,
+            partners_before=joined_before,
             subscription_count=len(active),
             approved_by=body.approved_by,
             customer_admins=admins,
@@ -668,7 +695,7 @@ class ProvisioningService:
             self._tenant_record(tx, tenant_id)
             now = self._now(tx)
             for record in batch.records:
-                period = record.day.strftime("%Y-%m")
+                period = f"{record.day.year:04d}-{record.day.month:02d}"
                 tx.insert(USAGE, tenant_id, record.model_dump(mode="json"), now, ref=period)
             return contract.UsageAccepted(accepted=len(batch.records))
 

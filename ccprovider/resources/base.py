@@ -6,16 +6,30 @@ state by reference to its class, and reads endpoint and token when the engine co
 """
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
-from pulumi.dynamic import CheckFailure, ConfigureRequest, DiffResult, ResourceProvider
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    ConfigureRequest,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+)
 from pulumi.output import Unknown
-from pydantic import BaseModel, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from ccprovider.client import ProvisioningClient
 from ccprovider.connection import ConnectionSettings, connect
+
+T = TypeVar("T")
+
+
+class ProviderError(Exception):
+    """A failure of a hook that the user can act on; the engine shows its message."""
 
 
 def is_unknown(value: Any) -> bool:
@@ -47,19 +61,60 @@ class ApiProvider(ResourceProvider):
                 self._client = connect(self._settings)
             return self._client
 
+    def adopt_or_create(
+        self, what: str, adopt: bool, find: Callable[[], T | None], create: Callable[[], T]
+    ) -> tuple[T, bool]:
+        """Look the object up by its natural key first, so a create never duplicates: adopt
+        it when the stack opted in, refuse otherwise. Return it and whether it was adopted."""
+        existing = find()
+        if existing is None:
+            return create(), False
+        if not adopt:
+            raise ProviderError(
+                f"{what} already exists in {self._settings.describe()} and this stack does not "
+                "manage it. Set `adopt: true` in ccprovider:tenant to manage it from this stack, "
+                "or remove it from the backend."
+            )
+        return existing, True
+
+
+def read_result(id_: str, outs: dict[str, Any] | None, input_fields: Iterable[str]) -> ReadResult:
+    """What `read` returns: the live outputs and the inputs that match them, or nothing when
+    the object is gone, so that `refresh` shows drift and drops removed objects."""
+    if outs is None:
+        return ReadResult(None, {})
+    return ReadResult(id_, outs, {f: outs.get(f) for f in (*input_fields, "adopt")})
+
+
+class ApiResource(Resource):
+    """A dynamic resource of ccprovider: its inputs, plus its computed outputs registered up
+    front (as None) so that they are typed attributes of the resource."""
+
+    def __init__(
+        self,
+        provider: ApiProvider,
+        name: str,
+        inputs: dict[str, Any],
+        outputs: Iterable[str],
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        super().__init__(provider, name, {**inputs, **dict.fromkeys(outputs)}, opts)
+
 
 @cache
 def _field_model(model: type[BaseModel], name: str) -> type[BaseModel]:
     """A model of `model`'s field `name` alone, to validate it without the others."""
     field = model.model_fields[name]
     fields: dict[str, Any] = {name: (field.annotation, field)}
-    return create_model(f"{model.__name__}_{name}", **fields)
+    config = ConfigDict(populate_by_name=True)
+    return create_model(f"{model.__name__}_{name}", __config__=config, **fields)
 
 
 def _validate_field(model: type[BaseModel], name: str, value: Any) -> Any:
     """The field's value validated, normalized and dumped as JSON-ready data."""
     single = _field_model(model, name)
-    return single.model_validate({name: value}).model_dump(mode="json")[name]
+    # Nulls are left out, as the engine leaves them out of the state: no diff between them.
+    return single.model_validate({name: value}).model_dump(mode="json", exclude_none=True).get(name)
 
 
 def _reason(error: ValidationError) -> str:

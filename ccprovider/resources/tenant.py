@@ -4,60 +4,101 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    UpdateResult,
+)
 
 from ccprovider import contract
-from ccprovider.client import ApiError
-from ccprovider.domain import TenantSettings
-from ccprovider.resources.base import ApiProvider, diff_inputs, validate_inputs
+from ccprovider.domain import Telephony, TenantSettings
+from ccprovider.resources.base import (
+    ApiProvider,
+    ApiResource,
+    diff_inputs,
+    read_result,
+    validate_inputs,
+)
 
-INPUT_FIELDS = tuple(TenantSettings.model_fields)
+
+class TenantInputs(TenantSettings):
+    """A tenant's declared settings, its telephony option and whether to adopt it."""
+
+    telephony: Telephony
+    adopt: bool = False
+
+
+DIFF_FIELDS = ("name", "offer", "hybrid", "telephony")
 OUTPUT_FIELDS = ("tenant_id", "created_at")
 
 
-def _outputs(tenant: contract.Tenant) -> dict[str, Any]:
-    """All inputs plus the computed values, as the engine stores them."""
-    inputs = tenant.model_dump(mode="json", include=set(INPUT_FIELDS))
-    return {**inputs, "tenant_id": tenant.id, "created_at": tenant.created_at.isoformat()}
-
-
 def _body(props: dict[str, Any]) -> contract.TenantBody:
-    return contract.TenantBody.model_validate({f: props[f] for f in INPUT_FIELDS})
+    return contract.TenantBody.model_validate(
+        {f: props[f] for f in contract.TenantBody.model_fields}
+    )
+
+
+def _outputs(tenant: contract.Tenant, props: dict[str, Any]) -> dict[str, Any]:
+    """All inputs plus the computed values, as the engine stores them."""
+    settings = tenant.model_dump(mode="json", include=set(contract.TenantBody.model_fields))
+    return {
+        **settings,
+        "telephony": (tenant.telephony or props["telephony"]),
+        "adopt": props.get("adopt", False),
+        "tenant_id": tenant.id,
+        "created_at": tenant.created_at.isoformat(),
+    }
 
 
 class TenantProvider(ApiProvider):
     """CRUD of a tenant through the provisioning API."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = validate_inputs(TenantSettings, news)
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = validate_inputs(TenantInputs, news)
+        old, new = olds.get("telephony"), inputs.get("telephony")
+        if not failures and old and isinstance(new, str) and old != new:
+            failures += self._telephony_change_failures(olds["name"], old, new)
         return CheckResult(inputs, failures)
 
+    def _telephony_change_failures(self, name: str, old: str, new: str) -> list[CheckFailure]:
+        """A tenant's option is chosen once, by its first subscription: changing it later
+        goes through vendor support, never through an update."""
+        live = self.client.find_tenant(name)
+        if live is None or live.telephony is None:
+            return []
+        return [
+            CheckFailure(
+                "telephony",
+                f"Tenant {name} uses telephony {live.telephony.value}, chosen by its first "
+                f"subscription; changing it to {new} is a tenant-wide change that goes through "
+                f"vendor support, not a normal update. Fix: keep telephony: {old} in the stack.",
+            )
+        ]
+
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_inputs(olds, news, INPUT_FIELDS)
+        return diff_inputs(olds, news, DIFF_FIELDS)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         body = _body(props)
-        try:
-            tenant = self.client.create_tenant(body)
-        except ApiError as error:
-            if error.status == 409:
-                raise RuntimeError(
-                    f"Tenant '{body.name}' already exists in {self._settings.describe()}: "
-                    "this stack does not manage it. Choose another tenant name in the stack "
-                    "config, or delete the existing tenant from the backend."
-                ) from error
-            raise
-        return CreateResult(tenant.id, _outputs(tenant))
+        tenant, adopted = self.adopt_or_create(
+            f"Tenant '{body.name}'",
+            props.get("adopt", False),
+            lambda: self.client.find_tenant(body.name),
+            lambda: self.client.create_tenant(body),
+        )
+        if adopted:
+            tenant = self.client.replace_tenant(tenant.id, body)
+        return CreateResult(tenant.id, _outputs(tenant, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         tenant = self.client.get_tenant(id_)
-        if tenant is None:
-            return ReadResult(None, {})
-        outs = _outputs(tenant)
-        return ReadResult(tenant.id, outs, {f: outs[f] for f in INPUT_FIELDS})
+        return read_result(id_, _outputs(tenant, props) if tenant else None, DIFF_FIELDS)
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(_outputs(self.client.replace_tenant(id_, _body(news))))
+        return UpdateResult(_outputs(self.client.replace_tenant(id_, _body(news)), news))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         self.client.delete_tenant(id_)
@@ -69,21 +110,29 @@ class TenantArgs:
 
     name: pulumi.Input[str]
     offer: pulumi.Input[str]
+    telephony: pulumi.Input[str]
     hybrid: pulumi.Input[bool] = False
+    adopt: bool = False
 
 
-class Tenant(Resource, module="ccprovider", name="Tenant"):
+class Tenant(ApiResource, module="ccprovider", name="Tenant"):
     """A contact-center tenant; outputs the backend's tenant id and creation time."""
 
     name: pulumi.Output[str]
     offer: pulumi.Output[str]
     hybrid: pulumi.Output[bool]
+    telephony: pulumi.Output[str]
     tenant_id: pulumi.Output[str]
     created_at: pulumi.Output[str]
 
     def __init__(
         self, resource_name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {"name": args.name, "offer": args.offer, "hybrid": args.hybrid}
-        props.update(dict.fromkeys(OUTPUT_FIELDS))
-        super().__init__(TenantProvider(), resource_name, props, opts)
+        inputs = {
+            "name": args.name,
+            "offer": args.offer,
+            "hybrid": args.hybrid,
+            "telephony": args.telephony,
+            "adopt": args.adopt,
+        }
+        super().__init__(TenantProvider(), resource_name, inputs, OUTPUT_FIELDS, opts)

@@ -6,6 +6,7 @@ database and stack, so tests never touch the clone's own state.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -131,3 +132,23 @@ def steps_by_op(preview: dict[str, Any], type_: str) -> dict[str, list[dict[str,
         if state.get("type") == type_:
             grouped.setdefault(step["op"], []).append(step)
     return grouped
+
+
+_RESOURCE_HEADER = re.compile(r"^([~+-]+ )?[\w-]+:[\w/-]+:\w+: \(")
+
+
+def changed_properties(diff_output: str, resource_type: str, op: str) -> list[str]:
+    """The property lines with a change marker (+, -, ~) in the block of the first
+    `<resource_type>: (<op>)` resource of `pulumi preview --diff` output, with the
+    alignment before each colon removed."""
+    lines = [line.strip() for line in diff_output.splitlines()]
+    header = next(
+        i for i, line in enumerate(lines) if line.endswith(f"ccprovider:{resource_type}: ({op})")
+    )
+    block = []
+    for line in lines[header + 1 :]:
+        if line.startswith(("--outputs:--", "Resources:")) or _RESOURCE_HEADER.match(line):
+            break
+        if re.match(r"^[~+-] \w+\s*:", line):
+            block.append(re.sub(r"\s+:", ":", line))
+    return block

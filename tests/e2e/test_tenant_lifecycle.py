@@ -4,17 +4,9 @@ import re
 
 from ccprovider.contract import TenantBody
 from ccprovider.domain import Offer
-from tests.e2e.harness import TENANT_TYPE, PulumiProject, steps_by_op
+from tests.e2e.harness import TENANT_TYPE, PulumiProject, changed_properties, steps_by_op
 
-ACME = {"name": "acme-e2e", "offer": "flex3", "hybrid": False}
-
-
-def changed_tenant_properties(diff_output: str) -> list[str]:
-    """The Tenant's property lines in `preview --diff` that carry a change marker (+, -, ~)."""
-    lines = [line.strip() for line in diff_output.splitlines()]
-    start = lines.index("~ pulumi-python:dynamic/ccprovider:Tenant: (update)")
-    end = lines.index("--outputs:--", start)
-    return [line for line in lines[start + 1 : end] if re.match(r"^[~+-] \w+\s*:", line)]
+ACME = {"name": "acme-e2e", "offer": "flex3", "hybrid": False, "telephony": "webex_calling"}
 
 
 def test_preview_up_and_no_op(project: PulumiProject) -> None:
@@ -34,7 +26,8 @@ def test_preview_up_and_no_op(project: PulumiProject) -> None:
     assert tenant is not None
     assert (tenant.offer.value, tenant.hybrid) == ("flex3", False)
     assert outputs["tenantId"] == tenant.id
-    assert outputs["createdAt"] == tenant.created_at.isoformat()
+    [state] = project.state_resources(TENANT_TYPE)
+    assert state["outputs"]["created_at"] == tenant.created_at.isoformat()
 
     project.run("preview", "--expect-no-changes")
 
@@ -47,7 +40,7 @@ def test_changing_one_field_updates_exactly_that_field_in_place(project: PulumiP
     project.set_tenant(**{**ACME, "hybrid": True})
     diff = project.run("preview", "--diff").stdout
 
-    assert changed_tenant_properties(diff) == ["~ hybrid: false => true"]
+    assert changed_properties(diff, "Tenant", "update") == ["~ hybrid: false => true"]
     steps = steps_by_op(project.preview_json(), TENANT_TYPE)
     assert list(steps) == ["update"]
 

@@ -1,0 +1,121 @@
+"""`ContactCenter`: a whole tenant as one component, declared from a validated `TenantSpec`.
+
+It declares the tenant, its subscriptions, one license assignment per user and the
+partners, with the dependencies the engine needs to order changes safely: subscriptions
+after the tenant, assignments after their subscription (so a remap lands before the old
+subscription is deleted, which the engine does last), partners after the customer admins
+who approve them. Its own outputs apply `ccprovider.rules` to the declaration.
+"""
+
+from datetime import date
+
+import pulumi
+
+from ccprovider import rules
+from ccprovider.domain import UserIdentity
+from ccprovider.resources import (
+    LicenseAssignment,
+    LicenseAssignmentArgs,
+    PartnerAccess,
+    PartnerAccessArgs,
+    Subscription,
+    SubscriptionArgs,
+    Tenant,
+    TenantArgs,
+)
+from ccprovider.spec import TenantSpec, expiring_users
+
+COMPONENT_TYPE = "ccprovider:index:ContactCenter"
+
+
+class ContactCenter(pulumi.ComponentResource):
+    """A tenant with its subscriptions, license assignments and partner access."""
+
+    tenant: Tenant
+    subscriptions: dict[str, Subscription]
+    assignments: dict[str, LicenseAssignment]
+    partners: dict[str, PartnerAccess]
+
+    def __init__(
+        self,
+        name: str,
+        spec: TenantSpec,
+        today: date,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.tenant = Tenant(
+            spec.name,
+            TenantArgs(
+                name=spec.name,
+                offer=spec.offer.value,
+                hybrid=spec.hybrid,
+                telephony=spec.telephony.value,
+                adopt=spec.adopt,
+            ),
+            child,
+        )
+        tenant_id = self.tenant.tenant_id
+        self.subscriptions = {
+            s.id: Subscription(s.id, SubscriptionArgs(tenant_id, spec.terms(s), spec.adopt), child)
+            for s in spec.subscriptions
+        }
+        self.assignments = {
+            u.email: LicenseAssignment(
+                u.email,
+                LicenseAssignmentArgs(
+                    tenant_id=tenant_id,
+                    user=UserIdentity.model_validate(u.model_dump(exclude={"subscription"})),
+                    subscription=u.subscription,
+                    subscription_id=self.subscriptions[u.subscription].subscription_id,
+                    adopt=spec.adopt,
+                ),
+                child,
+            )
+            for u in spec.users
+        }
+        # Partners join in the declared order (the first partner is the one rule 7 leaves
+        # unrestricted), after the customer admins who approve them.
+        previous: list[pulumi.Resource] = [self.assignments[e] for e in spec.customer_admins()]
+        self.partners = {}
+        for p in spec.partners:
+            self.partners[p.org] = PartnerAccess(
+                p.org,
+                PartnerAccessArgs(
+                    tenant_id, p.org, p.access.value, p.approved_by, adopt=spec.adopt
+                ),
+                pulumi.ResourceOptions(parent=self, depends_on=previous),
+            )
+            previous = [self.partners[p.org]]
+
+        declared = spec.declared_subscriptions()
+        primary = rules.primary_subscription(declared, today)
+        self.primary_subscription = primary.external_id if primary else None
+        self.pooled_entitlements = {
+            usage_type.value: units
+            for usage_type, units in rules.pooled_entitlements(declared, today).items()
+            if units
+        }
+        self.users_per_subscription = {
+            s.id: [u.email for u in spec.users if u.subscription == s.id]
+            for s in spec.subscriptions
+        }
+        self.expiring_users = [
+            {
+                "email": need.email,
+                "subscription": need.subscription,
+                "reason": need.reason,
+                "canMoveTo": list(need.candidates),
+            }
+            for need in expiring_users(spec, today)
+        ]
+        self.register_outputs(
+            {
+                "tenantId": tenant_id,
+                "primarySubscription": self.primary_subscription,
+                "pooledEntitlements": self.pooled_entitlements,
+                "usersPerSubscription": self.users_per_subscription,
+                "expiringUsers": self.expiring_users,
+            }
+        )

@@ -1,0 +1,214 @@
+"""The `LicenseAssignment` resource: one admin's or agent's mapping to a subscription.
+
+Remapping a user to another subscription is an in-place update: one license PATCH that
+adds the new subscription's license and removes the old one, so the user never goes
+without access. Deleting the assignment removes the license, and the user only if this
+stack created them: it never removes what it does not own.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    UpdateResult,
+)
+
+from ccprovider import contract
+from ccprovider.contract import license_id, license_kind
+from ccprovider.domain import SubscriptionId, SubscriptionStatus, UserIdentity
+from ccprovider.resources.base import (
+    ApiProvider,
+    ApiResource,
+    ProviderError,
+    diff_inputs,
+    is_unknown,
+    read_result,
+    validate_inputs,
+)
+
+
+class AssignmentInputs(UserIdentity):
+    """Who the user is and which subscription (external id and backend id) maps them."""
+
+    tenant_id: str
+    subscription: SubscriptionId
+    subscription_id: str
+    adopt: bool = False
+
+
+DIFF_FIELDS = ("tenant_id", "email", "role", "agent_profile", "subscription", "subscription_id")
+REPLACE_FIELDS = ("tenant_id", "email")
+OUTPUT_FIELDS = ("user_id", "license_id", "created_user")
+
+
+def _identity(props: dict[str, Any]) -> contract.UserBody:
+    return contract.UserBody.model_validate(
+        {f: props.get(f) for f in contract.UserBody.model_fields}
+    )
+
+
+def _license(props: dict[str, Any]) -> str:
+    identity = _identity(props)
+    return license_id(props["subscription_id"], license_kind(identity.role, identity.agent_profile))
+
+
+def _outputs(user: contract.User, props: dict[str, Any], created_user: bool) -> dict[str, Any]:
+    identity = user.model_dump(mode="json", include={"email", "role", "agent_profile"})
+    return {
+        **{k: v for k, v in identity.items() if v is not None},
+        "tenant_id": user.tenant_id,
+        "subscription": props["subscription"],
+        "subscription_id": user.subscription_id,
+        "adopt": props.get("adopt", False),
+        "user_id": user.id,
+        "license_id": user.licenses[0] if user.licenses else None,
+        "created_user": created_user,
+    }
+
+
+class LicenseAssignmentProvider(ApiProvider):
+    """Maps a user to a subscription through the vendor's license PATCH."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = validate_inputs(AssignmentInputs, news)
+        if not failures and not any(is_unknown(v) for v in inputs.values()):
+            failures += self._subscription_failures(inputs)
+        return CheckResult(inputs, failures)
+
+    def _subscription_failures(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """The live subscription must give access now: not expired, cancelled or gone."""
+        tenant_id, email = inputs["tenant_id"], inputs["email"]
+        live = self.client.get_subscription(tenant_id, inputs["subscription_id"])
+        if live is not None and live.status is SubscriptionStatus.ACTIVE:
+            return []
+        state = f"is {live.status.value}" if live else "no longer exists in the backend"
+        active = [
+            s.external_id
+            for s in self.client.list_subscriptions(tenant_id)
+            if s.status is SubscriptionStatus.ACTIVE
+        ]
+        moves = ", ".join(active) or "none: add an active subscription first"
+        return [
+            CheckFailure(
+                "subscription",
+                f"{email} is mapped to subscription {inputs['subscription']}, which {state}: "
+                f"the user would lose access. Fix: map {email} to an active subscription "
+                f"({moves}).",
+            )
+        ]
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_inputs(olds, news, DIFF_FIELDS, REPLACE_FIELDS)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        tenant_id, identity = props["tenant_id"], _identity(props)
+        user, adopted = self.adopt_or_create(
+            f"User {identity.email}",
+            props.get("adopt", False),
+            lambda: self.client.find_user(tenant_id, identity.email),
+            lambda: self.client.create_user(tenant_id, identity),
+        )
+        if adopted:
+            user = self.client.replace_user(tenant_id, user.id, identity)
+        user = self._map(tenant_id, user, _license(props))
+        return CreateResult(user.id, _outputs(user, props, created_user=not adopted))
+
+    def _map(self, tenant_id: str, user: contract.User, wanted: str) -> contract.User:
+        """Give the user `wanted` and take away any other license, in one atomic PATCH."""
+        if user.licenses == [wanted]:
+            return user
+        operations = [contract.LicenseOperation(id=wanted, operation="add")]
+        operations += [
+            contract.LicenseOperation(id=held, operation="remove")
+            for held in user.licenses
+            if held != wanted
+        ]
+        patch = contract.LicensePatch(email=user.email, licenses=operations)
+        result, complete = self.client.patch_licenses(tenant_id, patch)
+        if not complete:
+            failed = "; ".join(r.description or r.id for r in result.licenses if r.status != "ok")
+            raise ProviderError(f"Mapping {user.email} to license {wanted} failed: {failed}")
+        return result.user
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        user = self.client.get_user(props["tenant_id"], id_)
+        if user is None:
+            return read_result(id_, None, DIFF_FIELDS)
+        live = dict(props)
+        if user.subscription_id != props.get("subscription_id"):
+            mapped = (
+                self.client.get_subscription(props["tenant_id"], user.subscription_id)
+                if user.subscription_id
+                else None
+            )
+            live["subscription"] = mapped.external_id if mapped else ""
+        return read_result(id_, _outputs(user, live, props.get("created_user", False)), DIFF_FIELDS)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        tenant_id, identity = news["tenant_id"], _identity(news)
+        user = self.client.get_user(tenant_id, id_)
+        if user is None:
+            raise ProviderError(
+                f"User {identity.email} was removed from the backend outside this stack; "
+                "run `pulumi refresh`, then `pulumi up` to create it again."
+            )
+        if _identity(olds) != identity:
+            user = self.client.replace_user(tenant_id, id_, identity)
+        user = self._map(tenant_id, user, _license(news))
+        return UpdateResult(_outputs(user, news, olds.get("created_user", False)))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        tenant_id = props["tenant_id"]
+        user = self.client.get_user(tenant_id, id_)
+        if user is None:
+            return
+        if props.get("created_user"):
+            self.client.delete_user(tenant_id, id_)
+        elif user.licenses:
+            operations = [
+                contract.LicenseOperation(id=h, operation="remove") for h in user.licenses
+            ]
+            self.client.patch_licenses(
+                tenant_id, contract.LicensePatch(email=user.email, licenses=operations)
+            )
+
+
+@dataclass(frozen=True)
+class LicenseAssignmentArgs:
+    """Arguments of a `LicenseAssignment`: the user, and the subscription that maps them."""
+
+    tenant_id: pulumi.Input[str]
+    user: UserIdentity
+    subscription: str
+    subscription_id: pulumi.Input[str]
+    adopt: bool = False
+
+
+class LicenseAssignment(ApiResource, module="ccprovider", name="LicenseAssignment"):
+    """One user's mapping to a subscription; outputs the user's backend id and license."""
+
+    email: pulumi.Output[str]
+    subscription: pulumi.Output[str]
+    user_id: pulumi.Output[str]
+    license_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: LicenseAssignmentArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {
+            **args.user.model_dump(mode="json", include={"email", "role", "agent_profile"}),
+            "tenant_id": args.tenant_id,
+            "subscription": args.subscription,
+            "subscription_id": args.subscription_id,
+            "adopt": args.adopt,
+        }
+        super().__init__(LicenseAssignmentProvider(), resource_name, inputs, OUTPUT_FIELDS, opts)

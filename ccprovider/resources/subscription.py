@@ -1,0 +1,167 @@
+"""The `Subscription` resource: one contact-center subscription of a tenant."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    UpdateResult,
+)
+
+from ccprovider import contract, rules
+from ccprovider.domain import SubscriptionTerms
+from ccprovider.resources.base import (
+    ApiProvider,
+    ApiResource,
+    diff_inputs,
+    is_unknown,
+    read_result,
+    validate_inputs,
+)
+
+
+class SubscriptionInputs(SubscriptionTerms):
+    """A subscription's declared terms, the tenant it belongs to, and whether to adopt it."""
+
+    tenant_id: str
+    adopt: bool = False
+
+
+TERM_FIELDS = tuple(SubscriptionTerms.model_fields)
+DIFF_FIELDS = ("tenant_id", *TERM_FIELDS)
+REPLACE_FIELDS = ("tenant_id", "external_id", "license_model", "start")
+"""A new order: another subscription, not an update of this one."""
+OUTPUT_FIELDS = ("subscription_id", "end_date", "status", "is_primary")
+
+
+def _terms(source: dict[str, Any] | contract.Subscription) -> dict[str, Any]:
+    """The terms as JSON-ready data, normalized the way `check` normalizes them."""
+    data = source.model_dump() if isinstance(source, contract.Subscription) else source
+    terms = SubscriptionTerms.model_validate({f: data[f] for f in TERM_FIELDS if f in data})
+    return terms.model_dump(mode="json", exclude_none=True)
+
+
+def _outputs(subscription: contract.Subscription, props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_terms(subscription),
+        "tenant_id": subscription.tenant_id,
+        "adopt": props.get("adopt", False),
+        "subscription_id": subscription.id,
+        "end_date": subscription.end_date.isoformat(),
+        "status": subscription.status.value,
+        "is_primary": subscription.is_primary,
+    }
+
+
+class SubscriptionProvider(ApiProvider):
+    """CRUD of a subscription, checking the tenant-wide rules against the live tenant."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = validate_inputs(SubscriptionInputs, news)
+        if failures or any(is_unknown(v) for v in inputs.values()):
+            return CheckResult(inputs, failures)
+        if olds.get("telephony") and olds["telephony"] != inputs["telephony"]:
+            failures.append(
+                CheckFailure(
+                    "telephony",
+                    f"Subscription {inputs['external_id']} uses telephony {olds['telephony']}, "
+                    f"the tenant's option; changing it to {inputs['telephony']} is a tenant-wide "
+                    "change that goes through vendor support, not a normal update. Fix: keep "
+                    f"telephony: {olds['telephony']}.",
+                )
+            )
+        else:
+            failures += self._tenant_rule_failures(inputs)
+        return CheckResult(inputs, failures)
+
+    def _tenant_rule_failures(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """The live tenant decides the telephony option and license model (its first
+        subscription chose them, perhaps outside this stack): check the new terms against it."""
+        tenant = self.client.get_tenant(inputs["tenant_id"])
+        if tenant is None:
+            return []
+        external_id = inputs["external_id"]
+        others = [
+            s for s in self.client.list_subscriptions(tenant.id) if s.external_id != external_id
+        ]
+        terms = [*others, SubscriptionTerms.model_validate(_terms(inputs))]
+        violations = [
+            *rules.telephony_violations(terms, tenant.telephony),
+            *rules.license_model_violations(terms, tenant.license_model if others else None),
+        ]
+        field = {"single-telephony": "telephony", "single-license-model": "license_model"}
+        return [
+            CheckFailure(field[v.rule], str(v)) for v in violations if v.objects == (external_id,)
+        ]
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = diff_inputs(olds, news, DIFF_FIELDS, REPLACE_FIELDS)
+        # The external id is unique per tenant: the old one must go before the new one comes.
+        same_key = olds.get("external_id") == news.get("external_id")
+        result.delete_before_replace = bool(result.replaces) and same_key
+        return result
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        tenant_id, body = (
+            props["tenant_id"],
+            contract.SubscriptionBody.model_validate(_terms(props)),
+        )
+        subscription, adopted = self.adopt_or_create(
+            f"Subscription {body.external_id}",
+            props.get("adopt", False),
+            lambda: self.client.find_subscription(tenant_id, body.external_id),
+            lambda: self.client.create_subscription(tenant_id, body),
+        )
+        if adopted:
+            subscription = self.client.replace_subscription(tenant_id, subscription.id, body)
+        return CreateResult(subscription.id, _outputs(subscription, props))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        live = self.client.get_subscription(props["tenant_id"], id_)
+        return read_result(id_, _outputs(live, props) if live else None, DIFF_FIELDS)
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        body = contract.SubscriptionBody.model_validate(_terms(news))
+        subscription = self.client.replace_subscription(news["tenant_id"], id_, body)
+        return UpdateResult(_outputs(subscription, news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self.client.delete_subscription(props["tenant_id"], id_)
+
+
+@dataclass(frozen=True)
+class SubscriptionArgs:
+    """Arguments of a `Subscription`: the tenant and the declared terms."""
+
+    tenant_id: pulumi.Input[str]
+    terms: SubscriptionTerms
+    adopt: bool = False
+
+
+class Subscription(ApiResource, module="ccprovider", name="Subscription"):
+    """A subscription; outputs its backend id, end date, status and primacy as last seen."""
+
+    external_id: pulumi.Output[str]
+    tenant_id: pulumi.Output[str]
+    subscription_id: pulumi.Output[str]
+    end_date: pulumi.Output[str]
+    status: pulumi.Output[str]
+    is_primary: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: SubscriptionArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {
+            **args.terms.model_dump(mode="json", exclude_none=True),
+            "tenant_id": args.tenant_id,
+            "adopt": args.adopt,
+        }
+        super().__init__(SubscriptionProvider(), resource_name, inputs, OUTPUT_FIELDS, opts)

@@ -1,0 +1,436 @@
+"""The Subscription, LicenseAssignment and PartnerAccess providers' hooks, called directly as
+the engine calls them, with requests-mock answering for the backend."""
+
+from typing import Any, TypeVar
+
+import pytest
+import requests_mock
+from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.output import Unknown
+
+from ccprovider.resources import (
+    LicenseAssignmentProvider,
+    PartnerAccessProvider,
+    SubscriptionProvider,
+)
+from ccprovider.resources.base import ApiProvider, ProviderError
+
+BASE = "http://backend.test/v1/tenants/t-1"
+STAMPS = {"createdAt": "2026-01-01T00:00:00+00:00", "updatedAt": "2026-01-01T00:00:00+00:00"}
+P = TypeVar("P", bound=ApiProvider)
+
+
+def configured(provider: P) -> P:
+    provider.configure(ConfigureRequest(Config({"ccprovider:endpoint": "http://backend.test"}, "")))
+    return provider
+
+
+def page(*items: dict[str, Any]) -> dict[str, Any]:
+    return {"items": list(items)}
+
+
+def methods(mock: requests_mock.Mocker) -> list[str]:
+    return [f"{r.method} {r.path}" for r in mock.request_history]
+
+
+# Subscription
+
+TERMS = {
+    "external_id": "SUB-2",
+    "department": "workforce-planning",
+    "license_model": "named",
+    "offer": "flex3",
+    "telephony": "webex_calling",
+    "start": "2025-06-01",
+    "term_months": 24,
+    "entitlements": {"standard_agents": 15},
+}
+SUB_INPUTS = {**TERMS, "tenant_id": "t-1"}
+
+
+def live_subscription(external_id: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "id": f"id-{external_id}",
+        "tenantId": "t-1",
+        "externalId": external_id,
+        "department": "customer-care",
+        "licenseModel": "named",
+        "offer": "flex3",
+        "telephony": "webex_calling",
+        "start": "2025-01-01",
+        "termMonths": 36,
+        "endDate": "2028-01-01",
+        "status": "active",
+        "cancelled": False,
+        "isPrimary": True,
+        **STAMPS,
+        **overrides,
+    }
+
+
+def live_tenant(**overrides: Any) -> dict[str, Any]:
+    return {"id": "t-1", "name": "acme-dev", "offer": "flex3", **STAMPS, **overrides}
+
+
+@pytest.fixture
+def subscriptions() -> SubscriptionProvider:
+    return configured(SubscriptionProvider())
+
+
+def test_subscription_check_normalizes_terms(subscriptions: SubscriptionProvider) -> None:
+    news = {**SUB_INPUTS, "tenant_id": Unknown(), "start": "2025-06-01", "subscription_id": None}
+
+    result = subscriptions.check({}, news)
+
+    assert result.failures == []
+    assert result.inputs["entitlements"]["wfo"] == 0
+    assert result.inputs["billing"] == {"cycle": "annual"}
+    assert "subscription_id" not in result.inputs
+
+
+def test_a_subscription_whose_telephony_differs_from_the_live_tenant_fails_check(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(BASE, json=live_tenant(telephony="vpop", licenseModel="named"))
+        mock.get(f"{BASE}/subscriptions", json=page(live_subscription("SUB-1", telephony="vpop")))
+        result = subscriptions.check({}, dict(SUB_INPUTS))
+
+    [failure] = result.failures
+    assert failure.property == "telephony"
+    assert "SUB-2 uses telephony webex_calling" in failure.reason
+    assert "option is vpop (as on SUB-1)" in failure.reason
+    assert "vendor support" in failure.reason
+
+
+def test_a_subscription_whose_license_model_differs_from_the_live_tenant_fails_check(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(BASE, json=live_tenant(telephony="webex_calling", licenseModel="concurrent"))
+        sub1 = live_subscription("SUB-1", licenseModel="concurrent")
+        mock.get(f"{BASE}/subscriptions", json=page(sub1))
+        result = subscriptions.check({}, dict(SUB_INPUTS))
+
+    [failure] = result.failures
+    assert failure.property == "license_model"
+    assert "concurrent and named subscriptions cannot be mixed" in failure.reason
+
+
+def test_changing_a_subscriptions_telephony_fails_check_without_asking_the_backend(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        result = subscriptions.check(dict(SUB_INPUTS), {**SUB_INPUTS, "telephony": "vpop"})
+
+    assert mock.call_count == 0
+    [failure] = result.failures
+    assert "tenant-wide change that goes through vendor support" in failure.reason
+
+
+@pytest.mark.parametrize(
+    ("change", "replaces", "delete_first"),
+    [
+        ({"term_months": 36}, [], False),
+        ({"entitlements": {"standard_agents": 20}}, [], False),
+        ({"license_model": "concurrent"}, ["license_model"], True),
+        ({"external_id": "SUB-3"}, ["external_id"], False),
+    ],
+)
+def test_subscription_diff(
+    subscriptions: SubscriptionProvider,
+    change: dict[str, Any],
+    replaces: list[str],
+    delete_first: bool,
+) -> None:
+    olds = subscriptions.check({}, {**SUB_INPUTS, "tenant_id": Unknown()}).inputs | {
+        "tenant_id": "t-1"
+    }
+    news = subscriptions.check({}, {**SUB_INPUTS, "tenant_id": Unknown(), **change}).inputs | {
+        "tenant_id": "t-1"
+    }
+
+    result = subscriptions.diff("id-SUB-2", olds, news)
+
+    assert result.changes is True
+    assert result.replaces == replaces
+    assert bool(result.delete_before_replace) is delete_first
+    assert subscriptions.diff("id-SUB-2", olds, dict(olds)).changes is False
+
+
+def test_a_subscription_that_already_exists_is_adopted_only_on_request(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    existing = live_subscription("SUB-2", start="2025-06-01", termMonths=24)
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{BASE}/subscriptions?externalId=SUB-2", json=page(existing))
+        mock.put(f"{BASE}/subscriptions/id-SUB-2", json=existing)
+        with pytest.raises(ProviderError, match="Subscription SUB-2 already exists"):
+            subscriptions.create(dict(SUB_INPUTS))
+        refused = methods(mock)
+        adopted = subscriptions.create({**SUB_INPUTS, "adopt": True})
+
+    assert refused == ["GET /v1/tenants/t-1/subscriptions"]
+    assert adopted.id == "id-SUB-2"
+    assert mock.last_request.method == "PUT"
+
+
+def test_deleting_a_subscription_that_carries_users_reports_the_backends_reason(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.delete(
+            f"{BASE}/subscriptions/id-SUB-2",
+            status_code=409,
+            json={
+                "message": "Subscription SUB-2 still carries 1 user(s): agent1@acme.example.",
+                "errors": [{"description": "Remap them to another subscription first."}],
+                "trackingId": "x",
+            },
+        )
+        with pytest.raises(Exception, match="still carries 1 user"):
+            subscriptions.delete("id-SUB-2", SUB_INPUTS)
+
+
+def test_a_removed_subscription_reads_as_gone(subscriptions: SubscriptionProvider) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(
+            f"{BASE}/subscriptions/id-SUB-2",
+            status_code=404,
+            json={"message": "gone", "errors": [], "trackingId": "x"},
+        )
+        assert subscriptions.read("id-SUB-2", SUB_INPUTS).id is None
+
+
+# LicenseAssignment
+
+ASSIGNMENT = {
+    "tenant_id": "t-1",
+    "email": "agent1@acme.example",
+    "role": "agent",
+    "agent_profile": "standard",
+    "subscription": "SUB-1",
+    "subscription_id": "id-SUB-1",
+}
+
+
+def live_user(licenses: list[str], **overrides: Any) -> dict[str, Any]:
+    return {
+        "id": "u-1",
+        "tenantId": "t-1",
+        "email": "agent1@acme.example",
+        "role": "agent",
+        "agentProfile": "standard",
+        "licenses": licenses,
+        "subscriptionId": licenses[0].split(":")[0] if licenses else None,
+        **STAMPS,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def assignments() -> LicenseAssignmentProvider:
+    return configured(LicenseAssignmentProvider())
+
+
+def test_mapping_a_user_to_an_expired_subscription_fails_check_with_alternatives(
+    assignments: LicenseAssignmentProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(
+            f"{BASE}/subscriptions/id-SUB-1", json=live_subscription("SUB-1", status="expired")
+        )
+        mock.get(
+            f"{BASE}/subscriptions",
+            json=page(live_subscription("SUB-1", status="expired"), live_subscription("SUB-2")),
+        )
+        result = assignments.check({}, dict(ASSIGNMENT))
+
+    [failure] = result.failures
+    assert failure.property == "subscription"
+    assert "agent1@acme.example is mapped to subscription SUB-1, which is expired" in failure.reason
+    assert "map agent1@acme.example to an active subscription (SUB-2)" in failure.reason
+
+
+def test_an_assignment_to_a_subscription_not_created_yet_is_not_checked_live(
+    assignments: LicenseAssignmentProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        result = assignments.check({}, {**ASSIGNMENT, "subscription_id": Unknown()})
+
+    assert mock.call_count == 0
+    assert result.failures == []
+
+
+def test_create_makes_the_user_and_assigns_the_fitting_license(
+    assignments: LicenseAssignmentProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{BASE}/users?email=agent1@acme.example", json=page())
+        mock.post(f"{BASE}/users", status_code=201, json=live_user([]))
+        mock.patch(
+            f"{BASE}/licenses/users",
+            json={"user": live_user(["id-SUB-1:standard-agent"]), "licenses": []},
+        )
+        result = assignments.create(dict(ASSIGNMENT))
+
+    assert methods(mock) == [
+        "GET /v1/tenants/t-1/users",
+        "POST /v1/tenants/t-1/users",
+        "PATCH /v1/tenants/t-1/licenses/users",
+    ]
+    assert mock.last_request.json()["licenses"] == [
+        {"id": "id-SUB-1:standard-agent", "operation": "add"}
+    ]
+    assert result.outs is not None
+    assert (result.outs["created_user"], result.outs["license_id"]) == (
+        True,
+        "id-SUB-1:standard-agent",
+    )
+
+
+def test_an_existing_user_is_refused_unless_adopted(assignments: LicenseAssignmentProvider) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{BASE}/users?email=agent1@acme.example", json=page(live_user([])))
+        with pytest.raises(ProviderError, match=r"User agent1@acme\.example already exists"):
+            assignments.create(dict(ASSIGNMENT))
+
+
+def test_remapping_is_one_patch_that_adds_the_new_license_and_removes_the_old(
+    assignments: LicenseAssignmentProvider,
+) -> None:
+    olds = {**ASSIGNMENT, "user_id": "u-1", "created_user": True}
+    news = {**ASSIGNMENT, "subscription": "SUB-2", "subscription_id": "id-SUB-2"}
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{BASE}/users/u-1", json=live_user(["id-SUB-1:standard-agent"]))
+        mock.patch(
+            f"{BASE}/licenses/users",
+            json={"user": live_user(["id-SUB-2:standard-agent"]), "licenses": []},
+        )
+        diff = assignments.diff("u-1", olds, news)
+        result = assignments.update("u-1", olds, news)
+
+    assert (diff.changes, diff.replaces) == (True, [])
+    assert mock.last_request.json()["licenses"] == [
+        {"id": "id-SUB-2:standard-agent", "operation": "add"},
+        {"id": "id-SUB-1:standard-agent", "operation": "remove"},
+    ]
+    assert result.outs is not None
+    assert result.outs["subscription"] == "SUB-2"
+
+
+def test_a_partial_license_patch_fails_the_update_with_each_reason(
+    assignments: LicenseAssignmentProvider,
+) -> None:
+    olds = {**ASSIGNMENT, "user_id": "u-1"}
+    news = {**ASSIGNMENT, "subscription": "SUB-2", "subscription_id": "id-SUB-2"}
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{BASE}/users/u-1", json=live_user(["id-SUB-1:standard-agent"]))
+        mock.patch(
+            f"{BASE}/licenses/users",
+            status_code=206,
+            json={
+                "user": live_user(["id-SUB-1:standard-agent"]),
+                "licenses": [
+                    {
+                        "id": "id-SUB-2:standard-agent",
+                        "operation": "add",
+                        "status": "error",
+                        "description": "Subscription SUB-2 cannot give access: it was cancelled.",
+                    }
+                ],
+            },
+        )
+        with pytest.raises(ProviderError, match="it was cancelled"):
+            assignments.update("u-1", olds, news)
+
+
+def test_a_new_email_is_a_replacement(assignments: LicenseAssignmentProvider) -> None:
+    result = assignments.diff("u-1", ASSIGNMENT, {**ASSIGNMENT, "email": "agent9@acme.example"})
+
+    assert result.replaces == ["email"]
+
+
+def test_deleting_removes_only_what_the_stack_owns(assignments: LicenseAssignmentProvider) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{BASE}/users/u-1", json=live_user(["id-SUB-1:standard-agent"]))
+        mock.delete(f"{BASE}/users/u-1", status_code=204)
+        mock.patch(f"{BASE}/licenses/users", json={"user": live_user([]), "licenses": []})
+        assignments.delete("u-1", {**ASSIGNMENT, "created_user": True})
+        created = methods(mock)[1:]
+        mock.reset_mock()
+        assignments.delete("u-1", {**ASSIGNMENT, "created_user": False})
+        adopted = methods(mock)[1:]
+
+    assert created == ["DELETE /v1/tenants/t-1/users/u-1"]
+    assert adopted == ["PATCH /v1/tenants/t-1/licenses/users"]
+
+
+# PartnerAccess
+
+PARTNER = {"tenant_id": "t-1", "org": "partner-b", "access": "full_admin"}
+
+
+@pytest.fixture
+def partners() -> PartnerAccessProvider:
+    return configured(PartnerAccessProvider())
+
+
+def mock_tenant_with_two_subscriptions_and_partner_a(mock: requests_mock.Mocker) -> None:
+    mock.get(BASE, json=live_tenant())
+    mock.get(
+        f"{BASE}/partners",
+        json=page(
+            {"id": "p-a", "tenantId": "t-1", "org": "partner-a", "access": "full_admin", **STAMPS}
+        ),
+    )
+    mock.get(
+        f"{BASE}/subscriptions",
+        json=page(live_subscription("SUB-1"), live_subscription("SUB-2", isPrimary=False)),
+    )
+
+
+def test_a_second_partners_full_admin_without_approval_fails_check(
+    partners: PartnerAccessProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock_tenant_with_two_subscriptions_and_partner_a(mock)
+        result = partners.check({}, dict(PARTNER))
+
+    [failure] = result.failures
+    assert failure.property == "approved_by"
+    assert "needs a customer admin's approval, but none is recorded" in failure.reason
+
+
+def test_a_second_partners_full_admin_approved_by_a_customer_admin_passes_check(
+    partners: PartnerAccessProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock_tenant_with_two_subscriptions_and_partner_a(mock)
+        admin = live_user(
+            ["id-SUB-1:admin"], email="admin1@acme.example", role="admin", agentProfile=None
+        )
+        mock.get(f"{BASE}/users?email=admin1@acme.example", json=page(admin))
+        result = partners.check({}, {**PARTNER, "approved_by": "admin1@acme.example"})
+
+    assert result.failures == []
+
+
+def test_full_admin_is_granted_read_only_first_then_raised(
+    partners: PartnerAccessProvider,
+) -> None:
+    partner = {"id": "p-b", "tenantId": "t-1", "org": "partner-b", **STAMPS}
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{BASE}/partners?org=partner-b", json=page())
+        mock.post(f"{BASE}/partners", status_code=201, json={**partner, "access": "read_only"})
+        mock.put(
+            f"{BASE}/partners/p-b",
+            json={**partner, "access": "full_admin", "approvedBy": "admin1@acme.example"},
+        )
+        result = partners.create({**PARTNER, "approved_by": "admin1@acme.example"})
+
+    posted, put = mock.request_history[1], mock.request_history[2]
+    assert posted.json()["access"] == "read_only"
+    assert put.json()["access"] == "full_admin"
+    assert result.outs is not None
+    assert result.outs["access"] == "full_admin"
