@@ -172,6 +172,7 @@ def test_changing_the_telephony_of_a_tenant_with_subscriptions_fails_check(
     assert failure.property == "telephony"
     assert "uses telephony webex_calling" in failure.reason
     assert "changing it to vpop" in failure.reason
+    assert "Fix: declare telephony: webex_calling" in failure.reason
     assert "vendor support" in failure.reason
 
 

@@ -58,23 +58,25 @@ class TenantProvider(ApiProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = validate_inputs(TenantInputs, news)
-        old, new = olds.get("telephony"), inputs.get("telephony")
-        if not failures and old and isinstance(new, str) and old != new:
-            failures += self._telephony_change_failures(olds["name"], old, new)
+        new = inputs.get("telephony")
+        changed = olds.get("telephony") not in (None, new)
+        if not failures and isinstance(new, str) and (changed or inputs.get("adopt")):
+            failures += self._telephony_failures(olds.get("name") or inputs["name"], new)
         return CheckResult(inputs, failures)
 
-    def _telephony_change_failures(self, name: str, old: str, new: str) -> list[CheckFailure]:
-        """A tenant's option is chosen once, by its first subscription: changing it later
-        goes through vendor support, never through an update."""
+    def _telephony_failures(self, name: str, declared: str) -> list[CheckFailure]:
+        """A tenant's option is chosen once, by its first subscription, perhaps outside this
+        stack: declaring another one is a tenant-wide change that goes through vendor support."""
         live = self.client.find_tenant(name)
-        if live is None or live.telephony is None:
+        if live is None or live.telephony is None or live.telephony.value == declared:
             return []
         return [
             CheckFailure(
                 "telephony",
                 f"Tenant {name} uses telephony {live.telephony.value}, chosen by its first "
-                f"subscription; changing it to {new} is a tenant-wide change that goes through "
-                f"vendor support, not a normal update. Fix: keep telephony: {old} in the stack.",
+                f"subscription; changing it to {declared} is a tenant-wide change that goes "
+                "through vendor support, not a normal update. Fix: declare telephony: "
+                f"{live.telephony.value}.",
             )
         ]
 

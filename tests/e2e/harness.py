@@ -96,10 +96,20 @@ class PulumiProject:
 
     def set_tenant(self, **tenant: Any) -> None:
         """Declare the tenant in the stack's config file, as a user edits it."""
+        self.declare(tenant)
+
+    def declare(self, tenant: dict[str, Any]) -> None:
+        """Write `tenant` as the stack's `ccprovider:tenant`, as a user edits the file."""
         data = yaml.safe_load(self.config_file.read_text()) if self.config_file.exists() else {}
         data = data or {}
         data.setdefault("config", {})["ccprovider:tenant"] = tenant
         self.config_file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    def preview_fails(self) -> str:
+        """Run `pulumi preview`, which must fail; return what it printed."""
+        result = self.run("preview", check=False)
+        assert result.returncode != 0, f"preview should have failed:\n{result.stdout}"
+        return result.stdout + result.stderr
 
     def preview_json(self) -> dict[str, Any]:
         result: dict[str, Any] = json.loads(self.run("preview", "--json").stdout)

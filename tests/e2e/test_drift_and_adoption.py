@@ -1,0 +1,90 @@
+"""Changes made directly in the backend: `pulumi refresh` reports them, and an explicit opt-in
+adopts existing objects by their natural key instead of failing or duplicating them."""
+
+import re
+
+from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody, UserBody
+from tests.e2e.declarations import tenant
+from tests.e2e.harness import PulumiProject, steps_by_op
+from tests.helpers import subscription_body
+
+ASSIGNMENT_TYPE = "pulumi-python:dynamic/ccprovider:LicenseAssignment"
+
+
+def test_refresh_reports_changed_terms_and_removed_users(project: PulumiProject) -> None:
+    project.declare(tenant())
+    project.run("up", "--yes")
+    tenant_id = project.outputs()["tenantId"]
+    with project.backend() as backend:
+        sub1 = backend.find_subscription(tenant_id, "SUB-1")
+        agent = backend.find_user(tenant_id, "agent1@acme.example")
+        assert sub1 is not None
+        assert agent is not None
+        changed = subscription_body(
+            "SUB-1", start=sub1.start, term_months=48, entitlements=sub1.entitlements
+        )
+        backend.replace_subscription(tenant_id, sub1.id, changed)
+        backend.delete_user(tenant_id, agent.id)
+
+    refresh = project.run("refresh", "--yes", "--diff").stdout
+
+    assert re.search(r"~ term_months\s*: 60 => 48", refresh), refresh
+    assert re.search(r"- pulumi-python:dynamic/ccprovider:LicenseAssignment: \(delete\)", refresh)
+    steps = steps_by_op(project.preview_json(), ASSIGNMENT_TYPE)
+    assert [s["urn"].rsplit("::", 1)[1] for s in steps["create"]] == ["agent1@acme.example"]
+    project.run("up", "--yes")
+    project.run("preview", "--expect-no-changes")
+
+
+def make_the_tenant_by_hand(project: PulumiProject) -> str:
+    """acme-e2e as an admin made it in Control Hub: SUB-1, admin 1 and agent 1 mapped to it."""
+    with project.backend() as backend:
+        made = backend.create_tenant(TenantBody(name="acme-e2e", offer="flex3"))
+        sub1 = backend.create_subscription(
+            made.id, subscription_body("SUB-1", department="customer-care", term_months=60)
+        )
+        for email, role, kind in (
+            ("admin1@acme.example", "admin", "admin"),
+            ("agent1@acme.example", "agent", "standard-agent"),
+        ):
+            profile = "standard" if role == "agent" else None
+            backend.create_user(made.id, UserBody(email=email, role=role, agent_profile=profile))
+            backend.patch_licenses(
+                made.id,
+                LicensePatch(
+                    email=email,
+                    licenses=[LicenseOperation(id=f"{sub1.id}:{kind}", operation="add")],
+                ),
+            )
+    return made.id
+
+
+def test_existing_objects_are_refused_without_the_opt_in(project: PulumiProject) -> None:
+    make_the_tenant_by_hand(project)
+    project.declare(tenant())
+
+    up = project.run("up", "--yes", check=False)
+
+    assert up.returncode != 0
+    assert "Tenant 'acme-e2e' already exists" in up.stdout
+    assert "Set `adopt: true` in ccprovider:tenant" in up.stdout
+    with project.backend() as backend:
+        assert [t.name for t in backend.list_tenants()] == ["acme-e2e"]
+
+
+def test_adoption_takes_over_existing_objects_without_duplicates(project: PulumiProject) -> None:
+    tenant_id = make_the_tenant_by_hand(project)
+    project.declare(tenant(adopt=True))
+
+    project.run("up", "--yes")
+
+    with project.backend() as backend:
+        assert [t.id for t in backend.list_tenants()] == [tenant_id]
+        assert [s.external_id for s in backend.list_subscriptions(tenant_id)] == ["SUB-1"]
+        assert sorted(u.email for u in backend.list_users(tenant_id)) == [
+            "admin1@acme.example",
+            "agent1@acme.example",
+        ]
+        for email in ("admin1@acme.example", "agent1@acme.example"):
+            assert backend.check_access(tenant_id, email).has_access
+    project.run("preview", "--expect-no-changes")

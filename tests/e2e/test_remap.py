@@ -1,0 +1,170 @@
+"""Remap before expiry on the real engine, including the domain document's scenario: no user
+may be left on a subscription that gives no access, and none loses access on the way."""
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from ccprovider.contract import ClockChange
+from tests.e2e.declarations import TODAY, ending_in, subscription, tenant, user
+from tests.e2e.harness import PulumiProject, steps_by_op
+
+ASSIGNMENT_TYPE = "pulumi-python:dynamic/ccprovider:LicenseAssignment"
+SUBSCRIPTION_TYPE = "pulumi-python:dynamic/ccprovider:Subscription"
+USERS = ("admin1@acme.example", "agent1@acme.example")
+
+
+def expiring_tenant() -> dict[str, object]:
+    """Subscription 1 ends in 10 days and carries admin 1 and agent 1; subscription 2 is new."""
+    return tenant(
+        subscriptions=[
+            ending_in(10, "SUB-1"),
+            subscription("SUB-2", TODAY - timedelta(days=1), 24),
+        ]
+    )
+
+
+def remapped(declared: dict[str, object]) -> dict[str, object]:
+    return {
+        **declared,
+        "users": [
+            user("admin1@acme.example", "SUB-2", "admin"),
+            user("agent1@acme.example", "SUB-2"),
+        ],
+    }
+
+
+@contextmanager
+def access_watch(project: PulumiProject, tenant_id: str) -> Iterator[list[str]]:
+    """Poll the backend's access check for USERS while the block runs; yield the lapses."""
+    lapses: list[str] = []
+    done = threading.Event()
+    with project.backend() as backend:
+
+        def watch() -> None:
+            while not done.is_set():
+                for email in USERS:
+                    access = backend.check_access(tenant_id, email)
+                    if not access.has_access:
+                        lapses.append(f"{email}: {access.reason}")
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            yield lapses
+        finally:
+            done.set()
+            watcher.join()
+
+
+def test_users_left_on_a_removed_subscription_fail_preview_with_where_to_go(
+    project: PulumiProject,
+) -> None:
+    declared = expiring_tenant()
+    project.declare(declared)
+    project.run("up", "--yes")
+
+    project.declare({**declared, "subscriptions": declared["subscriptions"][1:]})
+    output = project.preview_fails()
+
+    assert "ccprovider:tenant.users[0].subscription: admin1@acme.example on SUB-1" in output
+    assert "ccprovider:tenant.users[1].subscription: agent1@acme.example on SUB-1" in output
+    assert "can move to: SUB-2" in output
+
+
+def test_users_on_a_subscription_ending_soon_get_a_visible_warning(
+    project: PulumiProject,
+) -> None:
+    project.declare(expiring_tenant())
+
+    output = project.run("preview").stdout
+
+    end = (TODAY + timedelta(days=10)).isoformat()
+    assert f"warning: remap before expiry: admin1@acme.example on SUB-1 (ends on {end}" in output
+    assert "can move to: SUB-2" in output
+
+
+def test_remapping_and_removing_the_old_subscription_in_one_up_never_drops_access(
+    project: PulumiProject,
+) -> None:
+    declared = expiring_tenant()
+    project.declare(declared)
+    project.run("up", "--yes")
+    tenant_id = project.outputs()["tenantId"]
+    change = {**remapped(declared), "subscriptions": declared["subscriptions"][1:]}
+    project.declare(change)
+
+    assignments = steps_by_op(project.preview_json(), ASSIGNMENT_TYPE)
+    subscriptions = steps_by_op(project.preview_json(), SUBSCRIPTION_TYPE)
+    with access_watch(project, tenant_id) as lapses:
+        project.run("up", "--yes")
+
+    assert sorted(assignments) == ["update"], "a remap is an in-place update, not a replace"
+    assert len(assignments["update"]) == 2
+    assert [s["urn"].rsplit("::", 1)[1] for s in subscriptions["delete"]] == ["SUB-1"]
+    assert lapses == []
+    with project.backend() as backend:
+        for email in USERS:
+            assert backend.check_access(tenant_id, email).external_id == "SUB-2"
+        assert [s.external_id for s in backend.list_subscriptions(tenant_id)] == ["SUB-2"]
+    project.run("preview", "--expect-no-changes")
+
+
+def test_domain_scenario_remapped_users_keep_access_and_the_primary_moves(
+    project: PulumiProject,
+) -> None:
+    """Subscription 1 with admin 1 and agent 1; subscription 2 added while 1 is expiring;
+    remap; the backend's clock passes 1's end; both keep access; the primary is 2."""
+    first = tenant(subscriptions=[ending_in(10, "SUB-1")])
+    project.declare(first)
+    project.run("up", "--yes")
+    tenant_id = project.outputs()["tenantId"]
+    assert project.outputs()["primarySubscription"] == "SUB-1"
+
+    project.declare(expiring_tenant())
+    project.run("up", "--yes")
+    project.declare(remapped(expiring_tenant()))
+    project.run("up", "--yes")
+
+    with project.backend() as backend:
+        backend.change_clock(ClockChange(advance_days=11))
+        for email in USERS:
+            access = backend.check_access(tenant_id, email)
+            assert (access.has_access, access.external_id) == (True, "SUB-2")
+        live = backend.get_tenant(tenant_id)
+        assert live is not None
+        assert live.primary_subscription == "SUB-2"
+    project.run("refresh", "--yes")
+    states = {
+        r["outputs"]["external_id"]: r["outputs"]
+        for r in project.state_resources(SUBSCRIPTION_TYPE)
+    }
+    assert (states["SUB-1"]["status"], states["SUB-1"]["is_primary"]) == ("expired", False)
+    assert (states["SUB-2"]["status"], states["SUB-2"]["is_primary"]) == ("active", True)
+
+
+def test_a_user_mapped_to_a_subscription_that_expired_on_the_backend_fails_preview(
+    project: PulumiProject,
+) -> None:
+    """The backend's clock, not only today's date, decides: layer two catches it."""
+    project.declare(expiring_tenant())
+    project.run("up", "--yes")
+    tenant_id = project.outputs()["tenantId"]
+    with project.backend() as backend:
+        backend.change_clock(ClockChange(advance_days=11))
+    declared = expiring_tenant()
+    declared["users"].append(user("agent2@acme.example", "SUB-1"))
+    project.declare(declared)
+
+    output = project.preview_fails()
+
+    # The engine stops at the first failing check; the three users race for that place.
+    stranded = (
+        r"(admin1|agent1|agent2)@acme\.example is mapped to subscription SUB-1, which is expired"
+    )
+    assert re.search(stranded, output), output
+    assert "to an active subscription (SUB-2)" in output
+    with project.backend() as backend:
+        assert backend.find_user(tenant_id, "agent2@acme.example") is None
