@@ -18,7 +18,9 @@ except SpecError as error:
 for need in expiring_users(spec, today):
     pulumi.log.warn(f"remap before expiry: {need.describe()}")
 
-center = ContactCenter(spec.name, spec, today)
+# Protected resources (prod) cannot be deleted, not even by `pulumi destroy`, until unprotected.
+protect = config.get_bool("protect") or False
+center = ContactCenter(spec.name, spec, today, pulumi.ResourceOptions(protect=protect))
 
 pulumi.export("tenantName", center.tenant.name)
 pulumi.export("tenantId", center.tenant.tenant_id)

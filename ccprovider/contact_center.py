@@ -44,7 +44,8 @@ class ContactCenter(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        protect = bool(opts and opts.protect)
+        child = pulumi.ResourceOptions(parent=self, protect=protect)
         self.tenant = Tenant(
             spec.name,
             TenantArgs(
@@ -85,7 +86,7 @@ class ContactCenter(pulumi.ComponentResource):
                 PartnerAccessArgs(
                     tenant_id, p.org, p.access.value, p.approved_by, adopt=spec.adopt
                 ),
-                pulumi.ResourceOptions(parent=self, depends_on=previous),
+                pulumi.ResourceOptions(parent=self, protect=protect, depends_on=previous),
             )
             previous = [self.partners[p.org]]
 

@@ -39,7 +39,13 @@ class PulumiProject:
     env: dict[str, str]
 
     @classmethod
-    def create(cls, directory: Path, pulumi_home: Path, stack: str = "e2e") -> "PulumiProject":
+    def create(
+        cls,
+        directory: Path,
+        pulumi_home: Path,
+        stack: str = "e2e",
+        program: Path = REPO / "__main__.py",
+    ) -> "PulumiProject":
         state = directory / ".pulumi-state"
         state.mkdir(parents=True)
         project = {
@@ -51,7 +57,7 @@ class PulumiProject:
         }
         (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project))
         (directory / ".venv").symlink_to(REPO / ".venv")
-        shutil.copy(REPO / "__main__.py", directory / "__main__.py")
+        shutil.copy(program, directory / "__main__.py")
         venv = REPO / ".venv"
         env = {
             **os.environ,
@@ -66,8 +72,14 @@ class PulumiProject:
             "NO_COLOR": "1",
         }
         project_ = cls(directory, stack, env)
-        project_.run("stack", "init", stack)
+        project_.init_stack(stack)
         return project_
+
+    def init_stack(self, stack: str) -> "PulumiProject":
+        """Create another stack of the same project and return a handle on it."""
+        other = PulumiProject(self.directory, stack, self.env)
+        other.run("stack", "init", stack)
+        return other
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run `pulumi ARGS` on the project's stack; raise PulumiCommandError if `check` fails."""

@@ -1,0 +1,222 @@
+"""`python -m ccprovider`: environment operations around the stacks.
+
+    promote SOURCE TARGET   copy the reviewed declaration to the next stack (asks first)
+    compare A B             show how two stacks' declarations differ (read-only)
+    export                  write the declaration of a tenant that exists in the backend
+    report                  billing and usage of a stack's tenant for a month
+    load-usage              load usage records from a CSV file into the backend
+
+Commands that talk to the backend use the stack's `ccprovider:endpoint` and
+`ccprovider:backendFile`; the token, which the stack file holds encrypted, comes from the
+environment variable CCPROVIDER_TOKEN.
+"""
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from ruamel.yaml.comments import CommentedMap
+
+from ccprovider.client import ApiError, ProvisioningClient
+from ccprovider.connection import (
+    BACKEND_FILE_KEY,
+    ENDPOINT_KEY,
+    ConnectionSettings,
+    connect,
+)
+from ccprovider.export import ExportError, export_tenant
+from ccprovider.promotion import compare, declaration_diff, plan_promotion
+from ccprovider.report import UsageFileError, billing_table, read_usage_csv
+from ccprovider.spec import CONFIG_KEY, SpecError
+from ccprovider.stackfile import DEFAULT_STACKS_DIR, StackFile, StackFileError
+
+TOKEN_ENV = "CCPROVIDER_TOKEN"  # noqa: S105 - the variable's name, not a secret
+_USAGE_BATCH = 10_000
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message says why."""
+
+
+def _client(stack: StackFile) -> ProvisioningClient:
+    settings = ConnectionSettings(
+        endpoint=str(stack.config.get(ENDPOINT_KEY) or "").strip(),
+        token=os.environ.get(TOKEN_ENV) or None,
+        backend_file=Path(stack.config.get(BACKEND_FILE_KEY) or ConnectionSettings().backend_file),
+    )
+    return connect(settings)
+
+
+def _confirmed(question: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CommandError("not written: nothing to confirm with; pass --yes to write")
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def promote(args: argparse.Namespace) -> int:
+    source = StackFile.load(args.source, args.stacks_dir)
+    target = StackFile.load(args.target, args.stacks_dir)
+    try:
+        promotion = plan_promotion(source, target, date.today(), args.keep)
+    except SpecError as error:
+        raise CommandError(f"refusing to promote {args.source} to {args.target}: {error}") from None
+    if not promotion.diff:
+        print(f"{args.target} already declares what {args.source} does: nothing to promote")
+        return 0
+    print(promotion.diff, end="")
+    if not _confirmed(f"Write {target.path}?", args.yes):
+        print("not written")
+        return 1
+    promotion.apply()
+    print(f"wrote {target.path}; run `pulumi preview --stack {args.target}` to see the changes")
+    return 0
+
+
+def compare_stacks(args: argparse.Namespace) -> int:
+    difference = compare(
+        StackFile.load(args.first, args.stacks_dir),
+        StackFile.load(args.second, args.stacks_dir),
+        args.keep,
+    )
+    print(
+        difference or f"{args.first} and {args.second} declare the same tenant",
+        end="\n" if not difference else "",
+    )
+    return 1 if difference else 0
+
+
+def export(args: argparse.Namespace) -> int:
+    source = StackFile.load(args.source, args.stacks_dir) if args.source else None
+    client = (
+        _client(source) if source else connect(ConnectionSettings(backend_file=args.backend_file))
+    )
+    result = export_tenant(client, args.tenant)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    try:
+        target = StackFile.load(args.stack, args.stacks_dir)
+        current = target.tenant if CONFIG_KEY in target.config else CommentedMap()
+    except StackFileError:
+        target, current = StackFile.new(args.stack, args.stacks_dir), CommentedMap()
+        if source is not None:
+            for key in (ENDPOINT_KEY, BACKEND_FILE_KEY):
+                if key in source.config:
+                    target.config[key] = source.config[key]
+    exported = CommentedMap(result.declaration)
+    print(declaration_diff(current, exported, str(target.path), "exported"), end="")
+    if current and not _confirmed(f"Replace the declaration in {target.path}?", args.yes):
+        print("not written")
+        return 1
+    target.tenant = CommentedMap(result.declaration)
+    target.save()
+    print(f"wrote {target.path}; its first `pulumi up` adopts the existing objects")
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    stack = StackFile.load(args.stack, args.stacks_dir)
+    client = _client(stack)
+    tenant = client.find_tenant(str(stack.tenant["name"]))
+    if tenant is None:
+        raise CommandError(
+            f"tenant '{stack.tenant['name']}' of stack {args.stack} is not in the backend"
+        )
+    summary = client.billing_summary(tenant.id, args.period)
+    if args.json:
+        print(json.dumps(summary.model_dump(mode="json", by_alias=True), indent=2))
+    else:
+        print(billing_table(summary))
+    return 0
+
+
+def load_usage(args: argparse.Namespace) -> int:
+    stack = StackFile.load(args.stack, args.stacks_dir)
+    records = read_usage_csv(args.csv)
+    client = _client(stack)
+    tenant = client.find_tenant(str(stack.tenant["name"]))
+    if tenant is None:
+        raise CommandError(
+            f"tenant '{stack.tenant['name']}' of stack {args.stack} is not in the backend"
+        )
+    loaded = sum(
+        client.add_usage(tenant.id, records[start : start + _USAGE_BATCH])
+        for start in range(0, len(records), _USAGE_BATCH)
+    )
+    print(f"loaded {loaded} usage record(s) into tenant {tenant.name}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ccprovider",
+        description="Environment operations on ccprovider stacks.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
+    parser.add_argument(
+        "--stacks-dir",
+        type=Path,
+        default=DEFAULT_STACKS_DIR,
+        help="stack config files (%(default)s)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(
+        name: str, run: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_, description=help_)
+        sub.set_defaults(run=run)
+        return sub
+
+    keep_help = "also keep this ccprovider:tenant key of the target (repeatable)"
+    promote_cmd = command("promote", promote, "copy a stack's tenant declaration to another stack")
+    promote_cmd.add_argument("source")
+    promote_cmd.add_argument("target")
+    promote_cmd.add_argument("--keep", action="append", default=[], metavar="KEY", help=keep_help)
+    promote_cmd.add_argument("--yes", action="store_true", help="write without asking (for CI)")
+
+    compare_cmd = command("compare", compare_stacks, "show how two stacks' declarations differ")
+    compare_cmd.add_argument("first")
+    compare_cmd.add_argument("second")
+    compare_cmd.add_argument("--keep", action="append", default=[], metavar="KEY", help=keep_help)
+
+    export_cmd = command("export", export, "write the declaration of a tenant in the backend")
+    export_cmd.add_argument("--tenant", required=True, help="the tenant's name in the backend")
+    export_cmd.add_argument("--stack", required=True, help="the stack to write")
+    export_cmd.add_argument(
+        "--from-stack", dest="source", help="reach the backend as this stack does"
+    )
+    export_cmd.add_argument(
+        "--backend-file",
+        type=Path,
+        default=ConnectionSettings().backend_file,
+        help="embedded backend database, without --from-stack (%(default)s)",
+    )
+    export_cmd.add_argument("--yes", action="store_true", help="replace an existing declaration")
+
+    report_cmd = command("report", report, "billing and usage of a stack's tenant for a month")
+    report_cmd.add_argument("--stack", required=True)
+    report_cmd.add_argument("--period", required=True, help="a month: YYYY-MM")
+    report_cmd.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+    load_cmd = command("load-usage", load_usage, "load usage records from a CSV file")
+    load_cmd.add_argument("--stack", required=True)
+    load_cmd.add_argument("csv", type=Path, help="columns: day, usage_type, quantity, email")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; errors a user can act on are one line on stderr and exit status 2."""
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except (CommandError, StackFileError, ExportError, UsageFileError, ApiError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return code

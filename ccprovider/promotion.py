@@ -1,0 +1,96 @@
+"""Promoting a reviewed tenant declaration from one stack to the next (dev -> staging -> prod).
+
+Everything in `ccprovider:tenant` is promoted except what belongs to an environment:
+
+- `name`: each environment is its own tenant; promoting the name would point staging at
+  dev's tenant;
+- `adopt`: a one-off switch for taking over objects that already exist in that
+  environment's backend, decided per environment.
+
+Keys outside `ccprovider:tenant` (endpoint, token, backend file, protection) are never
+touched: they say where and how an environment runs, not what it declares. `--keep`
+keeps more keys from the target, for example `users` where each environment has its own
+people.
+"""
+
+import copy
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from ruamel.yaml.comments import CommentedMap
+
+from ccprovider.spec import parse_tenant_spec
+from ccprovider.stackfile import StackFile, to_text
+
+ENVIRONMENT_KEYS = ("name", "adopt")
+
+
+def _without(tenant: CommentedMap, keys: Iterable[str]) -> CommentedMap:
+    kept = CommentedMap()
+    for key, value in tenant.items():
+        if key not in keys:
+            kept[key] = value
+    return kept
+
+
+def declaration_diff(old: CommentedMap, new: CommentedMap, old_label: str, new_label: str) -> str:
+    """A unified diff of two declarations as YAML; empty when they are the same."""
+    lines = difflib.unified_diff(
+        to_text(old).splitlines(keepends=True),
+        to_text(new).splitlines(keepends=True),
+        fromfile=old_label,
+        tofile=new_label,
+    )
+    return "".join(lines)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """The target's declaration after promotion, and how it differs from now."""
+
+    target: StackFile
+    result: CommentedMap
+    diff: str
+
+    def apply(self) -> None:
+        """Write the promoted declaration into the target's stack file."""
+        self.target.tenant = self.result
+        self.target.save()
+
+
+def plan_promotion(
+    source: StackFile, target: StackFile, today: date, keep: Iterable[str] = ()
+) -> Promotion:
+    """The target's promoted declaration, validated; raise `SpecError` when it is invalid."""
+    kept = {*ENVIRONMENT_KEYS, *keep}
+    current, promoted = target.tenant, source.tenant
+    # Edit a copy of the target in place, so that its order and comments survive; promoted
+    # values bring their own comments along.
+    result = copy.deepcopy(current)
+    for key in list(result):
+        if key not in kept and key not in promoted:
+            del result[key]
+    for key, value in promoted.items():
+        if key in kept:
+            continue
+        result[key] = copy.deepcopy(value)
+        if key in promoted.ca.items:
+            result.ca.items[key] = copy.deepcopy(promoted.ca.items[key])
+    parse_tenant_spec(result, today)
+    label = str(target.path)
+    return Promotion(
+        target, result, declaration_diff(current, result, label, f"{label} (promoted)")
+    )
+
+
+def compare(first: StackFile, second: StackFile, keep: Iterable[str] = ()) -> str:
+    """How two stacks' promotable declarations differ (empty when they do not)."""
+    kept = {*ENVIRONMENT_KEYS, *keep}
+    return declaration_diff(
+        _without(first.tenant, kept),
+        _without(second.tenant, kept),
+        str(first.path),
+        str(second.path),
+    )

@@ -1,0 +1,80 @@
+"""The billing and usage report of one tenant for one month, as a table or as JSON, and the
+loading of usage records from a CSV file."""
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ccprovider.contract import BillingSummary
+from ccprovider.domain import UsageRecord, UsageType
+
+CSV_COLUMNS = ("day", "usage_type", "quantity", "email")
+
+
+class UsageFileError(Exception):
+    """The usage CSV has a bad line; the message names it."""
+
+
+def read_usage_csv(path: Path) -> list[UsageRecord]:
+    """Usage records from a CSV file with the columns day, usage_type, quantity and (for
+    per-user usage) email."""
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = set(CSV_COLUMNS[:3]) - set(reader.fieldnames or [])
+        if missing:
+            raise UsageFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        records = []
+        for line, row in enumerate(reader, start=2):
+            try:
+                records.append(
+                    UsageRecord.model_validate({**row, "email": row.get("email") or None})
+                )
+            except ValidationError as error:
+                problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
+                raise UsageFileError(f"{path}, line {line}: {problems}") from None
+    return records
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [list(headers), *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def billing_table(summary: BillingSummary) -> str:
+    """The report for a terminal: usage per subscription, then overage per usage type."""
+    used_types = [
+        t
+        for t in UsageType
+        if any(t in s.usage for s in summary.subscriptions) or t in summary.unallocated
+    ]
+    usage_rows = [
+        [
+            s.external_id + (" (primary)" if s.is_primary else ""),
+            s.status.value,
+            *[s.usage.get(t, 0) for t in used_types],
+        ]
+        for s in summary.subscriptions
+    ]
+    if summary.unallocated:
+        usage_rows.append(
+            ["(unallocated)", "", *[summary.unallocated.get(t, 0) for t in used_types]]
+        )
+    overage_rows = [
+        [o.usage_type.value, o.used, o.pooled, o.overage, o.charged_to or "-"]
+        for o in summary.overage
+    ]
+    return "\n\n".join(
+        [
+            f"Billing period {summary.period}; primary subscription: "
+            f"{summary.primary_subscription or 'none'}",
+            "Usage per subscription (peak daily units)\n"
+            + _table(["subscription", "status", *[t.value for t in used_types]], usage_rows),
+            "Pooled entitlements and overage\n"
+            + _table(["usage type", "used", "pooled", "overage", "charged to"], overage_rows),
+        ]
+    )

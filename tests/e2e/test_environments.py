@@ -1,0 +1,163 @@
+"""Environments on the real engine: promotion dev -> staging -> prod, export round trip, and
+the billing report of the domain document's example."""
+
+import json
+import subprocess
+import sys
+from datetime import date
+from typing import Any
+
+from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody
+from tests.e2e.declarations import subscription, tenant, user
+from tests.e2e.harness import PulumiProject
+from tests.helpers import subscription_body, user_body
+
+DYNAMIC = "pulumi-python:dynamic/ccprovider:"
+
+
+def ccprovider(project: PulumiProject, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m ccprovider` in the project, as a user does next to their stacks."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ccprovider", "--stacks-dir", ".", *args],
+        cwd=project.directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"ccprovider {' '.join(args)}:\n{result.stdout}{result.stderr}"
+    return result
+
+
+def planned_changes(project: PulumiProject) -> dict[str, list[str]]:
+    """`op -> [type:name]` of the preview's steps on ccprovider resources, sorted."""
+    changes: dict[str, list[str]] = {}
+    for step in project.preview_json().get("steps", []):
+        urn = step["urn"]
+        if DYNAMIC in urn and step["op"] != "same":
+            kind = urn.split(DYNAMIC)[1].split("::")[0]
+            changes.setdefault(step["op"], []).append(f"{kind}:{urn.rsplit('::', 1)[1]}")
+    return {op: sorted(names) for op, names in changes.items()}
+
+
+def test_promotion_from_dev_to_staging_to_prod_shows_exactly_the_promoted_changes(
+    project: PulumiProject,
+) -> None:
+    project.declare(tenant(name="acme-dev"))
+    project.run("up", "--yes")
+    staging = project.init_stack("staging")
+    staging.declare(tenant(name="acme-staging"))
+    staging.run("up", "--yes")
+    prod = project.init_stack("prod")
+    prod.run("config", "set", "ccprovider:protect", "true")
+    prod.declare(tenant(name="acme-prod"))
+    prod.run("up", "--yes")
+
+    changed = tenant(name="acme-dev")
+    changed["subscriptions"].append(subscription("SUB-2", date(2025, 6, 1), 36))
+    changed["users"] = [
+        user("admin1@acme.example", "SUB-1", "admin"),
+        user("agent1@acme.example", "SUB-2"),
+        user("agent2@acme.example", "SUB-2"),
+    ]
+    project.declare(changed)
+    project.run("up", "--yes")
+
+    expected = {
+        "create": ["LicenseAssignment:agent2@acme.example", "Subscription:SUB-2"],
+        "update": ["LicenseAssignment:agent1@acme.example"],
+    }
+    ccprovider(project, "promote", "e2e", "staging", "--yes")
+    assert planned_changes(staging) == expected
+    staging.run("up", "--yes")
+    ccprovider(project, "promote", "staging", "prod", "--yes")
+    assert planned_changes(prod) == expected
+    prod.run("up", "--yes")
+
+    for stack in (staging, prod):
+        stack.run("preview", "--expect-no-changes")
+    assert ccprovider(project, "compare", "e2e", "prod").stdout.startswith("e2e and prod declare")
+    with project.backend() as backend:
+        names = sorted(t.name for t in backend.list_tenants())
+    assert names == ["acme-dev", "acme-prod", "acme-staging"]
+    protected = [r.get("protect", False) for r in prod.state_resources(DYNAMIC + "Tenant")]
+    assert protected == [True]
+    assert prod.run("destroy", "--yes", check=False).returncode != 0
+    with project.backend() as backend:
+        assert backend.find_tenant("acme-prod") is not None
+
+
+def test_export_then_up_adopts_and_the_next_preview_shows_no_changes(
+    project: PulumiProject,
+) -> None:
+    with project.backend() as backend:
+        made = backend.create_tenant(TenantBody(name="acme-legacy", offer="flex"))
+        sub = backend.create_subscription(
+            made.id,
+            subscription_body(
+                "SUB-OLD", offer="flex", entitlements={"standard_agents": 5, "ai_agents": 2}
+            ),
+        )
+        backend.create_user(made.id, user_body("agent1@acme.example", profile="premium"))
+        backend.patch_licenses(
+            made.id,
+            LicensePatch(
+                email="agent1@acme.example",
+                licenses=[LicenseOperation(id=f"{sub.id}:premium-agent", operation="add")],
+            ),
+        )
+
+    exported = ccprovider(project, "export", "--tenant", "acme-legacy", "--stack", "legacy")
+    legacy = project.init_stack("legacy")
+    legacy.run("up", "--yes")
+
+    assert "wrote" in exported.stdout
+    legacy.run("preview", "--expect-no-changes")
+    with project.backend() as backend:
+        assert [t.id for t in backend.list_tenants()] == [made.id]
+        assert [s.id for s in backend.list_subscriptions(made.id)] == [sub.id]
+        assert [u.email for u in backend.list_users(made.id)] == ["agent1@acme.example"]
+
+
+def test_the_report_equals_the_hand_computed_figures_of_the_domain_example(
+    project: PulumiProject,
+) -> None:
+    """Subscription 1 includes 10 agents, subscription 2 includes 15: 25 agents pooled. On
+    the busiest day 26 agents work: one agent of overage, charged to the primary, SUB-1."""
+    declared: dict[str, Any] = tenant(
+        subscriptions=[
+            subscription("SUB-1", date(2025, 1, 1), 60, entitlements={"standardAgents": 10}),
+            subscription("SUB-2", date(2025, 6, 1), 36, entitlements={"standardAgents": 15}),
+        ],
+        users=[user(f"agent{i}@acme.example", "SUB-1" if i < 13 else "SUB-2") for i in range(26)],
+    )
+    project.declare(declared)
+    project.run("up", "--yes")
+    rows = ["day,usage_type,quantity,email"]
+    rows += [f"2026-05-04,standard_agent,1,agent{i}@acme.example" for i in range(25)]
+    rows += [f"2026-05-05,standard_agent,1,agent{i}@acme.example" for i in range(26)]
+    rows += ["2026-05-05,webex_connect,400,agent20@acme.example"]
+    (project.directory / "may.csv").write_text("\n".join(rows) + "\n")
+
+    loaded = ccprovider(project, "load-usage", "--stack", "e2e", "may.csv")
+    table = ccprovider(project, "report", "--stack", "e2e", "--period", "2026-05").stdout
+    report = json.loads(
+        ccprovider(project, "report", "--stack", "e2e", "--period", "2026-05", "--json").stdout
+    )
+
+    assert "loaded 52 usage record(s)" in loaded.stdout
+    assert report["primarySubscription"] == "SUB-1"
+    assert report["pooledEntitlements"]["standard_agent"] == 25
+    usage = {s["externalId"]: s["usage"] for s in report["subscriptions"]}
+    assert usage == {
+        "SUB-1": {"standard_agent": 13, "webex_connect": 400},
+        "SUB-2": {"standard_agent": 13},
+    }
+    [agents] = [o for o in report["overage"] if o["usageType"] == "standard_agent"]
+    assert (agents["used"], agents["pooled"], agents["overage"], agents["chargedTo"]) == (
+        26,
+        25,
+        1,
+        "SUB-1",
+    )
+    assert "standard_agent  26    25      1        SUB-1" in table

@@ -1,0 +1,43 @@
+"""The policy pack blocks each tenant-wide violation in a program that declares resources
+directly, bypassing TenantSpec, at `pulumi preview --policy-pack`."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import REPO, PulumiProject
+
+POLICY_PACK = str(REPO / "policy" / "analyzer")
+DIRECT_PROGRAM = Path(__file__).parent / "direct_program" / "__main__.py"
+
+
+@pytest.fixture
+def direct(pulumi_cli: str, pulumi_home: Path, tmp_path: Path) -> PulumiProject:
+    return PulumiProject.create(tmp_path / "direct", pulumi_home, program=DIRECT_PROGRAM)
+
+
+@pytest.mark.parametrize(
+    ("broken", "policy", "message"),
+    [
+        ("telephony", "single-telephony", "SUB-2 uses telephony webex_calling"),
+        ("license_model", "single-license-model", "SUB-2 is concurrent"),
+        ("remap", "remap-before-expiry", "agent1@acme.example on SUB-2 (expired on 2021-01-01)"),
+    ],
+)
+def test_the_policy_pack_blocks_the_violation(
+    direct: PulumiProject, broken: str, policy: str, message: str
+) -> None:
+    direct.run("config", "set", "direct:break", broken)
+
+    result = direct.run("preview", "--policy-pack", POLICY_PACK, check=False)
+
+    assert result.returncode != 0
+    assert f"[mandatory]  {policy}" in result.stdout
+    assert message in result.stdout
+
+
+def test_the_policy_pack_passes_a_sound_tenant(direct: PulumiProject) -> None:
+    result = direct.run("preview", "--policy-pack", POLICY_PACK)
+
+    assert "ccprovider-rules" in result.stdout
+    assert "[mandatory]" not in result.stdout

@@ -1,0 +1,237 @@
+"""`python -m ccprovider` promote, compare, export, report and load-usage, through `main`."""
+
+from pathlib import Path
+
+import pytest
+
+from ccprovider.backend.server import BackgroundServer
+from ccprovider.cli import main
+from ccprovider.client import ProvisioningClient
+from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody
+from ccprovider.stackfile import StackFile
+from tests.helpers import subscription_body, user_body
+
+DEV = """\
+config:
+  ccprovider:endpoint: ""   # the embedded backend
+  ccprovider:tenant:
+    name: acme-dev
+    offer: flex3
+    telephony: webex_calling
+    subscriptions:
+      - id: SUB-1
+        department: customer-care
+        licenseModel: named
+        start: 2025-01-01
+        termMonths: 60
+        entitlements: {standardAgents: 10}
+      - id: SUB-2
+        department: workforce-planning
+        licenseModel: named
+        start: 2025-06-01
+        termMonths: 36
+        entitlements: {standardAgents: 15}
+    users:
+      - {email: admin1@acme.example, role: admin, subscription: SUB-2}
+encryptionsalt: v1:dev-salt
+"""
+
+STAGING = """\
+config:
+  ccprovider:endpoint: http://staging.example:8080
+  ccprovider:protect: true
+  ccprovider:tenant:
+    name: acme-staging   # staging's own tenant
+    offer: flex3
+    telephony: webex_calling
+    adopt: true
+    subscriptions:
+      - id: SUB-1
+        department: customer-care
+        licenseModel: named
+        start: 2025-01-01
+        termMonths: 60
+        entitlements: {standardAgents: 10}
+    users:
+      - {email: admin1@acme.example, role: admin, subscription: SUB-1}
+encryptionsalt: v1:staging-salt
+"""
+
+
+@pytest.fixture
+def stacks(tmp_path: Path) -> Path:
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
+    (tmp_path / "Pulumi.staging.yaml").write_text(STAGING)
+    return tmp_path
+
+
+def run(stacks: Path, *args: str) -> int:
+    return main(["--stacks-dir", str(stacks), *args])
+
+
+def test_promotion_copies_the_declaration_and_keeps_the_environments_own_values(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+
+    out = capsys.readouterr().out
+    assert "+  - id: SUB-2" in out
+    assert "-  - {email: admin1@acme.example, role: admin, subscription: SUB-1}" in out
+    assert "acme-staging" not in out and "adopt" not in out, "environment keys do not change"
+    promoted = (stacks / "Pulumi.staging.yaml").read_text()
+    assert "name: acme-staging   # staging's own tenant" in promoted
+    assert "adopt: true" in promoted
+    assert "ccprovider:endpoint: http://staging.example:8080" in promoted
+    assert "ccprovider:protect: true" in promoted
+    assert "encryptionsalt: v1:staging-salt" in promoted
+    assert "id: SUB-2" in promoted
+    assert run(stacks, "compare", "dev", "staging") == 0
+
+
+def test_promotion_without_confirmation_writes_nothing(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = (stacks / "Pulumi.staging.yaml").read_text()
+
+    code = run(stacks, "promote", "dev", "staging")
+
+    assert code == 2
+    assert "pass --yes to write" in capsys.readouterr().err
+    assert (stacks / "Pulumi.staging.yaml").read_text() == before
+
+
+def test_a_promotion_that_would_not_validate_is_refused(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = StackFile.load("dev", stacks)
+    source.tenant["subscriptions"][1]["licenseModel"] = "concurrent"
+    source.save()
+    before = (stacks / "Pulumi.staging.yaml").read_text()
+
+    code = run(stacks, "promote", "dev", "staging", "--yes")
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "refusing to promote dev to staging" in err
+    assert "subscriptions[1].licenseModel" in err
+    assert (stacks / "Pulumi.staging.yaml").read_text() == before
+
+
+def test_kept_keys_stay_with_the_target(stacks: Path) -> None:
+    assert run(stacks, "promote", "dev", "staging", "--keep", "users", "--yes") == 0
+
+    staging = StackFile.load("staging", stacks)
+    assert staging.tenant["users"][0]["subscription"] == "SUB-1"
+    assert [s["id"] for s in staging.tenant["subscriptions"]] == ["SUB-1", "SUB-2"]
+
+
+def test_compare_shows_the_difference_and_exits_1(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {p.name: p.read_text() for p in stacks.iterdir()}
+
+    code = run(stacks, "compare", "dev", "staging")
+
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "+++" in out
+    assert "SUB-2" in out
+    assert "acme-staging" not in out, "environment keys are not compared"
+    assert {p.name: p.read_text() for p in stacks.iterdir()} == before
+
+
+def test_an_unknown_stack_is_a_clear_error(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(stacks, "compare", "dev", "qa") == 2
+    assert "stack 'qa' has no config file" in capsys.readouterr().err
+
+
+def make_tenant(client: ProvisioningClient) -> str:
+    tenant = client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
+    sub = client.create_subscription(
+        tenant.id,
+        subscription_body("SUB-1", entitlements={"standard_agents": 10, "wfo": 5}),
+    )
+    for body in (user_body("admin1@acme.example", role="admin"), user_body("agent1@acme.example")):
+        client.create_user(tenant.id, body)
+    kind = {"admin1@acme.example": "admin", "agent1@acme.example": "standard-agent"}
+    for email, license_kind in kind.items():
+        client.patch_licenses(
+            tenant.id,
+            LicensePatch(
+                email=email,
+                licenses=[LicenseOperation(id=f"{sub.id}:{license_kind}", operation="add")],
+            ),
+        )
+    client.create_user(tenant.id, user_body("unmapped@acme.example"))
+    return tenant.id
+
+
+def test_export_writes_an_adopting_declaration_that_validates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "backend.sqlite3"
+    server = BackgroundServer(db)
+    make_tenant(ProvisioningClient(server.start()))
+    server.stop()
+
+    code = main(
+        [
+            "--stacks-dir",
+            str(tmp_path),
+            "export",
+            "--tenant",
+            "acme-dev",
+            "--stack",
+            "restored",
+            "--backend-file",
+            str(db),
+        ]
+    )
+
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "unmapped@acme.example holds no contact-center license: not declared" in err
+    restored = StackFile.load("restored", tmp_path).tenant
+    assert restored["adopt"] is True
+    assert restored["subscriptions"][0]["entitlements"] == {"standardAgents": 10, "wfo": 5}
+    assert [u["email"] for u in restored["users"]] == ["admin1@acme.example", "agent1@acme.example"]
+
+
+def test_report_and_load_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "backend.sqlite3"
+    server = BackgroundServer(db)
+    client = ProvisioningClient(server.start())
+    make_tenant(client)
+    server.stop()
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
+    stack = StackFile.load("dev", tmp_path)
+    stack.config["ccprovider:backendFile"] = str(db)
+    stack.save()
+    usage = tmp_path / "usage.csv"
+    usage.write_text(
+        "day,usage_type,quantity,email\n"
+        "2026-05-04,standard_agent,12,\n"
+        "2026-05-04,wfo,7,agent1@acme.example\n"
+    )
+
+    assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 0
+    assert run(tmp_path, "report", "--stack", "dev", "--period", "2026-05") == 0
+
+    out = capsys.readouterr().out
+    assert "loaded 2 usage record(s) into tenant acme-dev" in out
+    assert "primary subscription: SUB-1" in out
+    assert "standard_agent  12    10      2        SUB-1" in out
+    assert "wfo             7     5       2        SUB-1" in out
+
+
+def test_a_bad_usage_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
+    usage = tmp_path / "usage.csv"
+    usage.write_text("day,usage_type,quantity\n2026-05-04,standard_agent,-3\n")
+
+    assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 2
+    assert "usage.csv, line 2: quantity: Input should be greater than or equal to 0" in (
+        capsys.readouterr().err
+    )
