@@ -1,10 +1,14 @@
-"""A `requests` client of the provisioning API: timeouts, retries of safe calls, typed errors.
+"""A `requests` client of the provisioning API: timeouts, retries, typed errors.
 
-Idempotent calls (GET, PUT, DELETE) are retried with exponential backoff on 429 and 5xx
-answers and on connection failures, honouring `Retry-After`. A create (POST) is never
-replayed blindly: callers look the object up by its natural key instead.
+Every call is retried with exponential backoff on 429 and 5xx answers and on connection
+failures, honouring `Retry-After`. GET, PUT, DELETE and the license PATCH are idempotent
+by nature; every POST carries an `Idempotency-Key` derived from its caller and content, so
+a retried create (or one rerun after the process was killed mid-call) is applied once,
+never duplicated.
 """
 
+import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -22,7 +26,9 @@ DEFAULT_TIMEOUT = (5.0, 30.0)
 """Seconds to connect and to read one answer."""
 
 _RETRIED_STATUSES = (429, 500, 502, 503, 504)
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "POST", "PATCH"})
+_KEYED_METHODS = frozenset({"POST"})
+_CUT_ANSWER_RETRIES = 5
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,29 +61,27 @@ class ApiError(Exception):
         super().__init__(text)
 
 
-class _Retry(Retry):
-    """urllib3's Retry, except that a 429 is retried whatever the method: the server
-    refused the request before doing anything, so even a create is safe to send again."""
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if status_code == 429 and self.total:
-            return True
-        return super().is_retry(method, status_code, has_retry_after)
-
-
 def _retry_policy() -> Retry:
-    return _Retry(
-        total=5,
-        connect=5,
-        read=3,
-        status=5,
-        backoff_factor=0.2,
-        backoff_max=10.0,
+    return Retry(
+        total=8,
+        connect=8,
+        read=8,
+        status=8,
+        backoff_factor=0.1,
+        backoff_max=5.0,
         status_forcelist=_RETRIED_STATUSES,
-        allowed_methods=_IDEMPOTENT_METHODS,
+        allowed_methods=_RETRIED_METHODS,
         respect_retry_after_header=True,
         raise_on_status=False,
     )
+
+
+def idempotency_key(method: str, url: str, body: Any, salt: str = "") -> str:
+    """The same request from the same caller, the same key: a digest of the caller's salt,
+    the method, the path and the canonical body."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    text = f"{salt} {method} {urlsplit(url).path} {canonical}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _api_error(response: requests.Response) -> ApiError:
@@ -124,16 +128,33 @@ class ProvisioningClient:
         *,
         body: BaseModel | None = None,
         if_match: int | None = None,
+        salt: str = "",
         **params: Any,
     ) -> requests.Response:
-        """One API call; `path` is under the API prefix unless it is a full URL."""
+        """One API call; `path` is under the API prefix unless it is a full URL. `salt`
+        tells this caller's creates from another's with the same content."""
         url = path if path.startswith("http") else f"{self.base_url}{API_PREFIX}{path}"
-        json = body.model_dump(mode="json", by_alias=True) if body is not None else None
-        headers = {"If-Match": f'"{if_match}"'} if if_match is not None else None
+        payload = body.model_dump(mode="json", by_alias=True) if body is not None else None
+        headers = {"If-Match": f'"{if_match}"'} if if_match is not None else {}
+        if method in _KEYED_METHODS:
+            headers["Idempotency-Key"] = idempotency_key(method, url, payload, salt)
         query = {k: v for k, v in params.items() if v is not None}
-        response = self.session.request(
-            method, url, json=json, params=query or None, headers=headers, timeout=self.timeout
-        )
+        for attempt in range(_CUT_ANSWER_RETRIES + 1):
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    json=payload,
+                    params=query or None,
+                    headers=headers,
+                    timeout=self.timeout,
+                )
+                break
+            except requests.exceptions.ChunkedEncodingError:
+                # The answer was cut off mid-body, which urllib3 does not retry; every call
+                # is idempotent or keyed, so asking again is safe.
+                if attempt == _CUT_ANSWER_RETRIES:
+                    raise
         if response.status_code >= 400:
             raise _api_error(response)
         return response
@@ -178,13 +199,19 @@ class ProvisioningClient:
 
     # Tenants
 
-    def create_tenant(self, body: contract.TenantBody) -> contract.Tenant:
+    def create_tenant(self, body: contract.TenantBody, salt: str = "") -> contract.Tenant:
         """Create a tenant; a tenant of the same name already existing is an `ApiError` 409."""
-        return self._object(contract.Tenant, "POST", "/tenants", body=body)
+        return self._object(contract.Tenant, "POST", "/tenants", body=body, salt=salt)
 
     def get_tenant(self, tenant_id: str) -> contract.Tenant | None:
         """The tenant, or None when it does not exist."""
         return self._get_or_none(contract.Tenant, f"/tenants/{tenant_id}")
+
+    def get_tenant_version(self, tenant_id: str) -> tuple[contract.Tenant, int]:
+        """The tenant and its version (ETag), for a change conditional on it."""
+        response = self.call("GET", f"/tenants/{tenant_id}")
+        version = int(response.headers["ETag"].removeprefix("W/").strip('"'))
+        return contract.Tenant.model_validate_json(response.content), version
 
     def find_tenant(self, name: str) -> contract.Tenant | None:
         """The tenant with this (unique) name, or None."""
@@ -206,10 +233,16 @@ class ProvisioningClient:
     # Subscriptions
 
     def create_subscription(
-        self, tenant_id: str, body: contract.SubscriptionBody
+        self,
+        tenant_id: str,
+        body: contract.SubscriptionBody,
+        if_match: int | None = None,
+        salt: str = "",
     ) -> contract.Subscription:
+        """Create a subscription; with `if_match`, only while the tenant has that version."""
+        path = f"/tenants/{tenant_id}/subscriptions"
         return self._object(
-            contract.Subscription, "POST", f"/tenants/{tenant_id}/subscriptions", body=body
+            contract.Subscription, "POST", path, body=body, if_match=if_match, salt=salt
         )
 
     def get_subscription(self, tenant_id: str, sub_id: str) -> contract.Subscription | None:
@@ -246,8 +279,9 @@ class ProvisioningClient:
 
     # Users, licenses and access
 
-    def create_user(self, tenant_id: str, body: contract.UserBody) -> contract.User:
-        return self._object(contract.User, "POST", f"/tenants/{tenant_id}/users", body=body)
+    def create_user(self, tenant_id: str, body: contract.UserBody, salt: str = "") -> contract.User:
+        path = f"/tenants/{tenant_id}/users"
+        return self._object(contract.User, "POST", path, body=body, salt=salt)
 
     def get_user(self, tenant_id: str, user_id: str) -> contract.User | None:
         return self._get_or_none(contract.User, f"/tenants/{tenant_id}/users/{user_id}")
@@ -286,8 +320,11 @@ class ProvisioningClient:
 
     # Partners
 
-    def create_partner(self, tenant_id: str, body: contract.PartnerBody) -> contract.Partner:
-        return self._object(contract.Partner, "POST", f"/tenants/{tenant_id}/partners", body=body)
+    def create_partner(
+        self, tenant_id: str, body: contract.PartnerBody, salt: str = ""
+    ) -> contract.Partner:
+        path = f"/tenants/{tenant_id}/partners"
+        return self._object(contract.Partner, "POST", path, body=body, salt=salt)
 
     def find_partner(self, tenant_id: str, org: str) -> contract.Partner | None:
         return self._find(contract.Partner, f"/tenants/{tenant_id}/partners", org=org)

@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeInt,
     StringConstraints,
     model_validator,
 )
@@ -146,17 +145,24 @@ class TenantSettings(CamelModel):
     hybrid: bool = False
 
 
+ContractDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))]
+"""A day a contract or its usage can fall on."""
+
+Units = Annotated[int, Field(ge=0, le=1_000_000)]
+"""A count of licenses, ports or messages: never negative, never absurd."""
+
+
 class Entitlements(CamelModel):
     """Units a subscription includes, per usage type; absent types include none."""
 
-    standard_agents: NonNegativeInt = 0
-    premium_agents: NonNegativeInt = 0
-    supervisors: NonNegativeInt = 0
-    ivr_ports: NonNegativeInt = 0
-    webex_connect: NonNegativeInt = 0
-    wfo: NonNegativeInt = 0
-    ai_agents: NonNegativeInt = 0
-    ivr_outbound_campaigns: NonNegativeInt = 0
+    standard_agents: Units = 0
+    premium_agents: Units = 0
+    supervisors: Units = 0
+    ivr_ports: Units = 0
+    webex_connect: Units = 0
+    wfo: Units = 0
+    ai_agents: Units = 0
+    ivr_outbound_campaigns: Units = 0
 
     def units(self, usage_type: UsageType) -> int:
         """The units included of `usage_type`."""
@@ -198,7 +204,7 @@ class SubscriptionTerms(CamelModel):
     license_model: LicenseModel
     offer: Offer
     telephony: Telephony
-    start: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))]
+    start: ContractDate
     term_months: int = Field(ge=1, le=120)
     entitlements: Entitlements = Field(default_factory=Entitlements)
     billing: Billing = Field(default_factory=Billing)
@@ -248,7 +254,7 @@ class PartnerAccess(CamelModel):
 class UsageRecord(CamelModel):
     """Measured usage of one type on one day, by one user or (without email) by the tenant."""
 
-    day: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))]
+    day: ContractDate
     usage_type: UsageType
-    quantity: NonNegativeInt
+    quantity: Units
     email: Email | None = None

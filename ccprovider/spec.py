@@ -19,6 +19,7 @@ from ccprovider import rules
 from ccprovider.domain import (
     Billing,
     CamelModel,
+    ContractDate,
     Department,
     Entitlements,
     LicenseAssignment,
@@ -57,7 +58,7 @@ def _config_date(value: Any) -> Any:
 
 
 _GO_MIDNIGHT = re.compile(r"\d{4}-\d{2}-\d{2} 00:00:00 \+0000 UTC")
-ConfigDate = Annotated[date, BeforeValidator(_config_date)]
+ConfigDate = Annotated[ContractDate, BeforeValidator(_config_date)]
 
 
 class SubscriptionSpec(CamelModel):
@@ -129,6 +130,8 @@ def _rule_problems(spec: TenantSpec, today: date) -> list[str]:
         ("partners[].org", [p.org for p in spec.partners]),
     ):
         problems += [f"{_path([label])}: '{d}' is declared twice" for d in _duplicates(values)]
+    if problems:
+        return problems  # the rules below would only echo the ambiguity
 
     terms = [spec.terms(s) for s in spec.subscriptions]
     for violation in rules.telephony_violations(terms, spec.telephony):

@@ -117,7 +117,7 @@ def test_if_match_guards_against_lost_updates(client: ProvisioningClient) -> Non
     assert first.status_code == 200
     assert first.headers["ETag"] == '"2"'
     assert_vendor_error(stale, 412, 'its ETag is now "2"')
-    assert_vendor_error(garbled, 400, "If-Match")
+    assert_vendor_error(garbled, 400, "if-match")
     assert requests.get(tenant_url, timeout=10).json()["hybrid"] is True
 
 

@@ -163,6 +163,12 @@ def test_a_subscription_that_already_exists_is_adopted_only_on_request(
 ) -> None:
     existing = live_subscription("SUB-2", start="2025-06-01", termMonths=24)
     with requests_mock.Mocker() as mock:
+        mock.get(BASE, json=live_tenant(telephony="webex_calling"), headers={"ETag": '"3"'})
+        mock.post(
+            f"{BASE}/subscriptions",
+            status_code=409,
+            json={"message": "exists", "errors": [], "trackingId": "x"},
+        )
         mock.get(f"{BASE}/subscriptions?externalId=SUB-2", json=page(existing))
         mock.put(f"{BASE}/subscriptions/id-SUB-2", json=existing)
         with pytest.raises(ProviderError, match="Subscription SUB-2 already exists"):
@@ -170,9 +176,38 @@ def test_a_subscription_that_already_exists_is_adopted_only_on_request(
         refused = methods(mock)
         adopted = subscriptions.create({**SUB_INPUTS, "adopt": True})
 
-    assert refused == ["GET /v1/tenants/t-1/subscriptions"]
+    assert refused == [
+        "GET /v1/tenants/t-1",
+        "POST /v1/tenants/t-1/subscriptions",
+        "GET /v1/tenants/t-1/subscriptions",
+    ]
     assert adopted.id == "id-SUB-2"
     assert mock.last_request.method == "PUT"
+
+
+def test_a_create_waits_out_a_racing_first_subscription_and_then_fails_clearly(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    """The tenant changed between the read and the create (412): read again, and refuse
+    because the winner chose another telephony option."""
+    with requests_mock.Mocker() as mock:
+        mock.get(
+            BASE,
+            [
+                {"json": live_tenant(), "headers": {"ETag": '"1"'}},
+                {"json": live_tenant(telephony="vpop"), "headers": {"ETag": '"2"'}},
+            ],
+        )
+        mock.post(
+            f"{BASE}/subscriptions",
+            status_code=412,
+            json={"message": "The tenant changed.", "errors": [], "trackingId": "x"},
+        )
+        with pytest.raises(ProviderError, match="the tenant's option is vpop"):
+            subscriptions.create(dict(SUB_INPUTS))
+
+    assert mock.request_history[1].headers["If-Match"] == '"1"'
+    assert [r.method for r in mock.request_history] == ["GET", "POST", "GET"]
 
 
 def test_deleting_a_subscription_that_carries_users_reports_the_backends_reason(
@@ -266,7 +301,6 @@ def test_create_makes_the_user_and_assigns_the_fitting_license(
     assignments: LicenseAssignmentProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{BASE}/users?email=agent1@acme.example", json=page())
         mock.post(f"{BASE}/users", status_code=201, json=live_user([]))
         mock.patch(
             f"{BASE}/licenses/users",
@@ -275,10 +309,10 @@ def test_create_makes_the_user_and_assigns_the_fitting_license(
         result = assignments.create(dict(ASSIGNMENT))
 
     assert methods(mock) == [
-        "GET /v1/tenants/t-1/users",
         "POST /v1/tenants/t-1/users",
         "PATCH /v1/tenants/t-1/licenses/users",
     ]
+    assert len(mock.request_history[0].headers["Idempotency-Key"]) == 64
     assert mock.last_request.json()["licenses"] == [
         {"id": "id-SUB-1:standard-agent", "operation": "add"}
     ]
@@ -291,6 +325,11 @@ def test_create_makes_the_user_and_assigns_the_fitting_license(
 
 def test_an_existing_user_is_refused_unless_adopted(assignments: LicenseAssignmentProvider) -> None:
     with requests_mock.Mocker() as mock:
+        mock.post(
+            f"{BASE}/users",
+            status_code=409,
+            json={"message": "exists", "errors": [], "trackingId": "x"},
+        )
         mock.get(f"{BASE}/users?email=agent1@acme.example", json=page(live_user([])))
         with pytest.raises(ProviderError, match=r"User agent1@acme\.example already exists"):
             assignments.create(dict(ASSIGNMENT))
@@ -421,7 +460,6 @@ def test_full_admin_is_granted_read_only_first_then_raised(
 ) -> None:
     partner = {"id": "p-b", "tenantId": "t-1", "org": "partner-b", **STAMPS}
     with requests_mock.Mocker() as mock:
-        mock.get(f"{BASE}/partners?org=partner-b", json=page())
         mock.post(f"{BASE}/partners", status_code=201, json={**partner, "access": "read_only"})
         mock.put(
             f"{BASE}/partners/p-b",
@@ -429,7 +467,7 @@ def test_full_admin_is_granted_read_only_first_then_raised(
         )
         result = partners.create({**PARTNER, "approved_by": "admin1@acme.example"})
 
-    posted, put = mock.request_history[1], mock.request_history[2]
+    posted, put = mock.request_history
     assert posted.json()["access"] == "read_only"
     assert put.json()["access"] == "full_admin"
     assert result.outs is not None

@@ -31,7 +31,7 @@ LIVE = {
     "createdAt": "2026-01-01T09:00:00+00:00",
     "updatedAt": "2026-01-01T09:00:00+00:00",
 }
-OUTPUTS = {**INPUTS, "tenant_id": "t-1", "created_at": "2026-01-01T09:00:00+00:00"}
+OUTPUTS = {**INPUTS, "owner": None, "tenant_id": "t-1", "created_at": "2026-01-01T09:00:00+00:00"}
 
 
 def vendor_error(message: str) -> dict[str, Any]:
@@ -124,26 +124,27 @@ def test_diff_treats_unknown_values_as_changes(provider: TenantProvider) -> None
 # create, read, update, delete
 
 
-def test_create_looks_up_the_name_then_posts_and_returns_inputs_plus_computed_outputs(
+def test_create_posts_the_inputs_with_an_idempotency_key_and_returns_all_outputs(
     provider: TenantProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}?name=acme-dev", json={"items": []})
         mock.post(TENANTS, status_code=201, json=LIVE)
         result = provider.create(dict(INPUTS))
 
     assert mock.last_request.json() == SETTINGS
+    assert len(mock.last_request.headers["Idempotency-Key"]) == 64
     assert result.id == "t-1"
     assert result.outs == OUTPUTS
 
 
 def test_create_of_an_existing_name_says_how_to_adopt_it(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
+        mock.post(TENANTS, status_code=409, json=vendor_error("exists"))
         mock.get(f"{TENANTS}?name=acme-dev", json={"items": [LIVE]})
         with pytest.raises(ProviderError) as raised:
             provider.create(dict(INPUTS))
 
-    assert [r.method for r in mock.request_history] == ["GET"], "nothing may be written"
+    assert [r.method for r in mock.request_history] == ["POST", "GET"]
     message = str(raised.value)
     assert "Tenant 'acme-dev' already exists in http://backend.test" in message
     assert "Set `adopt: true` in ccprovider:tenant" in message
@@ -151,11 +152,12 @@ def test_create_of_an_existing_name_says_how_to_adopt_it(provider: TenantProvide
 
 def test_adopt_takes_over_the_existing_tenant_by_name(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
+        mock.post(TENANTS, status_code=409, json=vendor_error("exists"))
         mock.get(f"{TENANTS}?name=acme-dev", json={"items": [{**LIVE, "hybrid": True}]})
         mock.put(f"{TENANTS}/t-1", json=LIVE)
         result = provider.create({**INPUTS, "adopt": True})
 
-    assert [r.method for r in mock.request_history] == ["GET", "PUT"]
+    assert [r.method for r in mock.request_history] == ["POST", "GET", "PUT"]
     assert mock.last_request.json() == SETTINGS
     assert result.id == "t-1"
     assert result.outs == {**OUTPUTS, "adopt": True}
@@ -194,7 +196,7 @@ def test_read_returns_live_outputs_and_matching_inputs(provider: TenantProvider)
 
     assert result.id == "t-1"
     assert result.outs == {**OUTPUTS, "offer": "flex"}
-    assert result.inputs == {**INPUTS, "offer": "flex"}
+    assert result.inputs == {**INPUTS, "offer": "flex", "owner": None}
 
 
 def test_read_of_a_removed_tenant_reports_it_gone(provider: TenantProvider) -> None:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ccprovider.backend.http import AccessPolicy, Role
+from ccprovider.backend.middleware import Faults
 from ccprovider.backend.server import serve
 from ccprovider.backend.storage import DEFAULT_DB_PATH
 
@@ -45,10 +46,20 @@ def main(argv: list[str] | None = None) -> None:
         default=0,
         help="requests per second per client before 429 (default: no limit)",
     )
+    serve_cmd.add_argument(
+        "--faults",
+        type=float,
+        default=0,
+        metavar="RATE",
+        help="share of API requests (0-1) answered 429, 500 or 503 or dropped, for tests",
+    )
+    serve_cmd.add_argument("--latency-ms", type=float, default=0, help="delay before each answer")
+    serve_cmd.add_argument("--fault-seed", type=int, help="seed of the fault sequence")
     args = parser.parse_args(argv)
     policy = _policy(args.tokens, args.no_auth)
+    faults = Faults(args.faults, args.latency_ms, args.fault_seed)
     print(f"ccprovider backend: serving http://{args.host}:{args.port} from {args.db}", flush=True)
-    serve(args.db, args.host, args.port, policy, args.rate_limit)
+    serve(args.db, args.host, args.port, policy=policy, rate_limit=args.rate_limit, faults=faults)
 
 
 if __name__ == "__main__":

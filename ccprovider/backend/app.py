@@ -7,6 +7,7 @@ and an RFC 5988 `Link: <...>; rel="next"` header, single objects carry an `ETag`
 """
 
 import logging
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -21,9 +22,11 @@ from ccprovider.backend.http import (
     describe_validation_error,
     error_response,
 )
+from ccprovider.backend.middleware import BodyLimit, FaultInjector, Faults, Idempotency
 from ccprovider.backend.routes import admin, partners, subscriptions, tenants, usage, users
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.storage import Store
+from ccprovider.contract import ErrorBody
 
 _log = logging.getLogger(__name__)
 
@@ -52,18 +55,43 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail), [str(exc.detail)])
+        # Keep the exception's headers, such as `Allow` on a 405.
+        return error_response(exc.status_code, str(exc.detail), [str(exc.detail)], exc.headers)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status_code: {"model": ErrorBody, "description": description}
+    for status_code, description in (
+        (400, "The request is invalid"),
+        (401, "No valid bearer token"),
+        (403, "The token's role does not allow this"),
+        (404, "Not found"),
+        (409, "Conflicts with existing state or a vendor rule"),
+        (411, "The body has no Content-Length"),
+        (412, "The ETag in If-Match no longer matches"),
+        (413, "The body is too large"),
+        (429, "Too many requests; see Retry-After"),
+        (500, "The backend failed"),
+        (503, "The backend is unavailable"),
+    )
+}
+"""Every error answers with the vendor's body; the OpenAPI schema says so for every route."""
+
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""Large enough for a batch of 10,000 usage records."""
 
 
 def create_app(
     store: Store,
     policy: AccessPolicy | None = None,
     rate_limiter: RateLimiter | None = None,
+    faults: Faults | None = None,
 ) -> FastAPI:
     """The backend's ASGI app over `store`; the server and the embedded mode both serve it.
 
     `policy` without tokens (the default) leaves the API open, as the embedded backend on
-    loopback is; `rate_limiter` without a rate (the default) admits every request.
+    loopback is; `rate_limiter` without a rate (the default) admits every request; `faults`
+    (none by default) makes a share of requests fail, for testing clients.
     """
     policy = policy or AccessPolicy()
     limiter = rate_limiter or RateLimiter()
@@ -81,5 +109,10 @@ def create_app(
     _install_error_handlers(app)
     service = ProvisioningService(store)
     for module in (tenants, subscriptions, users, partners, usage, admin):
-        app.include_router(module.router(service))
+        app.include_router(module.router(service), responses=ERROR_RESPONSES)
+    # The last added runs first: faults, then the body limit, then idempotent replays.
+    app.add_middleware(Idempotency, store=store)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    if faults is not None and (faults.rate or faults.latency_ms):
+        app.add_middleware(FaultInjector, faults=faults)
     return app

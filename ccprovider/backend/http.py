@@ -32,7 +32,11 @@ PageSize = Annotated[int, Query(alias="max", ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[
     int, Query(ge=0, le=2**63 - 1, description="Opaque cursor from a `Link` header.")
 ]
-IfMatch = Annotated[str | None, Header(description="Apply only if the ETag still matches.")]
+ETAG_PATTERN = r'^(\*|(W/)?"[0-9]{1,18}")$'
+IfMatch = Annotated[
+    str | None,
+    Header(pattern=ETAG_PATTERN, description="Apply only if the ETag still matches."),
+]
 
 
 def error_response(

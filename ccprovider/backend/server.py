@@ -8,23 +8,37 @@ import uvicorn
 
 from ccprovider.backend.app import create_app
 from ccprovider.backend.http import AccessPolicy, RateLimiter
+from ccprovider.backend.middleware import Faults
 from ccprovider.backend.storage import SqliteStore
 
 _STARTUP_TIMEOUT_SECONDS = 10.0
 
 
 def _config(
-    db_path: Path, host: str, port: int, policy: AccessPolicy | None, rate_limit: float
+    db_path: Path,
+    host: str,
+    port: int,
+    *,
+    policy: AccessPolicy | None,
+    rate_limit: float,
+    faults: Faults | None,
 ) -> uvicorn.Config:
-    app = create_app(SqliteStore(db_path), policy, RateLimiter(rate_limit))
+    app = create_app(SqliteStore(db_path), policy, RateLimiter(rate_limit), faults)
     return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 def serve(
-    db_path: Path, host: str, port: int, policy: AccessPolicy | None, rate_limit: float = 0
+    db_path: Path,
+    host: str,
+    port: int,
+    *,
+    policy: AccessPolicy | None,
+    rate_limit: float = 0,
+    faults: Faults | None = None,
 ) -> None:
     """Run the backend in the foreground until interrupted."""
-    uvicorn.Server(_config(db_path, host, port, policy, rate_limit)).run()
+    config = _config(db_path, host, port, policy=policy, rate_limit=rate_limit, faults=faults)
+    uvicorn.Server(config).run()
 
 
 class BackgroundServer:
@@ -40,10 +54,12 @@ class BackgroundServer:
         *,
         policy: AccessPolicy | None = None,
         rate_limit: float = 0,
+        faults: Faults | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self._server = uvicorn.Server(_config(db_path, host, port, policy, rate_limit))
+        config = _config(db_path, host, port, policy=policy, rate_limit=rate_limit, faults=faults)
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, name="ccprovider-backend", daemon=True
         )

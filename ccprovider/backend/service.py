@@ -290,10 +290,13 @@ class ProvisioningService:
             raise _conflict(violations[0])
 
     def create_subscription(
-        self, tenant_id: str, body: contract.SubscriptionBody
+        self, tenant_id: str, body: contract.SubscriptionBody, if_match: int | None = None
     ) -> Versioned[contract.Subscription]:
+        """Create a subscription; with `if_match`, only while the tenant is unchanged, so that
+        two first subscriptions racing to choose the telephony option cannot both win."""
         with self.store.write() as tx:
             tenant = self._tenant_record(tx, tenant_id)
+            _check_version(tenant, if_match)
             existing = tx.find(SUBSCRIPTION, tenant_id, body.external_id)
             if existing is not None:
                 raise ConflictError(
@@ -390,9 +393,11 @@ class ProvisioningService:
             **record.body,
         )
 
-    def create_user(self, tenant_id: str, body: contract.UserBody) -> Versioned[contract.User]:
+    def create_user(
+        self, tenant_id: str, body: contract.UserBody, if_match: int | None = None
+    ) -> Versioned[contract.User]:
         with self.store.write() as tx:
-            self._tenant_record(tx, tenant_id)
+            _check_version(self._tenant_record(tx, tenant_id), if_match)
             existing = tx.find(USER, tenant_id, body.email)
             if existing is not None:
                 raise ConflictError(
@@ -555,9 +560,10 @@ class ProvisioningService:
         if record is None or record.tenant_id != tenant_id or kind_name not in _LICENSE_KINDS:
             return f"License {operation.id} does not exist in this tenant."
         if operation.operation is LicenseOperationKind.REMOVE:
-            if operation.id not in held:
-                return f"{user.email} does not hold license {operation.id}."
-            held.remove(operation.id)
+            # Removing a license the user does not hold already reached its goal: a retried
+            # switch must not fail on the removal it made the first time.
+            if operation.id in held:
+                held.remove(operation.id)
             return None
         if operation.id not in held:
             problem = _addition_problem(
@@ -636,10 +642,10 @@ class ProvisioningService:
             raise _conflict(violation)
 
     def create_partner(
-        self, tenant_id: str, body: contract.PartnerBody
+        self, tenant_id: str, body: contract.PartnerBody, if_match: int | None = None
     ) -> Versioned[contract.Partner]:
         with self.store.write() as tx:
-            self._tenant_record(tx, tenant_id)
+            _check_version(self._tenant_record(tx, tenant_id), if_match)
             existing = tx.find(PARTNER, tenant_id, body.org)
             if existing is not None:
                 raise ConflictError(

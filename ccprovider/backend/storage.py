@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS settings (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS idempotency (
+    key      TEXT PRIMARY KEY,
+    response TEXT NOT NULL
+);
 """
 
 
@@ -110,6 +114,16 @@ class Transaction(Protocol):
     def get_setting(self, name: str) -> str | None: ...
 
     def set_setting(self, name: str, value: str) -> None: ...
+
+    def exists(self, record_id: str) -> bool:
+        """Whether an object of any kind has this id."""
+        ...
+
+    def get_response(self, key: str) -> str | None:
+        """The response stored for an idempotency key."""
+        ...
+
+    def put_response(self, key: str, response: str) -> None: ...
 
 
 class Store(Protocol):
@@ -226,6 +240,21 @@ class SqliteTransaction:
     def get_setting(self, name: str) -> str | None:
         row = self._db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
         return str(row[0]) if row else None
+
+    def exists(self, record_id: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM objects WHERE id = ?", (record_id,)).fetchone()
+        return row is not None
+
+    def get_response(self, key: str) -> str | None:
+        row = self._db.execute("SELECT response FROM idempotency WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def put_response(self, key: str, response: str) -> None:
+        self._db.execute(
+            "INSERT INTO idempotency (key, response) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET response = excluded.response",
+            (key, response),
+        )
 
     def set_setting(self, name: str, value: str) -> None:
         self._db.execute(

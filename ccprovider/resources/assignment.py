@@ -27,8 +27,10 @@ from ccprovider.resources.base import (
     ApiResource,
     ProviderError,
     diff_inputs,
+    engine_values,
     is_unknown,
     read_result,
+    salt,
     validate_inputs,
 )
 
@@ -65,7 +67,7 @@ def _outputs(user: contract.User, props: dict[str, Any], created_user: bool) -> 
         "tenant_id": user.tenant_id,
         "subscription": props["subscription"],
         "subscription_id": user.subscription_id,
-        "adopt": props.get("adopt", False),
+        **engine_values(props),
         "user_id": user.id,
         "license_id": user.licenses[0] if user.licenses else None,
         "created_user": created_user,
@@ -108,11 +110,11 @@ class LicenseAssignmentProvider(ApiProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         tenant_id, identity = props["tenant_id"], _identity(props)
-        user, adopted = self.adopt_or_create(
+        user, adopted = self.create_or_adopt(
             f"User {identity.email}",
             props.get("adopt", False),
+            lambda: self.client.create_user(tenant_id, identity, salt=salt(props)),
             lambda: self.client.find_user(tenant_id, identity.email),
-            lambda: self.client.create_user(tenant_id, identity),
         )
         if adopted:
             user = self.client.replace_user(tenant_id, user.id, identity)

@@ -22,7 +22,7 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from ccprovider.client import ProvisioningClient
+from ccprovider.client import ApiError, ProvisioningClient
 from ccprovider.connection import ConnectionSettings, connect
 
 T = TypeVar("T")
@@ -61,14 +61,21 @@ class ApiProvider(ResourceProvider):
                 self._client = connect(self._settings)
             return self._client
 
-    def adopt_or_create(
-        self, what: str, adopt: bool, find: Callable[[], T | None], create: Callable[[], T]
+    def create_or_adopt(
+        self, what: str, adopt: bool, create: Callable[[], T], find: Callable[[], T | None]
     ) -> tuple[T, bool]:
-        """Look the object up by its natural key first, so a create never duplicates: adopt
-        it when the stack opted in, refuse otherwise. Return it and whether it was adopted."""
-        existing = find()
-        if existing is None:
+        """Create the object. The create's idempotency key makes a retry, or a rerun after
+        this process was killed, return the object this stack created before. When another
+        object holds the natural key (409), adopt it if the stack opted in and refuse
+        otherwise. Return the object and whether it was adopted."""
+        try:
             return create(), False
+        except ApiError as error:
+            if error.status != 409:
+                raise
+            existing = find()
+            if existing is None:
+                raise  # a conflict with a vendor rule, not with an existing object
         if not adopt:
             raise ProviderError(
                 f"{what} already exists in {self._settings.describe()} and this stack does not "
@@ -83,12 +90,30 @@ def read_result(id_: str, outs: dict[str, Any] | None, input_fields: Iterable[st
     the object is gone, so that `refresh` shows drift and drops removed objects."""
     if outs is None:
         return ReadResult(None, {})
-    return ReadResult(id_, outs, {f: outs.get(f) for f in (*input_fields, "adopt")})
+    return ReadResult(id_, outs, {f: outs.get(f) for f in (*input_fields, *ENGINE_KEYS)})
+
+
+OWNER = "owner"
+"""The input naming the project and stack that manage a resource; it salts the idempotency
+keys of their creates, so that another stack (or person) sending an identical create is
+never mistaken for them. It is not compared in diffs."""
+ENGINE_KEYS = (OWNER, "adopt")
+"""Inputs every resource has besides its own fields; `read` keeps them as they were."""
+
+
+def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine keys of `props`, for a hook's outputs."""
+    return {"adopt": props.get("adopt", False), OWNER: props.get(OWNER)}
+
+
+def salt(props: Mapping[str, Any]) -> str:
+    """The idempotency salt of a resource's creates: its owner."""
+    return str(props.get(OWNER) or "")
 
 
 class ApiResource(Resource):
-    """A dynamic resource of ccprovider: its inputs, plus its computed outputs registered up
-    front (as None) so that they are typed attributes of the resource."""
+    """A dynamic resource of ccprovider: its inputs and owner, plus its computed outputs
+    registered up front (as None) so that they are typed attributes of the resource."""
 
     def __init__(
         self,
@@ -98,7 +123,9 @@ class ApiResource(Resource):
         outputs: Iterable[str],
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        super().__init__(provider, name, {**inputs, **dict.fromkeys(outputs)}, opts)
+        owner = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+        props = {**inputs, OWNER: owner, **dict.fromkeys(outputs)}
+        super().__init__(provider, name, props, opts)
 
 
 @cache
@@ -153,6 +180,8 @@ def validate_inputs(
             model.model_validate(inputs)
         except ValidationError as error:
             failures.append(CheckFailure("", _reason(error)))
+    if OWNER in news:
+        inputs[OWNER] = news[OWNER]
     return inputs, failures
 
 

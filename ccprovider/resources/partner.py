@@ -24,8 +24,10 @@ from ccprovider.resources.base import (
     ApiProvider,
     ApiResource,
     diff_inputs,
+    engine_values,
     is_unknown,
     read_result,
+    salt,
     validate_inputs,
 )
 
@@ -53,7 +55,7 @@ def _outputs(partner: contract.Partner, props: dict[str, Any]) -> dict[str, Any]
     return {
         **{k: v for k, v in body.items() if v is not None},
         "tenant_id": partner.tenant_id,
-        "adopt": props.get("adopt", False),
+        **engine_values(props),
         "partner_id": partner.id,
     }
 
@@ -98,11 +100,11 @@ class PartnerAccessProvider(ApiProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         tenant_id, body = props["tenant_id"], _body(props)
         first_step = body.model_copy(update={"access": PartnerAccessLevel.READ_ONLY})
-        partner, _ = self.adopt_or_create(
+        partner, _ = self.create_or_adopt(
             f"Partner {body.org}",
             props.get("adopt", False),
+            lambda: self.client.create_partner(tenant_id, first_step, salt=salt(props)),
             lambda: self.client.find_partner(tenant_id, body.org),
-            lambda: self.client.create_partner(tenant_id, first_step),
         )
         if partner.model_dump(include=set(contract.PartnerBody.model_fields)) != body.model_dump():
             partner = self.client.replace_partner(tenant_id, partner.id, body)

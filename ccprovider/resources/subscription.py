@@ -14,13 +14,17 @@ from pulumi.dynamic import (
 )
 
 from ccprovider import contract, rules
+from ccprovider.client import ApiError
 from ccprovider.domain import SubscriptionTerms
 from ccprovider.resources.base import (
     ApiProvider,
     ApiResource,
+    ProviderError,
     diff_inputs,
+    engine_values,
     is_unknown,
     read_result,
+    salt,
     validate_inputs,
 )
 
@@ -37,6 +41,7 @@ DIFF_FIELDS = ("tenant_id", *TERM_FIELDS)
 REPLACE_FIELDS = ("tenant_id", "external_id", "license_model", "start")
 """A new order: another subscription, not an update of this one."""
 OUTPUT_FIELDS = ("subscription_id", "end_date", "status", "is_primary")
+_GUARD_ATTEMPTS = 10
 
 
 def _terms(source: dict[str, Any] | contract.Subscription) -> dict[str, Any]:
@@ -50,7 +55,7 @@ def _outputs(subscription: contract.Subscription, props: dict[str, Any]) -> dict
     return {
         **_terms(subscription),
         "tenant_id": subscription.tenant_id,
-        "adopt": props.get("adopt", False),
+        **engine_values(props),
         "subscription_id": subscription.id,
         "end_date": subscription.end_date.isoformat(),
         "status": subscription.status.value,
@@ -111,15 +116,38 @@ class SubscriptionProvider(ApiProvider):
             props["tenant_id"],
             contract.SubscriptionBody.model_validate(_terms(props)),
         )
-        subscription, adopted = self.adopt_or_create(
+        subscription, adopted = self.create_or_adopt(
             f"Subscription {body.external_id}",
             props.get("adopt", False),
+            lambda: self._create_guarded(tenant_id, body, salt(props)),
             lambda: self.client.find_subscription(tenant_id, body.external_id),
-            lambda: self.client.create_subscription(tenant_id, body),
         )
         if adopted:
             subscription = self.client.replace_subscription(tenant_id, subscription.id, body)
         return CreateResult(subscription.id, _outputs(subscription, props))
+
+    def _create_guarded(
+        self, tenant_id: str, body: contract.SubscriptionBody, key_salt: str
+    ) -> contract.Subscription:
+        """Create only while the tenant is unchanged. Subscriptions racing to be a tenant's
+        first cannot both choose its telephony option (which the backend, like the vendor,
+        would accept silently): the losers see the winner's option and fail clearly."""
+        for _ in range(_GUARD_ATTEMPTS):
+            tenant, version = self.client.get_tenant_version(tenant_id)
+            violations = rules.telephony_violations([body], tenant.telephony)
+            if violations:
+                raise ProviderError(f"{violations[0]} (tenant {tenant.name})")
+            try:
+                return self.client.create_subscription(
+                    tenant_id, body, if_match=version, salt=key_salt
+                )
+            except ApiError as error:
+                if error.status != 412:
+                    raise
+        raise ProviderError(
+            f"Tenant {tenant_id} kept changing while subscription {body.external_id} was being "
+            "created; run `pulumi up` again."
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         live = self.client.get_subscription(props["tenant_id"], id_)

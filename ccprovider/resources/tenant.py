@@ -19,7 +19,9 @@ from ccprovider.resources.base import (
     ApiProvider,
     ApiResource,
     diff_inputs,
+    engine_values,
     read_result,
+    salt,
     validate_inputs,
 )
 
@@ -47,7 +49,7 @@ def _outputs(tenant: contract.Tenant, props: dict[str, Any]) -> dict[str, Any]:
     return {
         **settings,
         "telephony": (tenant.telephony or props["telephony"]),
-        "adopt": props.get("adopt", False),
+        **engine_values(props),
         "tenant_id": tenant.id,
         "created_at": tenant.created_at.isoformat(),
     }
@@ -85,11 +87,11 @@ class TenantProvider(ApiProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         body = _body(props)
-        tenant, adopted = self.adopt_or_create(
+        tenant, adopted = self.create_or_adopt(
             f"Tenant '{body.name}'",
             props.get("adopt", False),
+            lambda: self.client.create_tenant(body, salt=salt(props)),
             lambda: self.client.find_tenant(body.name),
-            lambda: self.client.create_tenant(body),
         )
         if adopted:
             tenant = self.client.replace_tenant(tenant.id, body)

@@ -5,12 +5,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
 from pydantic import BaseModel
 
 from ccprovider import contract
 from ccprovider.backend.http import (
     DEFAULT_PAGE_SIZE,
+    ETAG_PATTERN,
     Cursor,
     IfMatch,
     PageSize,
@@ -37,7 +38,7 @@ class Collection(Generic[B, R]):
     body: type[B]
     model: type[R]
     list: Callable[[str, str | None, int, int], PageOf[R]]
-    create: Callable[[str, B], Versioned[R]]
+    create: Callable[[str, B, int | None], Versioned[R]]
     get: Callable[[str, str], Versioned[R]]
     replace: Callable[[str, str, B, int | None], Versioned[R]]
     delete: Callable[[str, str, int | None], None]
@@ -73,9 +74,18 @@ def collection_router(collection: Collection[B, R]) -> APIRouter:
         "", status_code=status.HTTP_201_CREATED, response_model=c.model, name=f"create_{c.singular}"
     )
     def create_object(
-        tenant_id: str, body: body_param, request: Request, response: Response
+        tenant_id: str,
+        body: body_param,
+        request: Request,
+        response: Response,
+        if_match: Annotated[
+            str | None,
+            Header(
+                pattern=ETAG_PATTERN, description="Create only while the tenant's ETag matches."
+            ),
+        ] = None,
     ) -> Any:
-        created = versioned(response, c.create(tenant_id, body))
+        created = versioned(response, c.create(tenant_id, body, expected_version(if_match)))
         location = request.url_for(
             f"get_{c.singular}", tenant_id=tenant_id, **{id_name: created.id}
         )

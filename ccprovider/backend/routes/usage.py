@@ -9,7 +9,9 @@ from ccprovider.backend.http import DEFAULT_PAGE_SIZE, Cursor, PageSize, paged
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.domain import UsageRecord
 
-Period = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="A month: YYYY-MM.")]
+Period = Annotated[
+    str, Query(pattern=r"^(2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$", description="A month: YYYY-MM.")
+]
 
 
 def router(service: ProvisioningService) -> APIRouter:

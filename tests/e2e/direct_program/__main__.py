@@ -1,6 +1,10 @@
 """A program that declares ccprovider resources directly, without TenantSpec, so that only
-the policy pack stands between a broken tenant and the backend. The stack config
-`direct:break` picks what to break: telephony, license_model, remap or nothing."""
+the policy pack (or the providers) stand between a broken tenant and the backend.
+
+Stack config: `direct:break` picks what to break (telephony, license_model, remap or
+nothing); `direct:race` instead declares eight subscriptions that race, in parallel, to
+give a new tenant different telephony options or license models (telephony or
+license_model); `direct:tenant` names the tenant."""
 
 from datetime import date
 
@@ -16,8 +20,9 @@ from ccprovider.resources import (
     TenantArgs,
 )
 
-broken = pulumi.Config("direct").get("break") or "nothing"
-tenant = Tenant("acme-direct", TenantArgs(name="acme-direct", offer="flex3", telephony="vpop"))
+config = pulumi.Config("direct")
+name = config.get("tenant") or "acme-direct"
+tenant = Tenant(name, TenantArgs(name=name, offer="flex3", telephony="vpop"))
 
 
 def terms(external_id: str, start: date, months: int, **overrides: str) -> SubscriptionTerms:
@@ -33,21 +38,36 @@ def terms(external_id: str, start: date, months: int, **overrides: str) -> Subsc
     return SubscriptionTerms.model_validate(fields | overrides)
 
 
-second = {
-    "telephony": terms("SUB-2", date(2025, 6, 1), 24, telephony="webex_calling"),
-    "license_model": terms("SUB-2", date(2025, 6, 1), 24, license_model="concurrent"),
-    "remap": terms("SUB-2", date(2020, 1, 1), 12),
-}.get(broken, terms("SUB-2", date(2025, 6, 1), 24))
-subscriptions = {
-    t.external_id: Subscription(t.external_id, SubscriptionArgs(tenant.tenant_id, t))
-    for t in (terms("SUB-1", date(2025, 1, 1), 60), second)
-}
-LicenseAssignment(
-    "agent1@acme.example",
-    LicenseAssignmentArgs(
-        tenant_id=tenant.tenant_id,
-        user=UserIdentity(email="agent1@acme.example", role="agent", agent_profile="standard"),
-        subscription="SUB-2",
-        subscription_id=subscriptions["SUB-2"].subscription_id,
-    ),
-)
+def declare_racers(field: str) -> None:
+    values = {"telephony": ("vpop", "webex_calling"), "license_model": ("named", "concurrent")}
+    for index in range(8):
+        racer = terms(f"SUB-R{index}", date(2025, 1, 1), 60, **{field: values[field][index % 2]})
+        Subscription(racer.external_id, SubscriptionArgs(tenant.tenant_id, racer))
+
+
+def declare_broken(broken: str) -> None:
+    second = {
+        "telephony": terms("SUB-2", date(2025, 6, 1), 24, telephony="webex_calling"),
+        "license_model": terms("SUB-2", date(2025, 6, 1), 24, license_model="concurrent"),
+        "remap": terms("SUB-2", date(2020, 1, 1), 12),
+    }.get(broken, terms("SUB-2", date(2025, 6, 1), 24))
+    subscriptions = {
+        t.external_id: Subscription(t.external_id, SubscriptionArgs(tenant.tenant_id, t))
+        for t in (terms("SUB-1", date(2025, 1, 1), 60), second)
+    }
+    LicenseAssignment(
+        "agent1@acme.example",
+        LicenseAssignmentArgs(
+            tenant_id=tenant.tenant_id,
+            user=UserIdentity(email="agent1@acme.example", role="agent", agent_profile="standard"),
+            subscription="SUB-2",
+            subscription_id=subscriptions["SUB-2"].subscription_id,
+        ),
+    )
+
+
+race = config.get("race")
+if race:
+    declare_racers(race)
+else:
+    declare_broken(config.get("break") or "nothing")

@@ -1,0 +1,182 @@
+"""ASGI middleware of the mock backend: idempotent creates, injected faults, a body limit.
+
+- `Idempotency`: a POST with an `Idempotency-Key` header is applied once; a
+  replay with the same key (and token) gets the stored answer, unless the object that
+  request created has since been deleted. A client can therefore retry a create after a
+  dropped answer, or rerun after being killed, without duplicating anything.
+- `FaultInjector`: for testing clients, answers a configured share of API requests with
+  429 (with `Retry-After`), 500 or 503, or processes them and then drops the answer
+  half-sent, after an optional latency.
+- `BodyLimit`: refuses request bodies over a size with 413.
+"""
+
+import asyncio
+import hashlib
+import json
+import random
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from ccprovider.backend.http import error_response
+from ccprovider.backend.storage import Store
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+_API_PREFIX = "/v1/"
+_ADMIN_PREFIX = "/v1/admin"
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.decode("latin-1").lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class Idempotency:
+    """Stores the answer to each keyed POST and replays it for the same key."""
+
+    def __init__(self, app: App, store: Store) -> None:
+        self.app = app
+        self.store = store
+
+    def _key(self, scope: Scope, key: str) -> str:
+        caller = hashlib.sha256((_header(scope, "authorization") or "").encode()).hexdigest()
+        return f"{scope['method']} {scope['path']} {caller} {key}"
+
+    def _replay(self, key: str) -> dict[str, Any] | None:
+        with self.store.read() as tx:
+            stored = tx.get_response(key)
+            if stored is None:
+                return None
+            response: dict[str, Any] = json.loads(stored)
+            created = response.get("created")
+            if created and not tx.exists(created):
+                return None
+            return response
+
+    def _remember(self, key: str, response: dict[str, Any]) -> None:
+        with self.store.write() as tx:
+            tx.put_response(key, json.dumps(response))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _header(scope, IDEMPOTENCY_HEADER)
+        if scope["type"] != "http" or scope["method"] != "POST" or not key:
+            await self.app(scope, receive, send)
+            return
+        full_key = self._key(scope, key)
+        replay = await run_in_threadpool(self._replay, full_key)
+        if replay is not None:
+            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in replay["headers"]]
+            await send(
+                {"type": "http.response.start", "status": replay["status"], "headers": headers}
+            )
+            await send({"type": "http.response.body", "body": replay["body"].encode()})
+            return
+        # Hold the answer back until it is stored: a client that retries the moment it
+        # receives it must find it.
+        messages: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            messages.append(message)
+
+        await self.app(scope, receive, hold)
+        start = next((m for m in messages if m["type"] == "http.response.start"), None)
+        if start is not None and 200 <= start["status"] < 300:
+            body = b"".join(
+                m.get("body", b"") for m in messages if m["type"] == "http.response.body"
+            )
+            text = body.decode()
+            created = json.loads(text).get("id") if start["status"] == 201 and text else None
+            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]]
+            stored = {"status": start["status"], "headers": headers, "body": text}
+            await run_in_threadpool(self._remember, full_key, {**stored, "created": created})
+        for message in messages:
+            await send(message)
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What share of API requests fail and how long each waits first."""
+
+    rate: float = 0.0
+    latency_ms: float = 0.0
+    seed: int | None = None
+
+
+class FaultInjector:
+    """Makes a share of API requests fail the ways a real network and service do."""
+
+    KINDS = ("429", "500", "503", "drop")
+
+    def __init__(self, app: App, faults: Faults) -> None:
+        self.app = app
+        self.faults = faults
+        self.random = random.Random(faults.seed)  # noqa: S311 - test faults, not security
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if (
+            scope["type"] != "http"
+            or not path.startswith(_API_PREFIX)
+            or path.startswith(_ADMIN_PREFIX)
+        ):
+            await self.app(scope, receive, send)
+            return
+        if self.faults.latency_ms:
+            await asyncio.sleep(self.faults.latency_ms / 1000)
+        if self.random.random() >= self.faults.rate:
+            await self.app(scope, receive, send)
+            return
+        kind = self.random.choice(self.KINDS)
+        if kind == "drop":
+            await self.app(scope, receive, _truncating(send))
+            return
+        status = int(kind)
+        headers = {"Retry-After": "1"} if status == 429 else {}
+        message = "Injected fault: too many requests." if status == 429 else "Injected fault."
+        await error_response(status, message, [message], headers)(scope, receive, send)
+
+
+def _truncating(send: Send) -> Send:
+    """A `send` that announces more body than it sends, so the client sees the connection
+    drop mid-answer after the request was processed."""
+
+    async def truncated(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message["headers"] if k.lower() != b"content-length"]
+            headers.append((b"content-length", b"1000000"))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return truncated
+
+
+class BodyLimit:
+    """Refuses a request whose declared body is larger than `max_bytes` with 413, and a body
+    of undeclared length (chunked) with 411, so no request can stream without bound."""
+
+    def __init__(self, app: App, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = _header(scope, "content-length")
+            if _header(scope, "transfer-encoding") and length is None:
+                message = "A request body needs a Content-Length."
+                await error_response(411, message, [message])(scope, receive, send)
+                return
+            if length and length.isdigit() and int(length) > self.max_bytes:
+                message = f"The request body is larger than {self.max_bytes} bytes."
+                await error_response(413, message, ["Send smaller batches."])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,191 @@
+"""Invariants under load, faults and interruption, and the token's secrecy, on the real engine."""
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from ccprovider.backend.server import BackgroundServer
+from ccprovider.client import ProvisioningClient
+from tests.e2e.declarations import tenant, user
+from tests.e2e.harness import PulumiProject
+
+DIRECT_PROGRAM = Path(__file__).parent / "direct_program" / "__main__.py"
+RACES = 20
+
+
+@pytest.fixture(scope="module")
+def racing_project(
+    pulumi_cli: str, pulumi_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> PulumiProject:
+    directory = tmp_path_factory.mktemp("race") / "project"
+    return PulumiProject.create(directory, pulumi_home, stack="race-0", program=DIRECT_PROGRAM)
+
+
+@pytest.mark.parametrize("run", range(RACES))
+def test_racing_subscriptions_never_leave_a_tenant_mixed(
+    racing_project: PulumiProject, run: int
+) -> None:
+    """Eight subscriptions of a new tenant race, with --parallel 32, to set different
+    telephony options (even runs) or license models (odd runs): one outcome wins."""
+    field = "telephony" if run % 2 == 0 else "license_model"
+    stack = racing_project if run == 0 else racing_project.init_stack(f"race-{run}")
+    stack.run("config", "set", "direct:tenant", f"race-{run}")
+    stack.run("config", "set", "direct:race", field)
+
+    up = stack.run("up", "--yes", "--parallel", "32", check=False)
+
+    with racing_project.backend() as backend:
+        live = backend.find_tenant(f"race-{run}")
+        assert live is not None
+        subscriptions = list(backend.list_subscriptions(live.id))
+    values = {getattr(s, field).value for s in subscriptions}
+    assert len(values) == 1, f"the tenant is mixed: {values}"
+    assert 1 <= len(subscriptions) <= 4, "the other option's four racers must all lose"
+    [winner] = values
+    assert getattr(live, field).value == winner
+    # The engine stops starting operations after the first error: the losers it did start
+    # failed with a clear reason, and the rest never reached the backend.
+    assert up.returncode != 0
+    reason = "a tenant has one telephony option" if field == "telephony" else "cannot be mixed"
+    assert reason in up.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def backend_server(db: Path, *options: str) -> Iterator[str]:
+    """`python -m ccprovider.backend serve` in its own process, until the block ends."""
+    port = _free_port()
+    command = [sys.executable, "-m", "ccprovider.backend", "serve", "--port", str(port)]
+    process = subprocess.Popen([*command, "--db", str(db), *options], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None, "no server"
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def big_tenant(users: int) -> dict[str, object]:
+    return tenant(
+        users=[user("admin1@acme.example", "SUB-1", "admin")]
+        + [user(f"agent{i}@acme.example", "SUB-1") for i in range(users - 1)]
+    )
+
+
+def assert_exactly_declared(db: Path, users: int) -> None:
+    """The backend holds exactly the declared tenant: one of each, every user licensed."""
+    server = BackgroundServer(db)
+    client = ProvisioningClient(server.start())
+    try:
+        [live] = list(client.list_tenants())
+        assert [s.external_id for s in client.list_subscriptions(live.id)] == ["SUB-1"]
+        held = [u for u in client.list_users(live.id)]
+        assert len(held) == users
+        assert len({u.email for u in held}) == users
+        assert all(len(u.licenses) == 1 for u in held)
+    finally:
+        server.stop()
+
+
+def test_up_converges_under_a_20_percent_fault_rate_without_duplicates(
+    project: PulumiProject, tmp_path: Path
+) -> None:
+    db = tmp_path / "faulty.sqlite3"
+    with backend_server(db, "--no-auth", "--faults", "0.2", "--fault-seed", "3") as url:
+        project.run("config", "set", "ccprovider:endpoint", url)
+        project.declare(big_tenant(200))
+        up = project.run("up", "--yes", check=False)
+        if up.returncode != 0:  # the odd call out of retries: a second up converges
+            project.run("up", "--yes")
+        project.run("preview", "--expect-no-changes")
+    assert_exactly_declared(db, 200)
+
+
+def test_an_up_killed_part_way_converges_after_refresh_and_up(project: PulumiProject) -> None:
+    project.declare(big_tenant(120))
+    db = project.directory / ".ccprovider" / "backend.sqlite3"
+    process = subprocess.Popen(
+        ["pulumi", "up", "--yes", "--non-interactive", "--stack", project.stack],
+        cwd=project.directory,
+        env=project.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for_users(db, at_least=30)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    time.sleep(1)  # let the orphaned provider see its parent gone
+
+    project.run("cancel", "--yes")  # the killed run's lock on the stack
+    project.run("refresh", "--yes", "--clear-pending-creates")
+    project.run("up", "--yes")
+
+    project.run("preview", "--expect-no-changes")
+    assert_exactly_declared(db, 120)
+
+
+def _wait_for_users(db: Path, at_least: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if db.exists():
+            with sqlite3.connect(db, timeout=30) as connection:
+                row = connection.execute(
+                    "SELECT count(*) FROM objects WHERE kind = 'user'"
+                ).fetchone()
+            if row[0] >= at_least:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {at_least} users appeared")
+
+
+TOKEN = "s3cr3t-ccprovider-token-4711"
+
+
+def test_the_token_never_appears_in_plaintext(project: PulumiProject, tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps({TOKEN: "customer_admin"}))
+    db = tmp_path / "secure.sqlite3"
+    with backend_server(db, "--tokens", str(tokens)) as url:
+        project.run("config", "set", "ccprovider:endpoint", url)
+        project.run("config", "set", "--secret", "ccprovider:token", TOKEN)
+        project.declare(tenant())
+        outputs = [project.run("up", "--yes", "--diff").stdout]
+        outputs.append(project.run("stack", "export").stdout)
+        outputs.append(project.run("preview", "--diff").stdout)
+        project.run("config", "set", "--secret", "ccprovider:token", "wrong-token")
+        project.declare(tenant(hybrid=True))
+        failed = project.run("up", "--yes", check=False)
+
+    assert failed.returncode != 0
+    assert "A valid bearer token is required" in failed.stdout
+    outputs += [failed.stdout, failed.stderr]
+    files = [p for p in project.directory.rglob("*") if p.is_file() and ".venv" not in p.parts]
+    outputs += [p.read_text(errors="replace") for p in files]
+    assert all(TOKEN not in text for text in outputs)
+    assert any("ccprovider:token" in text for text in outputs), "the files were searched"

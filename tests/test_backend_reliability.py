@@ -1,0 +1,136 @@
+"""The backend's idempotent creates, injected faults and body limits, and a client that rides
+out the faults without duplicating anything."""
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from ccprovider.backend.http import AccessPolicy, Role
+from ccprovider.backend.middleware import Faults
+from ccprovider.backend.server import BackgroundServer
+from ccprovider.client import ProvisioningClient
+from ccprovider.contract import TenantBody
+from tests.helpers import assert_vendor_error, subscription_body, user_body
+
+ACME = {"name": "acme-dev", "offer": "flex3"}
+
+
+def test_a_replayed_create_returns_the_first_answer_and_creates_nothing(backend_url: str) -> None:
+    key = {"Idempotency-Key": "create-acme-once"}
+
+    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    replay = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    unkeyed = requests.post(f"{backend_url}/v1/tenants", json=ACME, timeout=10)
+
+    assert first.status_code == replay.status_code == 201
+    assert replay.json() == first.json()
+    assert replay.headers["Location"] == first.headers["Location"]
+    assert_vendor_error(unkeyed, 409, "already exists")
+    assert len(requests.get(f"{backend_url}/v1/tenants", timeout=10).json()["items"]) == 1
+
+
+def test_a_replay_after_the_object_was_deleted_creates_it_again(backend_url: str) -> None:
+    key = {"Idempotency-Key": "create-acme"}
+    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10).json()
+    requests.delete(f"{backend_url}/v1/tenants/{first['id']}", timeout=10)
+
+    again = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+
+    assert again.status_code == 201
+    assert again.json()["id"] != first["id"]
+
+
+def test_a_replay_with_another_token_is_not_served_from_the_first(db_path: Path) -> None:
+    tokens = {"one": Role.CUSTOMER_ADMIN, "two": Role.CUSTOMER_ADMIN}
+    server = BackgroundServer(db_path, policy=AccessPolicy(tokens))
+    url = server.start()
+    try:
+
+        def post(token: str) -> requests.Response:
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "same"}
+            return requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
+
+        assert post("one").status_code == 201
+        assert post("two").status_code == 409
+    finally:
+        server.stop()
+
+
+def test_bodies_over_the_limit_or_without_a_length_are_refused(backend_url: str) -> None:
+    huge = {"records": [{"day": "2026-05-01", "usageType": "wfo", "quantity": 1}] * 200_000}
+
+    too_big = requests.post(f"{backend_url}/v1/tenants/t/usage", json=huge, timeout=30)
+    chunked = requests.post(f"{backend_url}/v1/tenants", data=iter([b'{"name": "x"}']), timeout=10)
+
+    assert_vendor_error(too_big, 413, "larger than")
+    assert_vendor_error(chunked, 411, "Content-Length")
+
+
+def test_injected_faults_come_in_every_kind(db_path: Path) -> None:
+    server = BackgroundServer(db_path, faults=Faults(rate=1.0, seed=7))
+    url = server.start()
+    seen: set[str] = set()
+    try:
+        for _ in range(40):
+            try:
+                response = requests.get(f"{url}/v1/tenants", timeout=10)
+                seen.add(str(response.status_code))
+                if response.status_code == 429:
+                    assert response.headers["Retry-After"] == "1"
+            except requests.exceptions.ChunkedEncodingError:
+                seen.add("drop")
+        admin = requests.get(f"{url}/v1/admin/clock", timeout=10)
+    finally:
+        server.stop()
+
+    assert seen == {"429", "500", "503", "drop"}
+    assert admin.status_code == 200, "the mock's own controls are never faulted"
+
+
+def test_the_client_converges_under_faults_without_duplicates(db_path: Path) -> None:
+    server = BackgroundServer(db_path, faults=Faults(rate=0.3, seed=11))
+    client = ProvisioningClient(server.start())
+    try:
+        tenant = client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
+        client.create_subscription(tenant.id, subscription_body("SUB-1"))
+        for index in range(25):
+            client.create_user(tenant.id, user_body(f"agent{index}@acme.example"))
+    finally:
+        server.stop()
+
+    clean = BackgroundServer(db_path)
+    client = ProvisioningClient(clean.start())
+    try:
+        assert [t.name for t in client.list_tenants()] == ["acme-dev"]
+        assert len(list(client.list_subscriptions(tenant.id))) == 1
+        assert len(list(client.list_users(tenant.id))) == 25
+    finally:
+        clean.stop()
+
+
+def test_the_server_refuses_to_start_without_tokens_unless_told(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ccprovider.backend",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            str(tmp_path / "b.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "the server needs --tokens FILE" in result.stderr

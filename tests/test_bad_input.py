@@ -1,0 +1,226 @@
+"""Bad declarations and bad API payloads: each gives one clear error naming the field, and
+nothing changes in the backend."""
+
+import copy
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+import requests
+
+from ccprovider.spec import SpecError, parse_tenant_spec
+from tests.test_spec import declaration
+
+TODAY = date(2026, 6, 1)
+Edit = Callable[[dict[str, Any]], None]
+
+
+def set_path(path: str, value: Any) -> Edit:
+    """An edit that sets `a.b[0].c` style `path` of the declaration to `value`."""
+
+    def edit(tenant: dict[str, Any]) -> None:
+        target: Any = tenant
+        parts = path.replace("[", ".").replace("]", "").split(".")
+        for part in parts[:-1]:
+            target = target[int(part)] if part.isdigit() else target[part]
+        last = parts[-1]
+        if last.isdigit():
+            target[int(last)] = value
+        else:
+            target[last] = value
+
+    return edit
+
+
+def append_user(user: dict[str, Any]) -> Edit:
+    return lambda tenant: tenant["users"].append(user)
+
+
+def drop(path: str, key: str) -> Edit:
+    def edit(tenant: dict[str, Any]) -> None:
+        target: Any = tenant
+        for part in path.replace("[", ".").replace("]", "").split("."):
+            target = target[int(part)] if part.isdigit() else target[part]
+        del target[key]
+
+    return edit
+
+
+DECLARATIONS: list[tuple[str, Edit, str]] = [
+    ("bad email", set_path("users[0].email", "admin1@"), "users[0].email"),
+    ("email without domain", set_path("users[0].email", "admin1"), "users[0].email"),
+    ("unknown offer", set_path("offer", "flex4"), "offer"),
+    ("unknown telephony", set_path("telephony", "isdn"), "telephony"),
+    (
+        "unknown license model",
+        set_path("subscriptions[0].licenseModel", "floating"),
+        "subscriptions[0].licenseModel",
+    ),
+    (
+        "negative count",
+        set_path("subscriptions[0].entitlements.standardAgents", -1),
+        "subscriptions[0].entitlements.standardAgents",
+    ),
+    (
+        "huge count",
+        set_path("subscriptions[0].entitlements.ivrPorts", 10**9),
+        "subscriptions[0].entitlements.ivrPorts",
+    ),
+    ("no term", set_path("subscriptions[0].termMonths", 0), "subscriptions[0].termMonths"),
+    (
+        "end before start",
+        set_path("subscriptions[0].termMonths", -12),
+        "subscriptions[0].termMonths",
+    ),
+    ("absurd term", set_path("subscriptions[0].termMonths", 1200), "subscriptions[0].termMonths"),
+    ("start not a date", set_path("subscriptions[0].start", "someday"), "subscriptions[0].start"),
+    (
+        "start before 2000",
+        set_path("subscriptions[0].start", "1999-12-31"),
+        "subscriptions[0].start",
+    ),
+    (
+        "duplicate user",
+        append_user({"email": "ADMIN1@acme.example", "role": "admin", "subscription": "SUB-1"}),
+        "users[].email",
+    ),
+    (
+        "duplicate subscription",
+        lambda t: t["subscriptions"].append(t["subscriptions"][0]),
+        "subscriptions[].id",
+    ),
+    (
+        "user on unknown subscription",
+        set_path("users[0].subscription", "SUB-404"),
+        "users[0].subscription",
+    ),
+    ("unicode tenant name", set_path("name", "acmé-dev"), "name"),
+    ("very long tenant name", set_path("name", "a" * 200), "name"),
+    (
+        "very long department",
+        set_path("subscriptions[0].department", "x" * 500),
+        "subscriptions[0].department",
+    ),
+    (
+        "empty department",
+        set_path("subscriptions[0].department", "  "),
+        "subscriptions[0].department",
+    ),
+    ("wrong type for hybrid", set_path("hybrid", "sometimes"), "hybrid"),
+    ("subscriptions not a list", set_path("subscriptions", {"id": "SUB-1"}), "subscriptions"),
+    ("unknown key", set_path("telephone", "vpop"), "telephone"),
+    ("missing name", lambda tenant: tenant.pop("name"), "name"),
+    ("agent without profile", drop("users[1]", "agentProfile"), "users[1]"),
+    ("admin with a profile", set_path("users[0].agentProfile", "premium"), "users[0]"),
+    ("unknown role", set_path("users[0].role", "owner"), "users[0].role"),
+    ("unknown partner access", set_path("partners[0].access", "owner"), "partners[0].access"),
+    ("partner org with spaces", set_path("partners[0].org", "partner a"), "partners[0].org"),
+    ("negative warning window", set_path("remapWarningDays", -5), "remapWarningDays"),
+    (
+        "long purchase order",
+        set_path("subscriptions[0].billing", {"purchaseOrder": "P" * 100}),
+        "subscriptions[0].billing.purchaseOrder",
+    ),
+    (
+        "unknown billing cycle",
+        set_path("subscriptions[0].billing", {"cycle": "weekly"}),
+        "subscriptions[0].billing.cycle",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "edit", "path"), DECLARATIONS, ids=[c[0] for c in DECLARATIONS])
+def test_a_bad_declaration_gives_one_error_naming_the_field(
+    case: str, edit: Edit, path: str
+) -> None:
+    tenant = copy.deepcopy(declaration())
+    edit(tenant)
+
+    with pytest.raises(SpecError) as raised:
+        parse_tenant_spec(tenant, TODAY)
+
+    [problem] = raised.value.problems
+    assert problem.startswith(f"ccprovider:tenant.{path}"), problem
+
+
+SUB = {
+    "externalId": "SUB-1",
+    "department": "care",
+    "licenseModel": "named",
+    "offer": "flex3",
+    "telephony": "vpop",
+    "start": "2025-01-01",
+    "termMonths": 12,
+}
+PAYLOADS: list[tuple[str, str, str, Any, str]] = [
+    ("unicode tenant name", "POST", "/tenants", {"name": "acmé", "offer": "flex"}, "name"),
+    ("offer as a number", "POST", "/tenants", {"name": "acme-x", "offer": 3}, "offer"),
+    ("tenant without offer", "POST", "/tenants", {"name": "acme-x"}, "offer"),
+    (
+        "negative entitlement",
+        "POST",
+        "/subscriptions",
+        {**SUB, "entitlements": {"wfo": -1}},
+        "entitlements.wfo",
+    ),
+    ("invalid start", "POST", "/subscriptions", {**SUB, "start": "2025-02-30"}, "start"),
+    ("bad email", "POST", "/users", {"email": "nobody", "role": "admin"}, "email"),
+    ("unknown role", "POST", "/users", {"email": "a@acme.example", "role": "owner"}, "role"),
+    (
+        "negative usage",
+        "POST",
+        "/usage",
+        {"records": [{"day": "2026-05-01", "usageType": "wfo", "quantity": -1}]},
+        "records.0.quantity",
+    ),
+    (
+        "unknown usage type",
+        "POST",
+        "/usage",
+        {"records": [{"day": "2026-05-01", "usageType": "fax", "quantity": 1}]},
+        "records.0.usageType",
+    ),
+    ("empty usage batch", "POST", "/usage", {"records": []}, "records"),
+    ("unknown partner access", "POST", "/partners", {"org": "p-a", "access": "owner"}, "access"),
+    (
+        "unknown license operation",
+        "PATCH",
+        "/licenses/users",
+        {"email": "a@acme.example", "licenses": [{"id": "x", "operation": "toggle"}]},
+        "licenses.0.operation",
+    ),
+    (
+        "no license operations",
+        "PATCH",
+        "/licenses/users",
+        {"email": "a@acme.example", "licenses": []},
+        "licenses",
+    ),
+    ("body not an object", "POST", "/users", ["a@acme.example"], "Input should be a valid"),
+]
+
+
+def _snapshot(url: str, tenant_id: str) -> str:
+    parts = [requests.get(f"{url}/v1/tenants", timeout=10).json()]
+    for kind in ("subscriptions", "users", "partners"):
+        parts.append(requests.get(f"{url}/v1/tenants/{tenant_id}/{kind}", timeout=10).json())
+    return json.dumps(parts, sort_keys=True)
+
+
+@pytest.mark.parametrize(
+    ("case", "method", "path", "body", "field"), PAYLOADS, ids=[p[0] for p in PAYLOADS]
+)
+def test_a_bad_payload_gives_one_error_naming_the_field_and_changes_nothing(
+    backend_url: str, tenant_id: str, case: str, method: str, path: str, body: Any, field: str
+) -> None:
+    prefix = "" if path == "/tenants" else f"/tenants/{tenant_id}"
+    before = _snapshot(backend_url, tenant_id)
+
+    response = requests.request(method, f"{backend_url}/v1{prefix}{path}", json=body, timeout=10)
+
+    assert response.status_code == 400, response.text
+    [error] = response.json()["errors"]
+    assert field in error["description"], error
+    assert _snapshot(backend_url, tenant_id) == before
