@@ -20,7 +20,7 @@ for need in expiring_users(spec, today):
 
 # Protected resources (prod) cannot be deleted, not even by `pulumi destroy`, until unprotected.
 protect = config.get_bool("protect") or False
-center = ContactCenter(spec.name, spec, today, pulumi.ResourceOptions(protect=protect))
+center = ContactCenter("contact-center", spec, today, pulumi.ResourceOptions(protect=protect))
 
 pulumi.export("tenantName", center.tenant.name)
 pulumi.export("tenantId", center.tenant.tenant_id)

@@ -46,8 +46,9 @@ class ContactCenter(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         protect = bool(opts and opts.protect)
         child = pulumi.ResourceOptions(parent=self, protect=protect)
+        # A fixed resource name: renaming the tenant is an update of this one resource.
         self.tenant = Tenant(
-            spec.name,
+            "tenant",
             TenantArgs(
                 name=spec.name,
                 offer=spec.offer.value,

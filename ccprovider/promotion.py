@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
-from ccprovider.spec import parse_tenant_spec
+from ccprovider.spec import TenantSpec, parse_tenant_spec
 from ccprovider.stackfile import StackFile, to_text
 
 ENVIRONMENT_KEYS = ("name", "adopt")
@@ -85,12 +86,22 @@ def plan_promotion(
     )
 
 
+def _normalized(tenant: CommentedMap) -> CommentedMap:
+    """The declaration as the program reads it, so that spelling (date formats, key order,
+    defaults) is not a difference; as written when it does not validate."""
+    try:
+        spec = TenantSpec.model_validate(tenant)
+    except ValidationError:
+        return tenant
+    return CommentedMap(spec.model_dump(mode="json", by_alias=True))
+
+
 def compare(first: StackFile, second: StackFile, keep: Iterable[str] = ()) -> str:
     """How two stacks' promotable declarations differ (empty when they do not)."""
     kept = {*ENVIRONMENT_KEYS, *keep}
     return declaration_diff(
-        _without(first.tenant, kept),
-        _without(second.tenant, kept),
+        _without(_normalized(first.tenant), kept),
+        _without(_normalized(second.tenant), kept),
         str(first.path),
         str(second.path),
     )

@@ -2,6 +2,7 @@
 out the faults without duplicating anything."""
 
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,23 @@ def test_the_server_refuses_to_start_without_tokens_unless_told(tmp_path: Path) 
 
     assert result.returncode != 0
     assert "the server needs --tokens FILE" in result.stderr
+
+
+def test_a_create_retried_after_its_answer_was_lost_in_a_crash_is_the_same_create(
+    backend_url: str, db_path: Path
+) -> None:
+    """The process died after the create committed but before its answer was stored: the
+    object itself remembers the request that created it."""
+    key = {"Idempotency-Key": "create-acme-before-a-crash"}
+    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10).json()
+    with sqlite3.connect(db_path) as db:
+        db.execute("DELETE FROM idempotency")
+
+    again = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    other = requests.post(
+        f"{backend_url}/v1/tenants", json=ACME, headers={"Idempotency-Key": "other"}, timeout=10
+    )
+
+    assert again.status_code == 201
+    assert again.json()["id"] == first["id"]
+    assert_vendor_error(other, 409, "already exists")

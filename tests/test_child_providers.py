@@ -398,7 +398,9 @@ def test_deleting_removes_only_what_the_stack_owns(assignments: LicenseAssignmen
         assignments.delete("u-1", {**ASSIGNMENT, "created_user": True})
         created = methods(mock)[1:]
         mock.reset_mock()
-        assignments.delete("u-1", {**ASSIGNMENT, "created_user": False})
+        assignments.delete(
+            "u-1", {**ASSIGNMENT, "created_user": False, "license_id": "id-SUB-1:standard-agent"}
+        )
         adopted = methods(mock)[1:]
 
     assert created == ["DELETE /v1/tenants/t-1/users/u-1"]

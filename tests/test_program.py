@@ -53,8 +53,8 @@ def test_the_declaration_becomes_a_tenant_and_its_children() -> pulumi.Output[No
             "PartnerAccess:partner-b",
             "Subscription:SUB-1",
             "Subscription:SUB-2",
-            "Tenant:acme-dev",
-            "ccprovider:index:ContactCenter:acme-dev",
+            "Tenant:tenant",
+            "ccprovider:index:ContactCenter:contact-center",
         ]
         agent = mocks.resources["LicenseAssignment:agent1@acme.example"].inputs
         assert (agent["tenant_id"], agent["subscription"]) == ("tenant-1", "SUB-2")

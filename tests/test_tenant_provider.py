@@ -31,7 +31,13 @@ LIVE = {
     "createdAt": "2026-01-01T09:00:00+00:00",
     "updatedAt": "2026-01-01T09:00:00+00:00",
 }
-OUTPUTS = {**INPUTS, "owner": None, "tenant_id": "t-1", "created_at": "2026-01-01T09:00:00+00:00"}
+OUTPUTS = {
+    **INPUTS,
+    "owner": None,
+    "adopted": False,
+    "tenant_id": "t-1",
+    "created_at": "2026-01-01T09:00:00+00:00",
+}
 
 
 def vendor_error(message: str) -> dict[str, Any]:
@@ -160,7 +166,7 @@ def test_adopt_takes_over_the_existing_tenant_by_name(provider: TenantProvider) 
     assert [r.method for r in mock.request_history] == ["POST", "GET", "PUT"]
     assert mock.last_request.json() == SETTINGS
     assert result.id == "t-1"
-    assert result.outs == {**OUTPUTS, "adopt": True}
+    assert result.outs == {**OUTPUTS, "adopt": True, "adopted": True}
 
 
 def test_changing_the_telephony_of_a_tenant_with_subscriptions_fails_check(

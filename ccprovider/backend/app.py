@@ -7,6 +7,7 @@ and an RFC 5988 `Link: <...>; rel="next"` header, single objects carry an `ETag`
 """
 
 import logging
+import os
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request, status
@@ -22,7 +23,13 @@ from ccprovider.backend.http import (
     describe_validation_error,
     error_response,
 )
-from ccprovider.backend.middleware import BodyLimit, FaultInjector, Faults, Idempotency
+from ccprovider.backend.middleware import (
+    BodyLimit,
+    FaultInjector,
+    Faults,
+    Idempotency,
+    RequestLog,
+)
 from ccprovider.backend.routes import admin, partners, subscriptions, tenants, usage, users
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.storage import Store
@@ -77,6 +84,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 """Every error answers with the vendor's body; the OpenAPI schema says so for every route."""
 
+REQUEST_LOG_ENV = "CCPROVIDER_BACKEND_REQUEST_LOG"
+"""A file to append every API request to; benchmarks set it to count requests."""
+
 MAX_BODY_BYTES = 4 * 1024 * 1024
 """Large enough for a batch of 10,000 usage records."""
 
@@ -115,4 +125,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     if faults is not None and (faults.rate or faults.latency_ms):
         app.add_middleware(FaultInjector, faults=faults)
+    request_log = os.environ.get(REQUEST_LOG_ENV)
+    if request_log:
+        app.add_middleware(RequestLog, path=request_log)
     return app

@@ -8,6 +8,8 @@
   429 (with `Retry-After`), 500 or 503, or processes them and then drops the answer
   half-sent, after an optional latency.
 - `BodyLimit`: refuses request bodies over a size with 413.
+- `RequestLog`: appends one line per API request to a file, for benchmarks that count
+  requests, even of a backend embedded in a provider process.
 """
 
 import asyncio
@@ -21,7 +23,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from ccprovider.backend.http import error_response
-from ccprovider.backend.storage import Store
+from ccprovider.backend.storage import CREATING_REQUEST, Store
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -73,6 +75,7 @@ class Idempotency:
             await self.app(scope, receive, send)
             return
         full_key = self._key(scope, key)
+        CREATING_REQUEST.set(full_key)
         replay = await run_in_threadpool(self._replay, full_key)
         if replay is not None:
             headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in replay["headers"]]
@@ -158,6 +161,23 @@ def _truncating(send: Send) -> Send:
         await send(message)
 
     return truncated
+
+
+class RequestLog:
+    """Appends `METHOD path` for every API request to a file (shared by processes)."""
+
+    def __init__(self, app: App, path: str) -> None:
+        self.app = app
+        self.path = path
+
+    def _append(self, line: str) -> None:
+        with open(self.path, "a", encoding="utf-8") as log:
+            log.write(line)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(_API_PREFIX):
+            await run_in_threadpool(self._append, f"{scope['method']} {scope['path']}\n")
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

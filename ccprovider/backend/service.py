@@ -193,6 +193,9 @@ class ProvisioningService:
 
     def create_tenant(self, body: contract.TenantBody) -> Versioned[contract.Tenant]:
         with self.store.write() as tx:
+            retried = tx.find(TENANT, _NO_TENANT, body.name)
+            if retried is not None and retried.created_by_this_request():
+                return Versioned(self._tenant_view(tx, retried), retried.version)
             self._refuse_duplicate_tenant_name(tx, body.name, "")
             record = tx.insert(
                 TENANT, _NO_TENANT, body.model_dump(mode="json"), self._now(tx), key=body.name
@@ -296,8 +299,10 @@ class ProvisioningService:
         two first subscriptions racing to choose the telephony option cannot both win."""
         with self.store.write() as tx:
             tenant = self._tenant_record(tx, tenant_id)
-            _check_version(tenant, if_match)
             existing = tx.find(SUBSCRIPTION, tenant_id, body.external_id)
+            if existing is not None and existing.created_by_this_request():
+                return Versioned(self._subscription_view(tx, existing), existing.version)
+            _check_version(tenant, if_match)
             if existing is not None:
                 raise ConflictError(
                     f"Subscription {body.external_id} already exists in this tenant "
@@ -399,6 +404,8 @@ class ProvisioningService:
         with self.store.write() as tx:
             _check_version(self._tenant_record(tx, tenant_id), if_match)
             existing = tx.find(USER, tenant_id, body.email)
+            if existing is not None and existing.created_by_this_request():
+                return Versioned(self._user_view(existing), existing.version)
             if existing is not None:
                 raise ConflictError(
                     f"User {body.email} already exists in this tenant (id {existing.id}).",
@@ -647,6 +654,8 @@ class ProvisioningService:
         with self.store.write() as tx:
             _check_version(self._tenant_record(tx, tenant_id), if_match)
             existing = tx.find(PARTNER, tenant_id, body.org)
+            if existing is not None and existing.created_by_this_request():
+                return Versioned(self._partner_view(existing), existing.version)
             if existing is not None:
                 raise ConflictError(
                     f"Partner {body.org} already has access to this tenant (id {existing.id}).",

@@ -16,6 +16,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,11 @@ DEFAULT_DB_PATH = Path(".ccprovider") / "backend.sqlite3"
 
 _BUSY_TIMEOUT_SECONDS = 30.0
 
+CREATING_REQUEST: ContextVar[str | None] = ContextVar("creating_request", default=None)
+"""The idempotency key of the request being served, recorded on the objects it creates in
+the same transaction: a retry of that request, even after a crash between the create and
+storing its answer, is recognized as the same create."""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -38,6 +44,7 @@ CREATE TABLE IF NOT EXISTS objects (
     ref        TEXT,
     version    INTEGER NOT NULL,
     body       TEXT NOT NULL,
+    created_by TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
@@ -69,6 +76,11 @@ class Record:
     created_at: datetime
     updated_at: datetime
     seq: int
+    created_by: str | None = None
+
+    def created_by_this_request(self) -> bool:
+        """Whether the request being served created this object (it is being retried)."""
+        return self.created_by is not None and self.created_by == CREATING_REQUEST.get()
 
 
 class Transaction(Protocol):
@@ -146,6 +158,7 @@ def _record(row: sqlite3.Row) -> Record:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         seq=row["seq"],
+        created_by=row["created_by"],
     )
 
 
@@ -201,8 +214,18 @@ class SqliteTransaction:
         try:
             self._db.execute(
                 "INSERT INTO objects (kind, id, tenant_id, key, ref, version, body,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
-                (kind, record_id, tenant_id, key, ref, json.dumps(body), stamp, stamp),
+                " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                (
+                    kind,
+                    record_id,
+                    tenant_id,
+                    key,
+                    ref,
+                    json.dumps(body),
+                    CREATING_REQUEST.get(),
+                    stamp,
+                    stamp,
+                ),
             )
         except sqlite3.IntegrityError as error:
             raise ConflictError(f"A {kind} with key '{key}' already exists.") from error
@@ -273,6 +296,9 @@ class SqliteStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(objects)")}
+            if "created_by" not in columns:  # a database from before the column existed
+                db.execute("ALTER TABLE objects ADD COLUMN created_by TEXT")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

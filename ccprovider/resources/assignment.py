@@ -86,7 +86,11 @@ class LicenseAssignmentProvider(ApiProvider):
     def _subscription_failures(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         """The live subscription must give access now: not expired, cancelled or gone."""
         tenant_id, email = inputs["tenant_id"], inputs["email"]
-        live = self.client.get_subscription(tenant_id, inputs["subscription_id"])
+        sub_id = inputs["subscription_id"]
+        live = self.shared_read(
+            ("subscription", tenant_id, sub_id),
+            lambda: self.client.get_subscription(tenant_id, sub_id),
+        )
         if live is not None and live.status is SubscriptionStatus.ACTIVE:
             return []
         state = f"is {live.status.value}" if live else "no longer exists in the backend"
@@ -172,13 +176,16 @@ class LicenseAssignmentProvider(ApiProvider):
             return
         if props.get("created_user"):
             self.client.delete_user(tenant_id, id_)
-        elif user.licenses:
-            operations = [
-                contract.LicenseOperation(id=h, operation="remove") for h in user.licenses
-            ]
-            self.client.patch_licenses(
-                tenant_id, contract.LicensePatch(email=user.email, licenses=operations)
-            )
+            return
+        # An adopted user stays; only the license this assignment gave goes.
+        owned = props.get("license_id")
+        if owned in user.licenses:
+            operation = contract.LicenseOperation(id=owned, operation="remove")
+            patch = contract.LicensePatch(email=user.email, licenses=[operation])
+            result, complete = self.client.patch_licenses(tenant_id, patch)
+            if not complete:
+                reasons = "; ".join(r.description or r.id for r in result.licenses)
+                raise ProviderError(f"Removing {owned} from {user.email} failed: {reasons}")
 
 
 @dataclass(frozen=True)

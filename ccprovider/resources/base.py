@@ -6,6 +6,7 @@ state by reference to its class, and reads endpoint and token when the engine co
 """
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ from ccprovider.client import ApiError, ProvisioningClient
 from ccprovider.connection import ConnectionSettings, connect
 
 T = TypeVar("T")
+_SHARED_READ_SECONDS = 30.0
 
 
 class ProviderError(Exception):
@@ -46,12 +48,32 @@ class ApiProvider(ResourceProvider):
     _settings: ConnectionSettings
     _client: ProvisioningClient | None
     _client_lock: threading.Lock
+    _reads: dict[tuple[str, ...], tuple[float, Any]]
+    _reads_lock: threading.Lock
 
     def configure(self, req: ConfigureRequest) -> None:
         """Read endpoint, token and embedded backend file from the stack config."""
         self._settings = ConnectionSettings.from_config(req.config)
         self._client = None
         self._client_lock = threading.Lock()
+        self._reads = {}
+        self._reads_lock = threading.Lock()
+
+    def shared_read(self, key: tuple[str, ...], load: Callable[[], T]) -> T:
+        """A backend read shared by the hooks of one run for a few seconds: thousands of
+        users share a few subscriptions, so their checks ask once, not once each. (A
+        status that changes within those seconds is seen by the next run, and the backend
+        refuses a license on a subscription that gives no access regardless.)"""
+        now = time.monotonic()
+        with self._reads_lock:
+            hit = self._reads.get(key)
+        if hit is not None and now - hit[0] < _SHARED_READ_SECONDS:
+            value: T = hit[1]
+            return value
+        value = load()
+        with self._reads_lock:
+            self._reads[key] = (now, value)
+        return value
 
     @property
     def client(self) -> ProvisioningClient:
@@ -98,12 +120,19 @@ OWNER = "owner"
 keys of their creates, so that another stack (or person) sending an identical create is
 never mistaken for them. It is not compared in diffs."""
 ENGINE_KEYS = (OWNER, "adopt")
+ADOPTED = "adopted"
+"""The output saying that the stack adopted the object rather than created it."""
 """Inputs every resource has besides its own fields; `read` keeps them as they were."""
 
 
 def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The engine keys of `props`, for a hook's outputs."""
-    return {"adopt": props.get("adopt", False), OWNER: props.get(OWNER)}
+    """The engine keys of `props` and whether the object was adopted, for a hook's outputs.
+    An adopted object is released, never deleted, when the stack lets go of it."""
+    return {
+        "adopt": props.get("adopt", False),
+        OWNER: props.get(OWNER),
+        ADOPTED: props.get(ADOPTED, False),
+    }
 
 
 def salt(props: Mapping[str, Any]) -> str:

@@ -21,6 +21,7 @@ from pulumi.dynamic import (
 from ccprovider import contract, rules
 from ccprovider.domain import PartnerAccessLevel, SubscriptionStatus, UserRole
 from ccprovider.resources.base import (
+    ADOPTED,
     ApiProvider,
     ApiResource,
     diff_inputs,
@@ -83,6 +84,8 @@ class PartnerAccessProvider(ApiProvider):
             if s.status is SubscriptionStatus.ACTIVE
         ]
         approver = self.client.find_user(tenant_id, body.approved_by) if body.approved_by else None
+        if body.approved_by and approver is None:
+            return None  # declared in this change; the program checked it, the backend will too
         admins = [approver.email] if approver and approver.role is UserRole.ADMIN else []
         return rules.partner_access_violation(
             body.org,
@@ -100,7 +103,7 @@ class PartnerAccessProvider(ApiProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         tenant_id, body = props["tenant_id"], _body(props)
         first_step = body.model_copy(update={"access": PartnerAccessLevel.READ_ONLY})
-        partner, _ = self.create_or_adopt(
+        partner, adopted = self.create_or_adopt(
             f"Partner {body.org}",
             props.get("adopt", False),
             lambda: self.client.create_partner(tenant_id, first_step, salt=salt(props)),
@@ -108,7 +111,7 @@ class PartnerAccessProvider(ApiProvider):
         )
         if partner.model_dump(include=set(contract.PartnerBody.model_fields)) != body.model_dump():
             partner = self.client.replace_partner(tenant_id, partner.id, body)
-        return CreateResult(partner.id, _outputs(partner, props))
+        return CreateResult(partner.id, _outputs(partner, {**props, ADOPTED: adopted}))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         partner = self.client.get_partner(props["tenant_id"], id_)
@@ -119,7 +122,8 @@ class PartnerAccessProvider(ApiProvider):
         return UpdateResult(_outputs(partner, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.client.delete_partner(props["tenant_id"], id_)
+        if not props.get(ADOPTED):  # an adopted partner is released, not removed
+            self.client.delete_partner(props["tenant_id"], id_)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from ccprovider import contract, rules
 from ccprovider.client import ApiError
 from ccprovider.domain import SubscriptionTerms
 from ccprovider.resources.base import (
+    ADOPTED,
     ApiProvider,
     ApiResource,
     ProviderError,
@@ -106,8 +107,12 @@ class SubscriptionProvider(ApiProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         result = diff_inputs(olds, news, DIFF_FIELDS, REPLACE_FIELDS)
-        # The external id is unique per tenant: the old one must go before the new one comes.
-        same_key = olds.get("external_id") == news.get("external_id")
+        # The external id is unique per tenant: the old one must go before the new one comes,
+        # when both are in the same tenant.
+        same_key = all(
+            not is_unknown(news.get(f)) and olds.get(f) == news.get(f)
+            for f in ("tenant_id", "external_id")
+        )
         result.delete_before_replace = bool(result.replaces) and same_key
         return result
 
@@ -124,7 +129,7 @@ class SubscriptionProvider(ApiProvider):
         )
         if adopted:
             subscription = self.client.replace_subscription(tenant_id, subscription.id, body)
-        return CreateResult(subscription.id, _outputs(subscription, props))
+        return CreateResult(subscription.id, _outputs(subscription, {**props, ADOPTED: adopted}))
 
     def _create_guarded(
         self, tenant_id: str, body: contract.SubscriptionBody, key_salt: str
@@ -159,7 +164,8 @@ class SubscriptionProvider(ApiProvider):
         return UpdateResult(_outputs(subscription, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.client.delete_subscription(props["tenant_id"], id_)
+        if not props.get(ADOPTED):  # an adopted subscription is released, not deleted
+            self.client.delete_subscription(props["tenant_id"], id_)
 
 
 @dataclass(frozen=True)

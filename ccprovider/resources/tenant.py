@@ -16,6 +16,7 @@ from pulumi.dynamic import (
 from ccprovider import contract
 from ccprovider.domain import Telephony, TenantSettings
 from ccprovider.resources.base import (
+    ADOPTED,
     ApiProvider,
     ApiResource,
     diff_inputs,
@@ -95,7 +96,7 @@ class TenantProvider(ApiProvider):
         )
         if adopted:
             tenant = self.client.replace_tenant(tenant.id, body)
-        return CreateResult(tenant.id, _outputs(tenant, props))
+        return CreateResult(tenant.id, _outputs(tenant, {**props, ADOPTED: adopted}))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         tenant = self.client.get_tenant(id_)
@@ -104,8 +105,9 @@ class TenantProvider(ApiProvider):
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(_outputs(self.client.replace_tenant(id_, _body(news)), news))
 
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        self.client.delete_tenant(id_)
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if not props.get(ADOPTED):  # an adopted tenant is released, not deleted
+            self.client.delete_tenant(id_)
 
 
 @dataclass(frozen=True)

@@ -113,3 +113,19 @@ def test_an_invalid_declaration_fails_preview_naming_the_config_path(
     assert result.returncode != 0
     assert "ccprovider:tenant.offer: Input should be 'flex' or 'flex3'" in result.stdout
     assert "Traceback" not in result.stdout
+
+
+def test_renaming_the_tenant_is_an_update_in_place(project: PulumiProject) -> None:
+    project.set_tenant(**ACME)
+    project.run("up", "--yes")
+    tenant_id = project.outputs()["tenantId"]
+
+    project.set_tenant(**{**ACME, "name": "acme-renamed"})
+    diff = project.run("preview", "--diff").stdout
+    project.run("up", "--yes")
+
+    assert changed_properties(diff, "Tenant", "update") == ['~ name: "acme-e2e" => "acme-renamed"']
+    with project.backend() as backend:
+        renamed = backend.find_tenant("acme-renamed")
+    assert renamed is not None
+    assert renamed.id == tenant_id
