@@ -6,7 +6,7 @@ import pulumi
 
 from ccprovider.connection import CONFIG_NAMESPACE
 from ccprovider.contact_center import ContactCenter
-from ccprovider.spec import SpecError, expiring_users, parse_tenant_spec
+from ccprovider.spec import SpecError, parse_tenant_spec
 
 today = date.today()
 config = pulumi.Config(CONFIG_NAMESPACE)
@@ -15,12 +15,11 @@ try:
 except SpecError as error:
     raise pulumi.RunError(str(error)) from None
 
-for need in expiring_users(spec, today):
-    pulumi.log.warn(f"remap before expiry: {need.describe()}")
-
 # Protected resources (prod) cannot be deleted, not even by `pulumi destroy`, until unprotected.
 protect = config.get_bool("protect") or False
 center = ContactCenter("contact-center", spec, today, pulumi.ResourceOptions(protect=protect))
+for need in center.expiring:
+    pulumi.log.warn(f"remap before expiry: {need.describe()}")
 
 pulumi.export("tenantName", center.tenant.name)
 pulumi.export("tenantId", center.tenant.tenant_id)

@@ -103,6 +103,7 @@ class ContactCenter(pulumi.ComponentResource):
             s.id: [u.email for u in spec.users if u.subscription == s.id]
             for s in spec.subscriptions
         }
+        self.expiring = expiring_users(spec, today)
         self.expiring_users = [
             {
                 "email": need.email,
@@ -110,7 +111,7 @@ class ContactCenter(pulumi.ComponentResource):
                 "reason": need.reason,
                 "canMoveTo": list(need.candidates),
             }
-            for need in expiring_users(spec, today)
+            for need in self.expiring
         ]
         self.register_outputs(
             {

@@ -185,15 +185,28 @@ def _holder(
     return f" (as on {holder.external_id})" if holder else ""
 
 
+Option = TypeVar("Option", Telephony, LicenseModel)
+
+
+def _odd_ones(
+    subscriptions: Sequence[SubscriptionTerms],
+    value_of: Callable[[SubscriptionTerms], Option],
+    option: Option | None,
+) -> tuple[Option, str, list[SubscriptionTerms]]:
+    """The tenant's one option (the given one, or else the first subscription's, with
+    `subscriptions` in provisioning order), where it is held, and who differs from it."""
+    chosen = option or value_of(subscriptions[0])
+    held = _holder(subscriptions, lambda s: value_of(s) is chosen)
+    return chosen, held, [s for s in subscriptions if value_of(s) is not chosen]
+
+
 def telephony_violations(
     subscriptions: Sequence[SubscriptionTerms], tenant_telephony: Telephony | None = None
 ) -> list[Violation]:
-    """Every subscription whose telephony differs from the tenant's option: the given one,
-    or else the one the first subscription provisioned chose (`subscriptions` in order)."""
+    """Every subscription whose telephony differs from the tenant's option."""
     if not subscriptions:
         return []
-    option = tenant_telephony or subscriptions[0].telephony
-    held = _holder(subscriptions, lambda s: s.telephony is option)
+    option, held, odd = _odd_ones(subscriptions, lambda s: s.telephony, tenant_telephony)
     return [
         Violation(
             rule="single-telephony",
@@ -207,20 +220,17 @@ def telephony_violations(
             ),
             objects=(s.external_id,),
         )
-        for s in subscriptions
-        if s.telephony is not option
+        for s in odd
     ]
 
 
 def license_model_violations(
     subscriptions: Sequence[SubscriptionTerms], tenant_model: LicenseModel | None = None
 ) -> list[Violation]:
-    """Every subscription whose license model differs from the tenant's: the given one, or
-    else the first subscription's (`subscriptions` in provisioning order)."""
+    """Every subscription whose license model differs from the tenant's."""
     if not subscriptions:
         return []
-    model = tenant_model or subscriptions[0].license_model
-    held = _holder(subscriptions, lambda s: s.license_model is model)
+    model, held, odd = _odd_ones(subscriptions, lambda s: s.license_model, tenant_model)
     return [
         Violation(
             rule="single-license-model",
@@ -232,8 +242,7 @@ def license_model_violations(
             fix=f"make {s.external_id} a {model.value} subscription.",
             objects=(s.external_id,),
         )
-        for s in subscriptions
-        if s.license_model is not model
+        for s in odd
     ]
 
 

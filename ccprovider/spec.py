@@ -142,9 +142,8 @@ def _rule_problems(spec: TenantSpec, today: date) -> list[str]:
         index = position[violation.objects[0]]
         problems.append(f"{_path(['subscriptions', index, 'licenseModel'])}: {violation}")
 
-    report = rules.remap_report(
-        spec.declared_subscriptions(), spec.users, today, spec.remap_warning_days
-    )
+    declared = spec.declared_subscriptions()
+    report = rules.remap_report(declared, spec.users, today, spec.remap_warning_days)
     user_index = {u.email: i for i, u in enumerate(spec.users)}
     for need in report.stranded:
         problems.append(
@@ -152,15 +151,14 @@ def _rule_problems(spec: TenantSpec, today: date) -> list[str]:
             "Fix: map the user to an active subscription before the old one goes."
         )
 
+    active = len(rules.active_subscriptions(declared, today))
     for index, partner in enumerate(spec.partners):
         refused = rules.partner_access_violation(
             partner.org,
             PartnerAccessLevel.READ_ONLY,
             partner.access,
             partners_before=index,
-            subscription_count=len(
-                rules.active_subscriptions(spec.declared_subscriptions(), today)
-            ),
+            subscription_count=active,
             approved_by=partner.approved_by,
             customer_admins=spec.customer_admins(),
         )
