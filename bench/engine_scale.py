@@ -1,21 +1,21 @@
 """How ccprovider scales with the tenant, measured against the engine's own floor.
 
-Not a test: it prints a table. For each N it declares a tenant with N users (admins and
+Not a test: it prints a table. For each N it declares a tenant with N users (an admin and
 agents over two subscriptions) and times, with the real CLI on a scratch project:
 `pulumi preview` of the new stack, the first `pulumi up --skip-preview`, and a re-run
 `pulumi up` that changes nothing; against the embedded backend and against the HTTP
-server. In the same run it times the same commands on a program of N no-op dynamic
-resources: the engine's floor. Columns: wall time, the largest resident memory of any
-process run so far (the CLI, language host, providers), backend requests per managed user,
-and our time divided by the floor's.
+server; with one resource per user (`single`) and with users in teams of `--team-size`
+assigned in bulk (`teams`). In the same run it times the same commands on a program of N
+no-op dynamic resources: the engine's floor. Columns: wall time, the peak resident memory
+of the step's largest process (CLI, language host or provider), backend requests per
+managed user, and our time divided by the floor's.
 
-    PATH="$(scripts/bootstrap --print-pulumi-dir):$PATH" \\
-        .venv/bin/python bench/engine_scale.py [--users 100 1000 5000] [--backends embedded server]
+    PATH="$(scripts/bootstrap --print-pulumi-dir):$PATH" .venv/bin/python bench/engine_scale.py \\
+        [--users 100 1000 5000] [--backends embedded server] [--modes single teams]
 """
 
 import argparse
 import os
-import resource
 import shutil
 import socket
 import subprocess
@@ -34,7 +34,13 @@ FLOOR_PROGRAM = REPO / "bench" / "floor_program" / "__main__.py"
 MAIN_PROGRAM = REPO / "__main__.py"
 REQUEST_LOG_ENV = "CCPROVIDER_BACKEND_REQUEST_LOG"
 STEPS = ("preview", "up", "re-up")
+MODES = ("single", "teams")
 PULUMI = shutil.which("pulumi") or "pulumi"
+PEAK_OF_CHILDREN = (
+    "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"
+)
+"""Runs a command and prints the peak RSS (KiB) of its largest descendant, for one step."""
 
 
 @dataclass
@@ -42,10 +48,6 @@ class Measure:
     seconds: float
     peak_mib: float
     requests: int
-
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 class Project:
@@ -77,23 +79,26 @@ class Project:
         self.pulumi("stack", "init", "bench")
         (root / "Pulumi.bench.yaml").write_text(yaml.safe_dump({"config": config}))
 
-    def pulumi(self, *args: str) -> None:
-        subprocess.run(  # noqa: S603 - the real CLI
-            [PULUMI, *args, "--non-interactive"],
+    def pulumi(self, *args: str) -> int:
+        """Run the real CLI; return the peak RSS (KiB) of its largest process."""
+        result = subprocess.run(  # noqa: S603 - the real CLI
+            [sys.executable, "-c", PEAK_OF_CHILDREN, PULUMI, *args, "--non-interactive"],
             cwd=self.root,
             env=self.env,
             check=True,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            text=True,
         )
+        return int(result.stdout.splitlines()[-1])
 
     def measure(self, *args: str) -> Measure:
         self.log.write_text("")
         started = time.perf_counter()
-        self.pulumi(*args)
+        peak_kib = self.pulumi(*args)
         seconds = time.perf_counter() - started
         requests = len(self.log.read_text().splitlines())
-        return Measure(seconds, _peak_rss_mib(), requests)
+        return Measure(seconds, peak_kib / 1024, requests)
 
     def run_steps(self) -> dict[str, Measure]:
         return {
@@ -103,7 +108,8 @@ class Project:
         }
 
 
-def tenant(users: int) -> dict[str, object]:
+def tenant(users: int, team_size: int | None) -> dict[str, object]:
+    """A tenant of `users` users; in teams of `team_size` (bulk) unless it is None."""
     subscriptions = [
         {
             "id": sub,
@@ -125,6 +131,9 @@ def tenant(users: int) -> dict[str, object]:
         for i in range(users - 1)
     ]
     admin = {"email": "admin@bench.example", "role": "admin", "subscription": "SUB-1"}
+    if team_size is not None:
+        for index, declared_user in enumerate(declared):
+            declared_user["team"] = f"team-{index // team_size}"
     return {
         "name": f"bench-{users}",
         "offer": "flex3",
@@ -165,12 +174,16 @@ def server(db: Path, log: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def ours(scratch: Path, users: int, backend: str) -> dict[str, Measure]:
-    config: dict[str, object] = {"ccprovider:tenant": tenant(users), "ccprovider:endpoint": ""}
-    project = Project(scratch / f"ours-{backend}-{users}", MAIN_PROGRAM, config)
+def ours(scratch: Path, users: int, backend: str, team_size: int | None) -> dict[str, Measure]:
+    config: dict[str, object] = {
+        "ccprovider:tenant": tenant(users, team_size),
+        "ccprovider:endpoint": "",
+    }
+    name = f"ours-{backend}-{users}-{team_size or 'single'}"
+    project = Project(scratch / name, MAIN_PROGRAM, config)
     if backend == "embedded":
         return project.run_steps()
-    with server(scratch / f"server-{users}.db", project.log) as url:
+    with server(project.root / "server.db", project.log) as url:
         config["ccprovider:endpoint"] = url
         (project.root / "Pulumi.bench.yaml").write_text(yaml.safe_dump({"config": config}))
         return project.run_steps()
@@ -185,24 +198,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--backends", nargs="+", default=["embedded", "server"])
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--team-size", type=int, default=100)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; pulumi: {PULUMI}")
-    header = f"{'N':>6} {'backend':<9} {'step':<8} {'seconds':>8} {'max MiB':>9} "
-    print(header + f"{'req/user':>9} {'floor s':>8} {'ratio':>6}")
+    print(
+        f"{'N':>6} {'mode':<7} {'backend':<9} {'step':<8} {'seconds':>8} {'peak MiB':>9} "
+        f"{'req/user':>9} {'floor s':>8} {'ratio':>6}"
+    )
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         for users in args.users:
             base = floor(scratch, users)
-            for backend in args.backends:
-                measured = ours(scratch, users, backend)
-                for step in STEPS:
-                    m, f = measured[step], base[step]
-                    print(
-                        f"{users:>6} {backend:<9} {step:<8} {m.seconds:>8.1f} {m.peak_mib:>9.0f} "
-                        f"{m.requests / users:>9.2f} {f.seconds:>8.1f} "
-                        f"{m.seconds / f.seconds:>6.2f}",
-                        flush=True,
-                    )
+            _print_rows(users, "floor", "-", base, base)
+            for mode in args.modes:
+                team_size = args.team_size if mode == "teams" else None
+                for backend in args.backends:
+                    measured = ours(scratch, users, backend, team_size)
+                    _print_rows(users, mode, backend, measured, base)
+
+
+def _print_rows(
+    users: int, mode: str, backend: str, measured: dict[str, Measure], base: dict[str, Measure]
+) -> None:
+    for step in STEPS:
+        m, f = measured[step], base[step]
+        print(
+            f"{users:>6} {mode:<7} {backend:<9} {step:<8} {m.seconds:>8.1f} {m.peak_mib:>9.0f} "
+            f"{m.requests / users:>9.2f} {f.seconds:>8.1f} {m.seconds / f.seconds:>6.2f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

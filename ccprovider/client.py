@@ -23,6 +23,8 @@ from ccprovider.contract import API_PREFIX, ErrorBody
 from ccprovider.domain import UsageRecord
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
+BULK_BATCH_SIZE = 1000
+"""The most users one bulk assignment request carries."""
 """Seconds to connect and to read one answer."""
 
 _RETRIED_STATUSES = (429, 500, 502, 503, 504)
@@ -312,6 +314,26 @@ class ProvisioningClient:
         response = self.call("PATCH", f"/tenants/{tenant_id}/licenses/users", body=patch)
         result = contract.LicensePatchResult.model_validate_json(response.content)
         return result, response.status_code == 200
+
+    def bulk_assign(
+        self, tenant_id: str, parts: list[contract.BulkAssignment]
+    ) -> list[contract.BulkAssignmentResult]:
+        """Apply users' assignments in batches of the API's maximum; every part's outcome,
+        in order (a failed part is one with status `error`, as the 206 answer reports it)."""
+        path = f"/tenants/{tenant_id}/licenses/users/bulk"
+        results: list[contract.BulkAssignmentResult] = []
+        for start in range(0, len(parts), BULK_BATCH_SIZE):
+            batch = contract.BulkAssignmentBatch(users=parts[start : start + BULK_BATCH_SIZE])
+            outcome = self._object(contract.BulkAssignmentOutcome, "PATCH", path, body=batch)
+            results += outcome.users
+        return results
+
+    def list_managed_users(
+        self, tenant_id: str, external_id: str, page_size: int = 1000
+    ) -> Iterator[contract.User]:
+        """The users that carry the mark `external_id`."""
+        path = f"/tenants/{tenant_id}/licenses/users"
+        return self._all(contract.User, path, page_size, externalId=external_id)
 
     def check_access(self, tenant_id: str, email: str) -> contract.AccessCheck:
         return self._object(

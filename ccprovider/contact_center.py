@@ -1,7 +1,8 @@
 """`ContactCenter`: a whole tenant as one component, declared from a validated `TenantSpec`.
 
-It declares the tenant, its subscriptions, one license assignment per user and the
-partners, with the dependencies the engine needs to order changes safely: subscriptions
+It declares the tenant, its subscriptions, one license assignment per user (or one bulk
+resource per team, for users declared with a `team`) and the partners, with the
+dependencies the engine needs to order changes safely: subscriptions
 after the tenant, assignments after their subscription (so a remap lands before the old
 subscription is deleted, which the engine does last), partners after the customer admins
 who approve them. Its own outputs apply `ccprovider.rules` to the declaration.
@@ -20,10 +21,13 @@ from ccprovider.resources import (
     PartnerAccessArgs,
     Subscription,
     SubscriptionArgs,
+    TeamAssignments,
+    TeamAssignmentsArgs,
+    TeamMember,
     Tenant,
     TenantArgs,
 )
-from ccprovider.spec import TenantSpec, expiring_users
+from ccprovider.spec import TenantSpec, UserSpec, expiring_users
 
 COMPONENT_TYPE = "ccprovider:index:ContactCenter"
 
@@ -34,6 +38,7 @@ class ContactCenter(pulumi.ComponentResource):
     tenant: Tenant
     subscriptions: dict[str, Subscription]
     assignments: dict[str, LicenseAssignment]
+    teams: dict[str, TeamAssignments]
     partners: dict[str, PartnerAccess]
 
     def __init__(
@@ -68,7 +73,9 @@ class ContactCenter(pulumi.ComponentResource):
                 u.email,
                 LicenseAssignmentArgs(
                     tenant_id=tenant_id,
-                    user=UserIdentity.model_validate(u.model_dump(exclude={"subscription"})),
+                    user=UserIdentity.model_validate(
+                        u.model_dump(exclude={"subscription", "team"})
+                    ),
                     subscription=u.subscription,
                     subscription_id=self.subscriptions[u.subscription].subscription_id,
                     adopt=spec.adopt,
@@ -76,10 +83,19 @@ class ContactCenter(pulumi.ComponentResource):
                 child,
             )
             for u in spec.users
+            if u.team is None
         }
+        self.teams = {
+            team: TeamAssignments(team, self._team_args(spec, team, members), child)
+            for team, members in spec.teams().items()
+        }
+        holder: dict[str, pulumi.Resource] = {**self.assignments}
+        holder.update({u.email: self.teams[u.team] for u in spec.users if u.team is not None})
         # Partners join in the declared order (the first partner is the one rule 7 leaves
         # unrestricted), after the customer admins who approve them.
-        previous: list[pulumi.Resource] = [self.assignments[e] for e in spec.customer_admins()]
+        previous: list[pulumi.Resource] = list(
+            {id(r): r for r in (holder[e] for e in spec.customer_admins())}.values()
+        )
         self.partners = {}
         for p in spec.partners:
             self.partners[p.org] = PartnerAccess(
@@ -121,4 +137,23 @@ class ContactCenter(pulumi.ComponentResource):
                 "usersPerSubscription": self.users_per_subscription,
                 "expiringUsers": self.expiring_users,
             }
+        )
+
+    def _team_args(
+        self, spec: TenantSpec, team: str, members: list[UserSpec]
+    ) -> TeamAssignmentsArgs:
+        """A team's members and the ids of the subscriptions they use."""
+        return TeamAssignmentsArgs(
+            tenant_id=self.tenant.tenant_id,
+            team=team,
+            members={
+                u.email: TeamMember(
+                    role=u.role, agent_profile=u.agent_profile, subscription=u.subscription
+                )
+                for u in members
+            },
+            subscription_ids={
+                s: self.subscriptions[s].subscription_id for s in {u.subscription for u in members}
+            },
+            adopt=spec.adopt,
         )

@@ -8,9 +8,9 @@ backend computes.
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, Self, TypeVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from ccprovider.domain import (
     AgentProfile,
@@ -81,8 +81,15 @@ class Subscription(SubscriptionBody, Stored):
 # Users, licenses and access
 
 
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+"""The provisioning client's own identifier of a user, as SCIM's `externalId`."""
+
+
 class UserBody(UserIdentity):
-    """What a client sends to create or replace a user; the e-mail is the natural key."""
+    """What a client sends to create or replace a user; the e-mail is the natural key.
+    `externalId` is the client's mark on the user (ccprovider: which resource manages it)."""
+
+    external_id: ExternalId | None = None
 
 
 class User(UserBody, Stored):
@@ -164,6 +171,76 @@ class LicensePatchResult(CamelModel):
 
     user: User
     licenses: list[LicenseOperationResult]
+
+
+class BulkAction(StrEnum):
+    """What a bulk assignment does with one user."""
+
+    ASSIGN = "assign"
+    """Create the user if missing, set who they are and give them exactly one license."""
+    RELEASE = "release"
+    """Take away every license and re-mark the user, only while they carry `ifExternalId`."""
+    DELETE = "delete"
+    """Delete the user, only while they carry `ifExternalId`."""
+
+
+class BulkAssignment(CamelModel):
+    """One user's part of a bulk assignment. Preconditions make each part safe to repeat and
+    safe against another manager: `ifExternalIdPrefix` (assign: an existing user must carry
+    a mark with this prefix) and `ifExternalId` (release, delete: the user must carry it)."""
+
+    action: BulkAction
+    email: Email
+    role: UserRole | None = None
+    agent_profile: AgentProfile | None = None
+    external_id: ExternalId | None = None
+    license: str | None = None
+    if_external_id: ExternalId | None = None
+    if_external_id_prefix: ExternalId | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_the_action(self) -> Self:
+        if self.action is BulkAction.ASSIGN and (self.role is None or self.license is None):
+            raise ValueError(f"assign {self.email}: role and license are required")
+        if self.action is not BulkAction.ASSIGN and self.if_external_id is None:
+            raise ValueError(f"{self.action.value} {self.email}: ifExternalId is required")
+        return self
+
+    def identity(self) -> UserBody:
+        """The user an assignment declares."""
+        return UserBody(
+            email=self.email,
+            role=self.role,
+            agent_profile=self.agent_profile,
+            external_id=self.external_id,
+        )
+
+
+class BulkAssignmentBatch(CamelModel):
+    """Up to 1,000 users' assignments in one request; each user's part applies on its own."""
+
+    users: Annotated[list[BulkAssignment], Field(min_length=1, max_length=1000)]
+
+
+BulkStatus = Literal["created", "updated", "deleted", "skipped", "error"]
+
+
+class BulkAssignmentResult(CamelModel):
+    """The outcome of one user's part: `skipped` when its precondition did not hold (someone
+    else manages the user now, or the user is gone), `error` with the reason when refused."""
+
+    email: Email
+    action: BulkAction
+    status: BulkStatus
+    description: str | None = None
+    previous_external_id: str | None = None
+    user: User | None = None
+
+
+class BulkAssignmentOutcome(CamelModel):
+    """The outcome of a bulk assignment: 200 when no part failed, 206 otherwise."""
+
+    users: list[BulkAssignmentResult]
 
 
 class AccessCheck(CamelModel):

@@ -123,8 +123,13 @@ SubscriptionId = Annotated[str, _name(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", 64)]
 Email = Annotated[str, _name(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$", 254, lower=True)]
 """A user's e-mail address, the natural key of a user; compared in lower case."""
 
-OrgName = Annotated[str, _name(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", 63)]
+_SLUG = _name(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", 63)
+
+OrgName = Annotated[str, _SLUG]
 """A partner organisation's identifier."""
+
+TeamName = Annotated[str, _SLUG]
+"""A team of users whose license assignments one resource manages in bulk."""
 
 Department = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 """The department that buys and owns a subscription."""
@@ -221,20 +226,33 @@ class Subscription(SubscriptionTerms):
     cancelled: bool = False
 
 
-class UserIdentity(CamelModel):
-    """Who a user is: their e-mail, role and, for agents only, their agent profile."""
+class RoleAndProfile(CamelModel):
+    """A user's role and, for agents only, their agent profile."""
 
-    email: Email
     role: UserRole
     agent_profile: AgentProfile | None = None
 
     @model_validator(mode="after")
     def _profile_matches_role(self) -> Self:
-        if self.role is UserRole.AGENT and self.agent_profile is None:
-            raise ValueError("an agent needs agentProfile: standard or premium")
-        if self.role is not UserRole.AGENT and self.agent_profile is not None:
-            raise ValueError(f"agentProfile applies to agents only, not to a {self.role.value}")
+        problem = agent_profile_problem(self.role, self.agent_profile)
+        if problem is not None:
+            raise ValueError(problem)
         return self
+
+
+class UserIdentity(RoleAndProfile):
+    """Who a user is: their e-mail, role and, for agents only, their agent profile."""
+
+    email: Email
+
+
+def agent_profile_problem(role: UserRole, profile: AgentProfile | None) -> str | None:
+    """Why `profile` does not fit `role` (agents need one, nobody else has one), or None."""
+    if role is UserRole.AGENT and profile is None:
+        return "an agent needs agentProfile: standard or premium"
+    if role is not UserRole.AGENT and profile is not None:
+        return f"agentProfile applies to agents only, not to a {role.value}"
+    return None
 
 
 class LicenseAssignment(UserIdentity):

@@ -30,6 +30,7 @@ from ccprovider.domain import (
     Subscription,
     SubscriptionId,
     SubscriptionTerms,
+    TeamName,
     Telephony,
     TenantSettings,
     UserRole,
@@ -75,6 +76,13 @@ class SubscriptionSpec(CamelModel):
     billing: Billing = Field(default_factory=Billing)
 
 
+class UserSpec(LicenseAssignment):
+    """One user as a stack declares it; users of a `team` are assigned in bulk, by one
+    resource per team, instead of one resource each."""
+
+    team: TeamName | None = None
+
+
 class TenantSpec(TenantSettings):
     """A whole tenant as a stack declares it."""
 
@@ -82,7 +90,7 @@ class TenantSpec(TenantSettings):
     remap_warning_days: Annotated[int, Field(ge=0, le=365)] = DEFAULT_REMAP_WARNING_DAYS
     adopt: bool = False
     subscriptions: list[SubscriptionSpec] = Field(default_factory=list)
-    users: list[LicenseAssignment] = Field(default_factory=list)
+    users: list[UserSpec] = Field(default_factory=list)
     """Each admin, supervisor and agent, and the subscription that gives them access."""
     partners: list[PartnerAccess] = Field(default_factory=list)
     """Partner organisations; full admin of a second partner needs `approvedBy`."""
@@ -107,6 +115,14 @@ class TenantSpec(TenantSettings):
 
     def customer_admins(self) -> list[str]:
         return [u.email for u in self.users if u.role is UserRole.ADMIN]
+
+    def teams(self) -> dict[str, list[UserSpec]]:
+        """The users of each team, in declared order."""
+        teams: dict[str, list[UserSpec]] = {}
+        for user in self.users:
+            if user.team is not None:
+                teams.setdefault(user.team, []).append(user)
+        return teams
 
 
 def _path(location: Iterable[int | str]) -> str:

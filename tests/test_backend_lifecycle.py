@@ -89,6 +89,8 @@ def test_the_published_api_surface(backend_url: str) -> None:
         ("DELETE", f"{tenant}/users/{{user_id}}"),
         ("GET", f"{tenant}/licenses"),
         ("PATCH", f"{tenant}/licenses/users"),
+        ("GET", f"{tenant}/licenses/users"),
+        ("PATCH", f"{tenant}/licenses/users/bulk"),
         ("GET", f"{tenant}/access"),
         ("GET", f"{tenant}/partners"),
         ("POST", f"{tenant}/partners"),

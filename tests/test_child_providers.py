@@ -250,7 +250,9 @@ ASSIGNMENT = {
 
 
 def live_user(licenses: list[str], **overrides: Any) -> dict[str, Any]:
+    """agent1 as the backend shows it, marked as ASSIGNMENT's (a stack without owner)."""
     return {
+        "externalId": "#user:agent1@acme.example",
         "id": "u-1",
         "tenantId": "t-1",
         "email": "agent1@acme.example",
@@ -330,7 +332,8 @@ def test_an_existing_user_is_refused_unless_adopted(assignments: LicenseAssignme
             status_code=409,
             json={"message": "exists", "errors": [], "trackingId": "x"},
         )
-        mock.get(f"{BASE}/users?email=agent1@acme.example", json=page(live_user([])))
+        outside = live_user([], externalId=None)
+        mock.get(f"{BASE}/users?email=agent1@acme.example", json=page(outside))
         with pytest.raises(ProviderError, match=r"User agent1@acme\.example already exists"):
             assignments.create(dict(ASSIGNMENT))
 

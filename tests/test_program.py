@@ -80,6 +80,30 @@ def test_the_computed_outputs_apply_the_rules_to_the_declaration() -> None:
     }
 
 
+@pulumi.runtime.test
+def test_users_of_a_team_are_one_bulk_resource_with_subscription_ids() -> pulumi.Output[None]:
+    tenant = declaration()
+    for declared in tenant["users"]:
+        declared["team"] = "care"
+    mocks, program = run_program(tenant)
+    center = program["center"]
+
+    def check(_: Any) -> None:
+        assert "LicenseAssignment" not in " ".join(mocks.resources)
+        team = mocks.resources["TeamAssignments:care"].inputs
+        assert team["members"] == {
+            "admin1@acme.example": {"role": "admin", "subscription": "SUB-1"},
+            "agent1@acme.example": {
+                "role": "agent",
+                "agent_profile": "standard",
+                "subscription": "SUB-2",
+            },
+        }
+        assert team["subscription_ids"] == {"SUB-1": "id-of-SUB-1", "SUB-2": "id-of-SUB-2"}
+
+    return pulumi.Output.all(*(p.partner_id for p in center.partners.values())).apply(check)
+
+
 def test_an_invalid_declaration_stops_the_program_with_the_config_path() -> None:
     with pytest.raises(pulumi.RunError, match=r"ccprovider:tenant\.offer"):
         run_program(declaration(offer="flex4"))

@@ -172,3 +172,15 @@ def test_a_declaration_that_is_not_an_object_is_refused() -> None:
     assert problems(["acme-dev"]) == [
         "ccprovider:tenant must be an object (name, offer, telephony, ...)"
     ]
+
+
+def test_a_team_is_named_like_an_organisation_and_users_keep_their_rules() -> None:
+    tenant = declaration()
+    tenant["users"][0]["team"] = "Care Team"
+    tenant["users"][1]["team"] = "care"
+
+    with pytest.raises(SpecError) as error:
+        parse_tenant_spec(tenant, TODAY)
+
+    assert "ccprovider:tenant.users[0].team" in str(error.value)
+    assert "users[1]" not in str(error.value)

@@ -225,14 +225,51 @@ def test_update_puts_the_new_inputs(provider: TenantProvider) -> None:
 
 def test_delete_tolerates_an_already_removed_tenant(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.delete(f"{TENANTS}/t-1", status_code=404, json=vendor_error("not found"))
+        mock.get(f"{TENANTS}/t-1/licenses/users", status_code=404, json=vendor_error("not found"))
         provider.delete("t-1", OUTPUTS)
 
     assert mock.call_count == 1
 
 
+def test_delete_removes_the_users_the_stacks_teams_released_first(
+    provider: TenantProvider,
+) -> None:
+    released = {
+        "id": "u-1",
+        "tenantId": "t-1",
+        "email": "gone@acme.example",
+        "role": "admin",
+        "licenses": [],
+        "externalId": "proj/dev#",
+        "createdAt": LIVE["createdAt"],
+        "updatedAt": LIVE["updatedAt"],
+    }
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANTS}/t-1/licenses/users", json={"items": [released]})
+        mock.patch(f"{TENANTS}/t-1/licenses/users/bulk", json={"users": []})
+        mock.delete(f"{TENANTS}/t-1", status_code=204)
+        provider.delete("t-1", {**OUTPUTS, "owner": "proj/dev"})
+
+    listed, bulk, deleted = mock.request_history
+    assert listed.qs["externalid"] == ["proj/dev#"]
+    assert bulk.json()["users"] == [
+        {
+            "action": "delete",
+            "email": "gone@acme.example",
+            "role": None,
+            "agentProfile": None,
+            "externalId": None,
+            "license": None,
+            "ifExternalId": "proj/dev#",
+            "ifExternalIdPrefix": None,
+        }
+    ]
+    assert deleted.method == "DELETE"
+
+
 def test_delete_surfaces_other_errors(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANTS}/t-1/licenses/users", json={"items": []})
         mock.delete(f"{TENANTS}/t-1", status_code=403, json=vendor_error("Read-only access."))
         with pytest.raises(Exception, match="Read-only access"):
             provider.delete("t-1", OUTPUTS)

@@ -20,7 +20,13 @@ from ccprovider.backend.errors import (
     PreconditionFailedError,
 )
 from ccprovider.backend.storage import Record, Store, Transaction
-from ccprovider.contract import LicenseKind, LicenseOperationKind, license_id, license_kind
+from ccprovider.contract import (
+    BulkAction,
+    LicenseKind,
+    LicenseOperationKind,
+    license_id,
+    license_kind,
+)
 from ccprovider.domain import (
     LicenseAssignment,
     LicenseModel,
@@ -514,7 +520,7 @@ class ProvisioningService:
                 raise NotFoundError(f"User {patch.email} was not found in tenant '{tenant_id}'.")
             _check_version(record, if_match)
             user = contract.UserBody.model_validate(
-                {name: record.body[name] for name in contract.UserBody.model_fields}
+                {name: record.body.get(name) for name in contract.UserBody.model_fields}
             )
             original: list[str] = list(record.body["licenses"])
             held = list(original)
@@ -553,6 +559,104 @@ class ProvisioningService:
             result = contract.LicensePatchResult(user=self._user_view(updated), licenses=results)
             return LicensePatchOutcome(result, complete=not failures, version=updated.version)
 
+    def bulk_assign(
+        self, tenant_id: str, batch: contract.BulkAssignmentBatch
+    ) -> tuple[contract.BulkAssignmentOutcome, bool]:
+        """Apply each user's part of a batch on its own, in one transaction: a part that
+        cannot apply is reported with its reason and changes nothing, and the others still
+        apply. Also say whether every part applied."""
+        with self.store.write() as tx:
+            self._tenant_record(tx, tenant_id)
+            today = self._now(tx).date()
+            results = [self._bulk_part(tx, tenant_id, part, today) for part in batch.users]
+        outcome = contract.BulkAssignmentOutcome(users=results)
+        return outcome, all(r.status != "error" for r in results)
+
+    def _bulk_part(
+        self, tx: Transaction, tenant_id: str, part: contract.BulkAssignment, today: date
+    ) -> contract.BulkAssignmentResult:
+        record = tx.find(USER, tenant_id, part.email)
+        previous = record.body.get("external_id") if record else None
+        status, user, why = (
+            self._bulk_assign_part(tx, tenant_id, part, record, today)
+            if part.action is BulkAction.ASSIGN
+            else self._bulk_release_part(tx, part, record)
+        )
+        return contract.BulkAssignmentResult(
+            email=part.email,
+            action=part.action,
+            status=status,
+            description=why,
+            previous_external_id=previous,
+            user=self._user_view(user) if user else None,
+        )
+
+    def _bulk_release_part(
+        self, tx: Transaction, part: contract.BulkAssignment, record: Record | None
+    ) -> tuple[contract.BulkStatus, Record | None, str | None]:
+        """Release or delete the user, while they still carry the caller's mark."""
+        if record is None or record.body.get("external_id") != part.if_external_id:
+            return "skipped", record, "The user is gone or managed by another client now."
+        if part.action is BulkAction.DELETE:
+            tx.delete(record)
+            return "deleted", None, None
+        body = {**record.body, "external_id": part.external_id, "licenses": []}
+        return "updated", tx.update(record, body, self._now(tx), key=record.key, ref=None), None
+
+    def _bulk_assign_part(
+        self,
+        tx: Transaction,
+        tenant_id: str,
+        part: contract.BulkAssignment,
+        record: Record | None,
+        today: date,
+    ) -> tuple[contract.BulkStatus, Record | None, str | None]:
+        """Create or update the user so that they hold exactly the wanted license."""
+        prefix = part.if_external_id_prefix
+        mark = record.body.get("external_id") if record else None
+        if record is not None and prefix is not None and not (mark or "").startswith(prefix):
+            return (
+                "error",
+                record,
+                (
+                    f"User {part.email} already exists (id {record.id}) and is not managed by "
+                    "this client: adopt it explicitly."
+                ),
+            )
+        identity = part.identity()
+        wanted = part.license or ""
+        if record is None or record.body["licenses"] != [wanted]:
+            subscription = self._license_subscription(tx, tenant_id, wanted)
+            problem = (
+                _addition_problem(identity, [], wanted, subscription, today)
+                if subscription
+                else f"License {wanted} does not exist in this tenant."
+            )
+            if problem is not None:
+                return "error", record, problem
+        stored = {**identity.model_dump(mode="json"), "licenses": [wanted]}
+        ref = wanted.partition(":")[0]
+        if record is None:
+            return (
+                "created",
+                tx.insert(USER, tenant_id, stored, self._now(tx), key=part.email, ref=ref),
+                None,
+            )
+        return "updated", tx.update(record, stored, self._now(tx), key=record.key, ref=ref), None
+
+    def list_managed_users(
+        self, tenant_id: str, external_id: str, after: int, limit: int
+    ) -> PageOf[contract.User]:
+        """One page of the users that carry the client's mark `external_id`."""
+        with self.store.read() as tx:
+            self._tenant_record(tx, tenant_id)
+            marked = [
+                r
+                for r in tx.page(USER, tenant_id, after=after)
+                if r.body.get("external_id") == external_id
+            ]
+            return _paged(marked[: limit + 1], limit, self._user_view)
+
     def _apply_license_operation(
         self,
         tx: Transaction,
@@ -562,9 +666,8 @@ class ProvisioningService:
         operation: contract.LicenseOperation,
     ) -> str | None:
         """Apply one operation to `held`; return why it cannot apply, or None."""
-        sub_id, _, kind_name = operation.id.partition(":")
-        record = tx.get(SUBSCRIPTION, sub_id)
-        if record is None or record.tenant_id != tenant_id or kind_name not in _LICENSE_KINDS:
+        subscription = self._license_subscription(tx, tenant_id, operation.id)
+        if subscription is None:
             return f"License {operation.id} does not exist in this tenant."
         if operation.operation is LicenseOperationKind.REMOVE:
             # Removing a license the user does not hold already reached its goal: a retried
@@ -574,12 +677,22 @@ class ProvisioningService:
             return None
         if operation.id not in held:
             problem = _addition_problem(
-                user, held, operation.id, self._subscription(record), self._now(tx).date()
+                user, held, operation.id, subscription, self._now(tx).date()
             )
             if problem is not None:
                 return problem
             held.append(operation.id)
         return None
+
+    def _license_subscription(
+        self, tx: Transaction, tenant_id: str, lic_id: str
+    ) -> Subscription | None:
+        """The subscription of this tenant that offers license `lic_id`, or None."""
+        sub_id, _, kind_name = lic_id.partition(":")
+        record = tx.get(SUBSCRIPTION, sub_id)
+        if record is None or record.tenant_id != tenant_id or kind_name not in _LICENSE_KINDS:
+            return None
+        return self._subscription(record)
 
     def check_access(self, tenant_id: str, email: str) -> contract.AccessCheck:
         """Whether the user can use the contact center now, through which subscription."""

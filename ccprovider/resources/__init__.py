@@ -11,6 +11,12 @@ from ccprovider.resources.subscription import (
     SubscriptionArgs,
     SubscriptionProvider,
 )
+from ccprovider.resources.team import (
+    TeamAssignments,
+    TeamAssignmentsArgs,
+    TeamAssignmentsProvider,
+    TeamMember,
+)
 from ccprovider.resources.tenant import Tenant, TenantArgs, TenantProvider
 
 __all__ = [
@@ -23,6 +29,10 @@ __all__ = [
     "Subscription",
     "SubscriptionArgs",
     "SubscriptionProvider",
+    "TeamAssignments",
+    "TeamAssignmentsArgs",
+    "TeamAssignmentsProvider",
+    "TeamMember",
     "Tenant",
     "TenantArgs",
     "TenantProvider",

@@ -31,6 +31,7 @@ from ccprovider.resources.base import (
     is_unknown,
     read_result,
     salt,
+    stack_mark,
     validate_inputs,
 )
 
@@ -50,9 +51,14 @@ OUTPUT_FIELDS = ("user_id", "license_id", "created_user")
 
 
 def _identity(props: dict[str, Any]) -> contract.UserBody:
-    return contract.UserBody.model_validate(
-        {f: props.get(f) for f in contract.UserBody.model_fields}
-    )
+    """The user as declared, marked as this assignment's."""
+    fields = {f: props.get(f) for f in contract.UserBody.model_fields}
+    return contract.UserBody.model_validate({**fields, "external_id": _mark(props)})
+
+
+def _mark(props: dict[str, Any]) -> str:
+    """The mark (`externalId`) of the user this assignment manages."""
+    return f"{stack_mark(props)}user:{props['email']}"
 
 
 def _license(props: dict[str, Any]) -> str:
@@ -72,6 +78,12 @@ def _outputs(user: contract.User, props: dict[str, Any], created_user: bool) -> 
         "license_id": user.licenses[0] if user.licenses else None,
         "created_user": created_user,
     }
+
+
+def _held_elsewhere_in_stack(user: contract.User, props: dict[str, Any]) -> bool:
+    """Whether another resource of this stack (a team) holds or released the user."""
+    mark = user.external_id or ""
+    return mark.startswith(stack_mark(props)) and mark != _mark(props)
 
 
 class LicenseAssignmentProvider(ApiProvider):
@@ -119,8 +131,9 @@ class LicenseAssignmentProvider(ApiProvider):
             props.get("adopt", False),
             lambda: self.client.create_user(tenant_id, identity, salt=salt(props)),
             lambda: self.client.find_user(tenant_id, identity.email),
+            ours=lambda existing: (existing.external_id or "").startswith(stack_mark(props)),
         )
-        if adopted:
+        if user.external_id != identity.external_id:  # an existing user: make it this one
             user = self.client.replace_user(tenant_id, user.id, identity)
         user = self._map(tenant_id, user, _license(props))
         return CreateResult(user.id, _outputs(user, props, created_user=not adopted))
@@ -172,8 +185,8 @@ class LicenseAssignmentProvider(ApiProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         tenant_id = props["tenant_id"]
         user = self.client.get_user(tenant_id, id_)
-        if user is None:
-            return
+        if user is None or _held_elsewhere_in_stack(user, props):
+            return  # gone, or a team of this stack took the user over in this update
         if props.get("created_user"):
             self.client.delete_user(tenant_id, id_)
             return

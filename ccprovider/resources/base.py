@@ -84,12 +84,18 @@ class ApiProvider(ResourceProvider):
             return self._client
 
     def create_or_adopt(
-        self, what: str, adopt: bool, create: Callable[[], T], find: Callable[[], T | None]
+        self,
+        what: str,
+        adopt: bool,
+        create: Callable[[], T],
+        find: Callable[[], T | None],
+        ours: Callable[[T], bool] = lambda _existing: False,
     ) -> tuple[T, bool]:
         """Create the object. The create's idempotency key makes a retry, or a rerun after
         this process was killed, return the object this stack created before. When another
-        object holds the natural key (409), adopt it if the stack opted in and refuse
-        otherwise. Return the object and whether it was adopted."""
+        object holds the natural key (409), take it over if it is `ours` (another resource
+        of this stack let it go), adopt it if the stack opted in, and refuse otherwise.
+        Return the object and whether it was adopted."""
         try:
             return create(), False
         except ApiError as error:
@@ -98,6 +104,8 @@ class ApiProvider(ResourceProvider):
             existing = find()
             if existing is None:
                 raise  # a conflict with a vendor rule, not with an existing object
+        if ours(existing):
+            return existing, False
         if not adopt:
             raise ProviderError(
                 f"{what} already exists in {self._settings.describe()} and this stack does not "
@@ -138,6 +146,12 @@ def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
 def salt(props: Mapping[str, Any]) -> str:
     """The idempotency salt of a resource's creates: its owner."""
     return str(props.get(OWNER) or "")
+
+
+def stack_mark(props: Mapping[str, Any]) -> str:
+    """The mark (a user's `externalId`) of users this stack manages but no resource holds;
+    also the prefix of every mark of this stack's resources, which may take such users over."""
+    return f"{salt(props)}#"
 
 
 class ApiResource(Resource):

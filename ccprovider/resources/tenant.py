@@ -14,6 +14,7 @@ from pulumi.dynamic import (
 )
 
 from ccprovider import contract
+from ccprovider.client import ApiError
 from ccprovider.domain import Telephony, TenantSettings
 from ccprovider.resources.base import (
     ADOPTED,
@@ -23,6 +24,7 @@ from ccprovider.resources.base import (
     engine_values,
     read_result,
     salt,
+    stack_mark,
     validate_inputs,
 )
 
@@ -106,8 +108,25 @@ class TenantProvider(ApiProvider):
         return UpdateResult(_outputs(self.client.replace_tenant(id_, _body(news)), news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        try:
+            self._delete_released_users(id_, stack_mark(props))
+        except ApiError as error:
+            if error.status == 404:
+                return  # the tenant is gone already
+            raise
         if not props.get(ADOPTED):  # an adopted tenant is released, not deleted
             self.client.delete_tenant(id_)
+
+    def _delete_released_users(self, tenant_id: str, mark: str) -> None:
+        """Delete the users this stack's teams released, which no resource holds any more."""
+        released = [
+            contract.BulkAssignment(
+                action=contract.BulkAction.DELETE, email=user.email, if_external_id=mark
+            )
+            for user in self.client.list_managed_users(tenant_id, mark)
+        ]
+        if released:
+            self.client.bulk_assign(tenant_id, released)
 
 
 @dataclass(frozen=True)

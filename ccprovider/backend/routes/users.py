@@ -2,10 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from ccprovider import contract
-from ccprovider.backend.http import IfMatch, expected_version
+from ccprovider.backend.http import (
+    DEFAULT_PAGE_SIZE,
+    Cursor,
+    IfMatch,
+    PageSize,
+    expected_version,
+    paged,
+)
 from ccprovider.backend.routes.collection import Collection, collection_router
 from ccprovider.backend.service import ProvisioningService
 
@@ -30,6 +37,35 @@ def router(service: ProvisioningService) -> APIRouter:
         if not outcome.complete:
             response.status_code = status.HTTP_206_PARTIAL_CONTENT
         return outcome.result
+
+    @licenses.get("/licenses/users", response_model=contract.Page[contract.User])
+    def list_managed_users(
+        tenant_id: str,
+        request: Request,
+        response: Response,
+        external_id: Annotated[
+            str, Query(alias="externalId", description="Only users that carry this mark.")
+        ],
+        max_: PageSize = DEFAULT_PAGE_SIZE,
+        start: Cursor = 0,
+    ) -> contract.Page[contract.User]:
+        page = service.list_managed_users(tenant_id, external_id, start, max_)
+        return paged(request, response, page, max_)
+
+    @licenses.patch(
+        "/licenses/users/bulk",
+        response_model=contract.BulkAssignmentOutcome,
+        responses={
+            206: {"model": contract.BulkAssignmentOutcome, "description": "Some users failed"}
+        },
+    )
+    def bulk_assign(
+        tenant_id: str, batch: contract.BulkAssignmentBatch, response: Response
+    ) -> contract.BulkAssignmentOutcome:
+        outcome, complete = service.bulk_assign(tenant_id, batch)
+        if not complete:
+            response.status_code = status.HTTP_206_PARTIAL_CONTENT
+        return outcome
 
     @licenses.get("/access", response_model=contract.AccessCheck)
     def check_access(

@@ -1,0 +1,292 @@
+"""The `TeamAssignments` resource: one team's license assignments, managed in bulk.
+
+For large tenants: one resource and one batched request per 1,000 users instead of a
+resource and two requests per user, with the same rules and diffs as `LicenseAssignment`
+(the engine shows each member that is added, changed or removed). Each user's part
+applies on its own; users that fail are listed with the backend's reason.
+
+The team marks the users it manages with its own `externalId`, so that a user can move
+between teams, or between a team and a single assignment, in one update whichever side
+runs first: the receiving side takes over any user this stack marked, and the giving side
+only acts on users that still carry its mark. A removed member is released (no license,
+marked as this stack's) rather than deleted, for the same reason; the team deletes the
+users it created only when the team itself is deleted.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Self
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    UpdateResult,
+)
+from pydantic import BaseModel, model_validator
+
+from ccprovider import contract
+from ccprovider.client import ApiError
+from ccprovider.contract import BulkAction, BulkAssignment, license_id, license_kind
+from ccprovider.domain import (
+    AgentProfile,
+    Email,
+    RoleAndProfile,
+    SubscriptionId,
+    SubscriptionStatus,
+    TeamName,
+    UserRole,
+)
+from ccprovider.resources.base import (
+    ApiProvider,
+    ApiResource,
+    ProviderError,
+    diff_inputs,
+    engine_values,
+    is_unknown,
+    read_result,
+    stack_mark,
+    validate_inputs,
+)
+
+INPUT_FIELDS = ("tenant_id", "team", "members", "subscription_ids")
+REPLACE_FIELDS = ("tenant_id", "team")
+ADOPTED_USERS = "adopted_users"
+"""The output listing members that existed outside this stack and were adopted."""
+_LISTED_FAILURES = 20
+
+
+class TeamMember(RoleAndProfile):
+    """One member's role, agent profile and subscription (external id)."""
+
+    subscription: SubscriptionId
+
+
+class TeamInputs(BaseModel):
+    """A team's members, keyed by e-mail, and the backend ids of the subscriptions they use."""
+
+    tenant_id: str
+    team: TeamName
+    members: dict[Email, TeamMember]
+    subscription_ids: dict[SubscriptionId, str]
+    adopt: bool = False
+
+    @model_validator(mode="after")
+    def _every_subscription_has_an_id(self) -> Self:
+        missing = {m.subscription for m in self.members.values()} - set(self.subscription_ids)
+        if missing:
+            raise ValueError(f"subscription_ids lacks {', '.join(sorted(missing))}")
+        return self
+
+
+def team_mark(props: dict[str, Any]) -> str:
+    """The mark (`externalId`) of the users this team manages."""
+    return f"{stack_mark(props)}team:{props['team']}"
+
+
+def _wanted(props: dict[str, Any], email: str) -> tuple[Any, ...]:
+    """What a member should be: identity and the backend id of their subscription."""
+    member = props["members"][email]
+    sub_id = props["subscription_ids"].get(member["subscription"])
+    return member["role"], member.get("agent_profile"), sub_id
+
+
+def _assign(props: dict[str, Any], email: str) -> BulkAssignment:
+    role, profile, sub_id = _wanted(props, email)
+    return BulkAssignment(
+        action=BulkAction.ASSIGN,
+        email=email,
+        role=role,
+        agent_profile=profile,
+        external_id=team_mark(props),
+        license=license_id(sub_id, license_kind(UserRole(role), profile and AgentProfile(profile))),
+        if_external_id_prefix=None if props.get("adopt") else stack_mark(props),
+    )
+
+
+def _let_go(props: dict[str, Any], email: str, adopted: bool, delete: bool) -> BulkAssignment:
+    """Delete a user the stack created, or release one (adopted users go back unmarked)."""
+    if delete and not adopted:
+        return BulkAssignment(
+            action=BulkAction.DELETE, email=email, if_external_id=team_mark(props)
+        )
+    return BulkAssignment(
+        action=BulkAction.RELEASE,
+        email=email,
+        external_id=None if adopted else stack_mark(props),
+        if_external_id=team_mark(props),
+    )
+
+
+def _failures(team: str, results: list[contract.BulkAssignmentResult]) -> ProviderError | None:
+    failed = [r for r in results if r.status == "error"]
+    if not failed:
+        return None
+    lines = [f"{r.email}: {r.description}" for r in failed[:_LISTED_FAILURES]]
+    if len(failed) > _LISTED_FAILURES:
+        lines.append(f"... and {len(failed) - _LISTED_FAILURES} more")
+    return ProviderError(
+        f"Team {team}: {len(failed)} of {len(results)} users could not be assigned; the "
+        "others were.\n  " + "\n  ".join(lines) + "\nFix these users' declarations (or adopt "
+        "them), then run `pulumi up` again: it sends the team's wanted state and converges."
+    )
+
+
+def _newly_adopted(props: dict[str, Any], results: list[contract.BulkAssignmentResult]) -> set[str]:
+    """Members that existed without this stack's mark before this request."""
+    prefix = stack_mark(props)
+    return {
+        r.email
+        for r in results
+        if r.action is BulkAction.ASSIGN
+        and r.status == "updated"
+        and not (r.previous_external_id or "").startswith(prefix)
+    }
+
+
+def _outputs(props: dict[str, Any], adopted: set[str]) -> dict[str, Any]:
+    return {
+        **{f: props[f] for f in INPUT_FIELDS},
+        **engine_values(props),
+        ADOPTED_USERS: sorted(adopted),
+    }
+
+
+class TeamAssignmentsProvider(ApiProvider):
+    """Assigns a team's users their licenses through the vendor's bulk request."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        ids = news.get("subscription_ids")
+        unknown = [v for v in ids.values() if is_unknown(v)] if isinstance(ids, dict) else []
+        if unknown:  # a subscription not created yet: the map as a whole is not known
+            news = {**news, "subscription_ids": unknown[0]}
+        inputs, failures = validate_inputs(TeamInputs, news)
+        if not failures and not any(is_unknown(v) for v in inputs.values()):
+            failures += self._subscription_failures(inputs)
+        return CheckResult(inputs, failures)
+
+    def _subscription_failures(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """Every subscription the team uses must give access now; one read per subscription."""
+        on: dict[str, list[str]] = defaultdict(list)
+        for email, member in inputs["members"].items():
+            on[member["subscription"]].append(email)
+        tenant_id, failures = inputs["tenant_id"], []
+        for external_id, emails in sorted(on.items()):
+            sub_id = inputs["subscription_ids"][external_id]
+            live = self.shared_read(
+                ("subscription", tenant_id, sub_id),
+                partial(self.client.get_subscription, tenant_id, sub_id),
+            )
+            if live is not None and live.status is SubscriptionStatus.ACTIVE:
+                continue
+            state = f"is {live.status.value}" if live else "no longer exists in the backend"
+            shown = ", ".join(sorted(emails)[:5]) + (" ..." if len(emails) > 5 else "")
+            failures.append(
+                CheckFailure(
+                    "members",
+                    f"{len(emails)} member(s) of team {inputs['team']} ({shown}) are mapped to "
+                    f"subscription {external_id}, which {state}: they would lose access. Fix: "
+                    "map them to an active subscription.",
+                )
+            )
+        return failures
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_inputs(olds, news, INPUT_FIELDS, REPLACE_FIELDS)
+
+    def _apply(
+        self, props: dict[str, Any], parts: list[BulkAssignment]
+    ) -> list[contract.BulkAssignmentResult]:
+        results = self.client.bulk_assign(props["tenant_id"], parts) if parts else []
+        error = _failures(props["team"], results)
+        if error is not None:
+            raise error
+        return results
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        results = self._apply(props, [_assign(props, e) for e in sorted(props["members"])])
+        team_id = f"{props['tenant_id']}/{props['team']}"
+        return CreateResult(team_id, _outputs(props, _newly_adopted(props, results)))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        adopted = set(olds.get(ADOPTED_USERS) or [])
+        changed = [
+            e
+            for e in sorted(news["members"])
+            if e not in olds["members"] or _wanted(olds, e) != _wanted(news, e)
+        ]
+        removed = sorted(set(olds["members"]) - set(news["members"]))
+        parts = [_assign(news, e) for e in changed]
+        parts += [_let_go(news, e, e in adopted, delete=False) for e in removed]
+        results = self._apply(news, parts)
+        kept = (adopted - set(removed)) | _newly_adopted(news, results)
+        return UpdateResult(_outputs(news, kept))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        adopted = set(props.get(ADOPTED_USERS) or [])
+        parts = [_let_go(props, e, e in adopted, delete=True) for e in sorted(props["members"])]
+        self._apply(props, parts)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The members that still carry this team's mark, as they are in the backend."""
+        tenant_id = props["tenant_id"]
+        try:
+            live = list(self.client.list_managed_users(tenant_id, team_mark(props)))
+        except ApiError as error:
+            if error.status == 404:
+                return read_result(id_, None, INPUT_FIELDS)
+            raise
+        external = {sub_id: ext for ext, sub_id in props["subscription_ids"].items()}
+        members: dict[str, Any] = {}
+        for user in live:
+            if user.subscription_id and user.subscription_id not in external:
+                found = self.client.get_subscription(tenant_id, user.subscription_id)
+                external[user.subscription_id] = found.external_id if found else ""
+            member = TeamMember(
+                role=user.role,
+                agent_profile=user.agent_profile,
+                subscription=external.get(user.subscription_id or "") or "-",
+            )
+            members[user.email] = member.model_dump(mode="json", exclude_none=True)
+        adopted = set(props.get(ADOPTED_USERS) or []) & set(members)
+        return read_result(id_, _outputs({**props, "members": members}, adopted), INPUT_FIELDS)
+
+
+@dataclass(frozen=True)
+class TeamAssignmentsArgs:
+    """Arguments of `TeamAssignments`: the team's members and their subscriptions' ids."""
+
+    tenant_id: pulumi.Input[str]
+    team: str
+    members: dict[str, TeamMember]
+    subscription_ids: dict[str, pulumi.Input[str]]
+    adopt: bool = False
+
+
+class TeamAssignments(ApiResource, module="ccprovider", name="TeamAssignments"):
+    """A team's users and their subscriptions, assigned in bulk."""
+
+    members: pulumi.Output[dict[str, Any]]
+    adopted_users: pulumi.Output[list[str]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: TeamAssignmentsArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {
+            "tenant_id": args.tenant_id,
+            "team": args.team,
+            "members": {
+                email: member.model_dump(mode="json", exclude_none=True)
+                for email, member in args.members.items()
+            },
+            "subscription_ids": args.subscription_ids,
+            "adopt": args.adopt,
+        }
+        super().__init__(TeamAssignmentsProvider(), resource_name, inputs, (ADOPTED_USERS,), opts)

@@ -1,0 +1,191 @@
+"""The TeamAssignments provider's hooks, called as the engine calls them, with requests-mock
+answering for the backend: checks, the one batched request, and what it sends when."""
+
+from typing import Any
+
+import pytest
+import requests_mock
+from pulumi.output import Unknown
+
+from ccprovider.resources import TeamAssignmentsProvider
+from ccprovider.resources.base import ProviderError
+from tests.test_child_providers import BASE, configured, live_subscription
+
+BULK = f"{BASE}/licenses/users/bulk"
+MARK = "proj/dev#team:care"
+
+
+def members(**subscriptions: str) -> dict[str, Any]:
+    """Agents by local part, mapped to the given subscriptions."""
+    return {
+        f"{local}@acme.example": {"role": "agent", "agent_profile": "standard", "subscription": s}
+        for local, s in subscriptions.items()
+    }
+
+
+def team(**subscriptions: str) -> dict[str, Any]:
+    return {
+        "tenant_id": "t-1",
+        "team": "care",
+        "members": members(**subscriptions),
+        "subscription_ids": {"SUB-1": "id-SUB-1", "SUB-2": "id-SUB-2"},
+        "adopt": False,
+        "owner": "proj/dev",
+    }
+
+
+def answer(*parts: tuple[str, str], description: str | None = None) -> dict[str, Any]:
+    return {
+        "users": [
+            {"email": email, "action": "assign", "status": status, "description": description}
+            for email, status in parts
+        ]
+    }
+
+
+def sent(mock: requests_mock.Mocker) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
+    for request in mock.request_history:
+        if request.url == BULK:
+            parts += request.json()["users"]
+    return parts
+
+
+@pytest.fixture
+def teams() -> TeamAssignmentsProvider:
+    return configured(TeamAssignmentsProvider())
+
+
+def test_members_on_a_subscription_that_gives_no_access_fail_check_together(
+    teams: TeamAssignmentsProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{BASE}/subscriptions/id-SUB-1", json=live_subscription("SUB-1"))
+        mock.get(
+            f"{BASE}/subscriptions/id-SUB-2", json=live_subscription("SUB-2", status="expired")
+        )
+        result = teams.check({}, team(a1="SUB-1", a2="SUB-2", a3="SUB-2"))
+
+    [failure] = result.failures
+    assert failure.property == "members"
+    assert "2 member(s) of team care (a2@acme.example, a3@acme.example)" in failure.reason
+    assert "subscription SUB-2, which is expired" in failure.reason
+    assert mock.call_count == 2  # one read per subscription, not per member
+
+
+def test_a_member_with_a_profile_that_does_not_fit_the_role_fails_check(
+    teams: TeamAssignmentsProvider,
+) -> None:
+    declared = team(a1="SUB-1")
+    declared["members"]["admin@acme.example"] = {
+        "role": "admin",
+        "agent_profile": "premium",
+        "subscription": "SUB-1",
+    }
+
+    [failure] = teams.check({}, declared).failures
+
+    assert failure.property == "members"
+    assert "agentProfile applies to agents only, not to a admin" in failure.reason
+
+
+def test_a_member_on_a_subscription_without_an_id_fails_check(
+    teams: TeamAssignmentsProvider,
+) -> None:
+    [failure] = teams.check({}, team(a1="SUB-9")).failures
+
+    assert "subscription_ids lacks SUB-9" in failure.reason
+
+
+def test_a_subscription_not_created_yet_leaves_the_check_to_later(
+    teams: TeamAssignmentsProvider,
+) -> None:
+    declared = {**team(a1="SUB-1"), "subscription_ids": {"SUB-1": Unknown()}}
+
+    with requests_mock.Mocker() as mock:
+        result = teams.check({}, declared)
+
+    assert mock.call_count == 0
+    assert result.failures == []
+    assert isinstance(result.inputs["subscription_ids"], Unknown)
+
+
+def test_create_sends_every_member_in_one_request_marked_as_the_team(
+    teams: TeamAssignmentsProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.patch(
+            BULK, json=answer(("a1@acme.example", "created"), ("a2@acme.example", "created"))
+        )
+        result = teams.create(team(a1="SUB-1", a2="SUB-2"))
+
+    assert mock.call_count == 1
+    assert [(p["email"], p["license"], p["externalId"]) for p in sent(mock)] == [
+        ("a1@acme.example", "id-SUB-1:standard-agent", MARK),
+        ("a2@acme.example", "id-SUB-2:standard-agent", MARK),
+    ]
+    assert {p["ifExternalIdPrefix"] for p in sent(mock)} == {"proj/dev#"}
+    assert result.id == "t-1/care"
+    assert result.outs["adopted_users"] == []
+
+
+def test_update_sends_only_changed_members_and_releases_removed_ones(
+    teams: TeamAssignmentsProvider,
+) -> None:
+    olds = {**team(a1="SUB-1", a2="SUB-1", a3="SUB-1"), "adopted_users": []}
+    news = team(a1="SUB-1", a2="SUB-2", a4="SUB-1")
+
+    with requests_mock.Mocker() as mock:
+        mock.patch(BULK, json=answer(("a2@acme.example", "updated")))
+        teams.update("t-1/care", olds, news)
+
+    assert [(p["action"], p["email"]) for p in sent(mock)] == [
+        ("assign", "a2@acme.example"),
+        ("assign", "a4@acme.example"),
+        ("release", "a3@acme.example"),
+    ]
+    release = sent(mock)[2]
+    assert (release["ifExternalId"], release["externalId"]) == (MARK, "proj/dev#")
+
+
+def test_failed_members_are_listed_with_the_backends_reason(
+    teams: TeamAssignmentsProvider,
+) -> None:
+    reason = "Subscription SUB-2 cannot give access: it is expired."
+    with requests_mock.Mocker() as mock:
+        mock.patch(
+            BULK,
+            status_code=206,
+            json={
+                "users": [
+                    {"email": "a1@acme.example", "action": "assign", "status": "created"},
+                    {
+                        "email": "a2@acme.example",
+                        "action": "assign",
+                        "status": "error",
+                        "description": reason,
+                    },
+                ]
+            },
+        )
+        with pytest.raises(ProviderError) as error:
+            teams.create(team(a1="SUB-1", a2="SUB-2"))
+
+    assert "Team care: 1 of 2 users could not be assigned" in str(error.value)
+    assert f"a2@acme.example: {reason}" in str(error.value)
+
+
+def test_delete_deletes_created_members_and_releases_adopted_ones_only_while_marked(
+    teams: TeamAssignmentsProvider,
+) -> None:
+    props = {**team(a1="SUB-1", a2="SUB-1"), "adopted_users": ["a2@acme.example"]}
+
+    with requests_mock.Mocker() as mock:
+        mock.patch(BULK, json={"users": []})
+        teams.delete("t-1/care", props)
+
+    assert [(p["action"], p["email"], p["ifExternalId"]) for p in sent(mock)] == [
+        ("delete", "a1@acme.example", MARK),
+        ("release", "a2@acme.example", MARK),
+    ]
+    assert sent(mock)[1].get("externalId") is None  # an adopted user goes back unmarked
