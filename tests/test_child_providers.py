@@ -319,10 +319,9 @@ def test_create_makes_the_user_and_assigns_the_fitting_license(
         {"id": "id-SUB-1:standard-agent", "operation": "add"}
     ]
     assert result.outs is not None
-    assert (result.outs["created_user"], result.outs["license_id"]) == (
-        True,
-        "id-SUB-1:standard-agent",
-    )
+    assert result.id == "u-1"
+    assert result.outs["adopted"] is False
+    assert "license_id" not in result.outs  # it follows from the inputs; state stays small
 
 
 def test_an_existing_user_is_refused_unless_adopted(assignments: LicenseAssignmentProvider) -> None:
@@ -341,7 +340,7 @@ def test_an_existing_user_is_refused_unless_adopted(assignments: LicenseAssignme
 def test_remapping_is_one_patch_that_adds_the_new_license_and_removes_the_old(
     assignments: LicenseAssignmentProvider,
 ) -> None:
-    olds = {**ASSIGNMENT, "user_id": "u-1", "created_user": True}
+    olds = {**ASSIGNMENT, "adopted": False}
     news = {**ASSIGNMENT, "subscription": "SUB-2", "subscription_id": "id-SUB-2"}
     with requests_mock.Mocker() as mock:
         mock.get(f"{BASE}/users/u-1", json=live_user(["id-SUB-1:standard-agent"]))
@@ -364,7 +363,7 @@ def test_remapping_is_one_patch_that_adds_the_new_license_and_removes_the_old(
 def test_a_partial_license_patch_fails_the_update_with_each_reason(
     assignments: LicenseAssignmentProvider,
 ) -> None:
-    olds = {**ASSIGNMENT, "user_id": "u-1"}
+    olds = {**ASSIGNMENT, "adopted": False}
     news = {**ASSIGNMENT, "subscription": "SUB-2", "subscription_id": "id-SUB-2"}
     with requests_mock.Mocker() as mock:
         mock.get(f"{BASE}/users/u-1", json=live_user(["id-SUB-1:standard-agent"]))
@@ -398,12 +397,10 @@ def test_deleting_removes_only_what_the_stack_owns(assignments: LicenseAssignmen
         mock.get(f"{BASE}/users/u-1", json=live_user(["id-SUB-1:standard-agent"]))
         mock.delete(f"{BASE}/users/u-1", status_code=204)
         mock.patch(f"{BASE}/licenses/users", json={"user": live_user([]), "licenses": []})
-        assignments.delete("u-1", {**ASSIGNMENT, "created_user": True})
+        assignments.delete("u-1", {**ASSIGNMENT, "adopted": False})
         created = methods(mock)[1:]
         mock.reset_mock()
-        assignments.delete(
-            "u-1", {**ASSIGNMENT, "created_user": False, "license_id": "id-SUB-1:standard-agent"}
-        )
+        assignments.delete("u-1", {**ASSIGNMENT, "adopted": True})
         adopted = methods(mock)[1:]
 
     assert created == ["DELETE /v1/tenants/t-1/users/u-1"]

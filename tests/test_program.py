@@ -63,9 +63,7 @@ def test_the_declaration_becomes_a_tenant_and_its_children() -> pulumi.Output[No
         assert (sub2["telephony"], sub2["start"]) == ("webex_calling", "2025-06-01")
 
     leaves = [p.partner_id for p in center.partners.values()]
-    return pulumi.Output.all(*(a.user_id for a in center.assignments.values()), *leaves).apply(
-        check
-    )
+    return pulumi.Output.all(*(a.id for a in center.assignments.values()), *leaves).apply(check)
 
 
 def test_the_computed_outputs_apply_the_rules_to_the_declaration() -> None:

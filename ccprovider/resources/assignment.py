@@ -23,6 +23,7 @@ from ccprovider import contract
 from ccprovider.contract import license_id, license_kind
 from ccprovider.domain import SubscriptionId, SubscriptionStatus, UserIdentity
 from ccprovider.resources.base import (
+    ADOPTED,
     ApiProvider,
     ApiResource,
     ProviderError,
@@ -47,7 +48,6 @@ class AssignmentInputs(UserIdentity):
 
 DIFF_FIELDS = ("tenant_id", "email", "role", "agent_profile", "subscription", "subscription_id")
 REPLACE_FIELDS = ("tenant_id", "email")
-OUTPUT_FIELDS = ("user_id", "license_id", "created_user")
 
 
 def _identity(props: dict[str, Any]) -> contract.UserBody:
@@ -66,7 +66,10 @@ def _license(props: dict[str, Any]) -> str:
     return license_id(props["subscription_id"], license_kind(identity.role, identity.agent_profile))
 
 
-def _outputs(user: contract.User, props: dict[str, Any], created_user: bool) -> dict[str, Any]:
+def _outputs(user: contract.User, props: dict[str, Any]) -> dict[str, Any]:
+    """Inputs as the backend holds them, and whether the user was adopted: nothing more,
+    as the engine writes every resource's state again at each step of an update (the
+    user's id is the resource's id, and the license follows from the inputs)."""
     identity = user.model_dump(mode="json", include={"email", "role", "agent_profile"})
     return {
         **{k: v for k, v in identity.items() if v is not None},
@@ -74,10 +77,13 @@ def _outputs(user: contract.User, props: dict[str, Any], created_user: bool) -> 
         "subscription": props["subscription"],
         "subscription_id": user.subscription_id,
         **engine_values(props),
-        "user_id": user.id,
-        "license_id": user.licenses[0] if user.licenses else None,
-        "created_user": created_user,
     }
+
+
+def _created_user(props: dict[str, Any]) -> bool:
+    """Whether this stack created (or took over) the user, so that it may delete them.
+    States written before `adopted` was recorded for assignments say `created_user`."""
+    return bool(props.get("created_user", not props.get(ADOPTED, False)))
 
 
 def _held_elsewhere_in_stack(user: contract.User, props: dict[str, Any]) -> bool:
@@ -136,7 +142,7 @@ class LicenseAssignmentProvider(ApiProvider):
         if user.external_id != identity.external_id:  # an existing user: make it this one
             user = self.client.replace_user(tenant_id, user.id, identity)
         user = self._map(tenant_id, user, _license(props))
-        return CreateResult(user.id, _outputs(user, props, created_user=not adopted))
+        return CreateResult(user.id, _outputs(user, {**props, ADOPTED: adopted}))
 
     def _map(self, tenant_id: str, user: contract.User, wanted: str) -> contract.User:
         """Give the user `wanted` and take away any other license, in one atomic PATCH."""
@@ -167,7 +173,7 @@ class LicenseAssignmentProvider(ApiProvider):
                 else None
             )
             live["subscription"] = mapped.external_id if mapped else ""
-        return read_result(id_, _outputs(user, live, props.get("created_user", False)), DIFF_FIELDS)
+        return read_result(id_, _outputs(user, live), DIFF_FIELDS)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         tenant_id, identity = news["tenant_id"], _identity(news)
@@ -180,18 +186,18 @@ class LicenseAssignmentProvider(ApiProvider):
         if _identity(olds) != identity:
             user = self.client.replace_user(tenant_id, id_, identity)
         user = self._map(tenant_id, user, _license(news))
-        return UpdateResult(_outputs(user, news, olds.get("created_user", False)))
+        return UpdateResult(_outputs(user, {**news, ADOPTED: not _created_user(olds)}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         tenant_id = props["tenant_id"]
         user = self.client.get_user(tenant_id, id_)
         if user is None or _held_elsewhere_in_stack(user, props):
             return  # gone, or a team of this stack took the user over in this update
-        if props.get("created_user"):
+        if _created_user(props):
             self.client.delete_user(tenant_id, id_)
             return
         # An adopted user stays; only the license this assignment gave goes.
-        owned = props.get("license_id")
+        owned = _license(props)
         if owned in user.licenses:
             operation = contract.LicenseOperation(id=owned, operation="remove")
             patch = contract.LicensePatch(email=user.email, licenses=[operation])
@@ -213,12 +219,10 @@ class LicenseAssignmentArgs:
 
 
 class LicenseAssignment(ApiResource, module="ccprovider", name="LicenseAssignment"):
-    """One user's mapping to a subscription; outputs the user's backend id and license."""
+    """One user's mapping to a subscription; the resource's id is the user's backend id."""
 
     email: pulumi.Output[str]
     subscription: pulumi.Output[str]
-    user_id: pulumi.Output[str]
-    license_id: pulumi.Output[str]
 
     def __init__(
         self,
@@ -233,4 +237,4 @@ class LicenseAssignment(ApiResource, module="ccprovider", name="LicenseAssignmen
             "subscription_id": args.subscription_id,
             "adopt": args.adopt,
         }
-        super().__init__(LicenseAssignmentProvider(), resource_name, inputs, OUTPUT_FIELDS, opts)
+        super().__init__(LicenseAssignmentProvider(), resource_name, inputs, (), opts)
