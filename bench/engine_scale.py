@@ -108,8 +108,12 @@ class Project:
         }
 
 
-def tenant(users: int, team_size: int | None) -> dict[str, object]:
-    """A tenant of `users` users; in teams of `team_size` (bulk) unless it is None."""
+USERS_FILE = "users.yaml"
+
+
+def tenant(users: int, team_size: int | None) -> tuple[dict[str, object], list[dict[str, str]]]:
+    """A tenant of `users` users, in teams of `team_size` (bulk) unless it is None; and its
+    users, which it reads from USERS_FILE as large tenants do."""
     subscriptions = [
         {
             "id": sub,
@@ -134,13 +138,14 @@ def tenant(users: int, team_size: int | None) -> dict[str, object]:
     if team_size is not None:
         for index, declared_user in enumerate(declared):
             declared_user["team"] = f"team-{index // team_size}"
-    return {
+    declaration: dict[str, object] = {
         "name": f"bench-{users}",
         "offer": "flex3",
         "telephony": "webex_calling",
         "subscriptions": subscriptions,
-        "users": [admin, *declared],
+        "usersFile": USERS_FILE,
     }
+    return declaration, [admin, *declared]
 
 
 @contextmanager
@@ -175,12 +180,11 @@ def server(db: Path, log: Path) -> Iterator[str]:
 
 
 def ours(scratch: Path, users: int, backend: str, team_size: int | None) -> dict[str, Measure]:
-    config: dict[str, object] = {
-        "ccprovider:tenant": tenant(users, team_size),
-        "ccprovider:endpoint": "",
-    }
+    declaration, declared_users = tenant(users, team_size)
+    config: dict[str, object] = {"ccprovider:tenant": declaration, "ccprovider:endpoint": ""}
     name = f"ours-{backend}-{users}-{team_size or 'single'}"
     project = Project(scratch / name, MAIN_PROGRAM, config)
+    (project.root / USERS_FILE).write_text(yaml.safe_dump(declared_users))
     if backend == "embedded":
         return project.run_steps()
     with server(project.root / "server.db", project.log) as url:

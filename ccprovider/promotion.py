@@ -5,7 +5,8 @@ Everything in `ccprovider:tenant` is promoted except what belongs to an environm
 - `name`: each environment is its own tenant; promoting the name would point staging at
   dev's tenant;
 - `adopt`: a one-off switch for taking over objects that already exist in that
-  environment's backend, decided per environment.
+  environment's backend, decided per environment;
+- `usersFile`: the file of a large tenant's users, which are each environment's own.
 
 Keys outside `ccprovider:tenant` (endpoint, token, backend file, protection) are never
 touched: they say where and how an environment runs, not what it declares. `--keep`
@@ -25,7 +26,7 @@ from ruamel.yaml.comments import CommentedMap
 from ccprovider.spec import TenantSpec, parse_tenant_spec
 from ccprovider.stackfile import StackFile, to_text
 
-ENVIRONMENT_KEYS = ("name", "adopt")
+ENVIRONMENT_KEYS = ("name", "adopt", "usersFile")
 
 
 def _without(tenant: CommentedMap, keys: Iterable[str]) -> CommentedMap:

@@ -10,10 +10,14 @@ config, for example `ccprovider:tenant.subscriptions[1].telephony`, and says the
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from ccprovider import rules
 from ccprovider.domain import (
@@ -92,6 +96,8 @@ class TenantSpec(TenantSettings):
     subscriptions: list[SubscriptionSpec] = Field(default_factory=list)
     users: list[UserSpec] = Field(default_factory=list)
     """Each admin, supervisor and agent, and the subscription that gives them access."""
+    users_file: str | None = None
+    """A YAML file of more users, relative to the project directory, for large tenants."""
     partners: list[PartnerAccess] = Field(default_factory=list)
     """Partner organisations; full admin of a second partner needs `approvedBy`."""
 
@@ -125,18 +131,52 @@ class TenantSpec(TenantSettings):
         return teams
 
 
-def _path(location: Iterable[int | str]) -> str:
-    path = CONFIG_KEY
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
+@dataclass(frozen=True)
+class _Paths:
+    """Names a declared value by where the user wrote it: its path in the stack config, or
+    for a user read from `usersFile`, its place in that file."""
+
+    inline_users: int
+    users_file: str | None = None
+
+    def __call__(self, location: Iterable[int | str]) -> str:
+        parts = list(location)
+        path = CONFIG_KEY
+        if self.users_file and parts[:1] == ["users"] and len(parts) > 1:
+            index = parts[1]
+            if isinstance(index, int) and index >= self.inline_users:
+                path, parts = f"{self.users_file}", [index - self.inline_users, *parts[2:]]
+        for part in parts:
+            path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        return path
+
+
+def _with_users_file(raw: dict[str, Any], root: Path) -> tuple[dict[str, Any], _Paths]:
+    """The declaration with the users of its `usersFile` (a YAML list, relative to the
+    project directory) after its inline users: the engine hands the whole stack config to
+    the program through the environment, which the OS limits to 128 KiB (about a thousand
+    users), so large tenants keep their users in a file."""
+    inline = raw.get("users") or []
+    paths = _Paths(len(inline) if isinstance(inline, list) else 0)
+    name = raw.get("usersFile")
+    if name is None:
+        return raw, paths
+    where = f"{CONFIG_KEY}.usersFile"
+    try:
+        loaded = YAML(typ="safe").load((root / str(name)).read_text())
+    except (OSError, YAMLError) as error:
+        raise SpecError([f"{where}: cannot read {name}: {error}"]) from None
+    if not isinstance(loaded, list):
+        raise SpecError([f"{where}: {name} must hold a list of users (email, role, ...)"])
+    merged = [*(inline if isinstance(inline, list) else []), *loaded]
+    return {**raw, "users": merged}, _Paths(paths.inline_users, str(name))
 
 
 def _duplicates(values: Iterable[str]) -> set[str]:
     return {value for value, count in Counter(values).items() if count > 1}
 
 
-def _rule_problems(spec: TenantSpec, today: date) -> list[str]:
+def _rule_problems(spec: TenantSpec, today: date, _path: _Paths) -> list[str]:
     """Every vendor rule the declaration breaks on `today`, each at its config path."""
     problems: list[str] = []
     position = {s.id: i for i, s in enumerate(spec.subscriptions)}
@@ -183,18 +223,20 @@ def _rule_problems(spec: TenantSpec, today: date) -> list[str]:
     return problems
 
 
-def parse_tenant_spec(raw: Any, today: date) -> TenantSpec:
-    """Validate the raw `ccprovider:tenant` config object against its schema and the vendor's
-    rules on `today`; raise `SpecError` listing every problem with its config path."""
+def parse_tenant_spec(raw: Any, today: date, root: Path = Path()) -> TenantSpec:
+    """Validate the raw `ccprovider:tenant` config object (with the users of its `usersFile`,
+    relative to `root`) against its schema and the vendor's rules on `today`; raise
+    `SpecError` listing every problem with its config path."""
     if not isinstance(raw, dict):
         raise SpecError([f"{CONFIG_KEY} must be an object (name, offer, telephony, ...)"])
+    raw, paths = _with_users_file(raw, root)
     try:
         spec = TenantSpec.model_validate(raw)
     except ValidationError as error:
         raise SpecError(
-            f"{_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+            f"{paths(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
         ) from None
-    problems = _rule_problems(spec, today)
+    problems = _rule_problems(spec, today, paths)
     if problems:
         raise SpecError(problems)
     return spec

@@ -88,6 +88,21 @@ def test_promotion_copies_the_declaration_and_keeps_the_environments_own_values(
     assert run(stacks, "compare", "dev", "staging") == 0
 
 
+def test_each_environment_keeps_its_own_users_file(
+    stacks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(stacks.parent)
+    for stack in ("dev", "staging"):
+        (stacks.parent / f"users-{stack}.yaml").write_text("[]\n")
+        stack_file = StackFile.load(stack, stacks)
+        stack_file.tenant["usersFile"] = f"users-{stack}.yaml"
+        stack_file.save()
+
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+
+    assert StackFile.load("staging", stacks).tenant["usersFile"] == "users-staging.yaml"
+
+
 def test_promotion_without_confirmation_writes_nothing(
     stacks: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

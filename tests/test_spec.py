@@ -2,6 +2,7 @@
 rules, every error naming its config path and the fix."""
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -184,3 +185,50 @@ def test_a_team_is_named_like_an_organisation_and_users_keep_their_rules() -> No
 
     assert "ccprovider:tenant.users[0].team" in str(error.value)
     assert "users[1]" not in str(error.value)
+
+
+def test_users_from_a_users_file_follow_the_inline_ones_and_errors_name_the_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "users").mkdir()
+    (tmp_path / "users" / "dev.yaml").write_text(
+        "- {email: agent2@acme.example, role: agent, agentProfile: standard, subscription: SUB-1}\n"
+        "- {email: agent3@acme.example, role: agent, subscription: SUB-1}\n"
+    )
+    tenant = declaration(usersFile="users/dev.yaml")
+
+    with pytest.raises(SpecError) as error:
+        parse_tenant_spec(tenant, TODAY, tmp_path)
+
+    assert error.value.problems == [
+        "users/dev.yaml[1]: an agent needs agentProfile: standard or premium"
+    ]
+    (tmp_path / "users" / "dev.yaml").write_text(
+        "- {email: agent2@acme.example, role: agent, agentProfile: standard, subscription: SUB-1}\n"
+    )
+    spec = parse_tenant_spec(tenant, TODAY, tmp_path)
+    assert [u.email for u in spec.users] == [
+        "admin1@acme.example",
+        "agent1@acme.example",
+        "agent2@acme.example",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (None, "ccprovider:tenant.usersFile: cannot read users.yaml"),
+        ("{email: a@acme.example}", "ccprovider:tenant.usersFile: users.yaml must hold a list"),
+        ("- [unclosed", "ccprovider:tenant.usersFile: cannot read users.yaml"),
+    ],
+)
+def test_an_unreadable_users_file_is_named(
+    tmp_path: Path, content: str | None, fragment: str
+) -> None:
+    if content is not None:
+        (tmp_path / "users.yaml").write_text(content)
+
+    with pytest.raises(SpecError) as error:
+        parse_tenant_spec(declaration(usersFile="users.yaml"), TODAY, tmp_path)
+
+    assert fragment in str(error.value)
