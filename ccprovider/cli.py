@@ -32,7 +32,7 @@ from ccprovider.export import ExportError, export_tenant
 from ccprovider.promotion import compare, declaration_diff, plan_promotion
 from ccprovider.report import UsageFileError, billing_table, read_usage_csv
 from ccprovider.spec import CONFIG_KEY, SpecError
-from ccprovider.stackfile import DEFAULT_STACKS_DIR, StackFile, StackFileError
+from ccprovider.stackfile import DEFAULT_STACKS_DIR, StackFile, StackFileError, to_text
 
 TOKEN_ENV = "CCPROVIDER_TOKEN"  # noqa: S105 - the variable's name, not a secret
 _USAGE_BATCH = 10_000
@@ -108,12 +108,19 @@ def export(args: argparse.Namespace) -> int:
             for key in (ENDPOINT_KEY, BACKEND_FILE_KEY):
                 if key in source.config:
                     target.config[key] = source.config[key]
-    exported = CommentedMap(result.declaration)
+    declaration = dict(result.declaration)
+    if args.users_file:  # a large tenant's users, outside the stack config
+        declaration["usersFile"] = str(args.users_file)
+        users = declaration.pop("users")
+    exported = CommentedMap(declaration)
     print(declaration_diff(current, exported, str(target.path), "exported"), end="")
     if current and not _confirmed(f"Replace the declaration in {target.path}?", args.yes):
         print("not written")
         return 1
-    target.tenant = CommentedMap(result.declaration)
+    if args.users_file:
+        args.users_file.parent.mkdir(parents=True, exist_ok=True)
+        args.users_file.write_text(to_text(users))
+    target.tenant = exported
     target.save()
     print(f"wrote {target.path}; its first `pulumi up` adopts the existing objects")
     return 0
@@ -197,6 +204,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=ConnectionSettings().backend_file,
         help="embedded backend database, without --from-stack (%(default)s)",
+    )
+    export_cmd.add_argument(
+        "--users-file",
+        type=Path,
+        help="write the users to this YAML file (relative to the project) and name it as "
+        "usersFile: for tenants of more than about a thousand users",
     )
     export_cmd.add_argument("--yes", action="store_true", help="replace an existing declaration")
 

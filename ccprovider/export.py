@@ -41,15 +41,23 @@ def _subscription(sub: contract.Subscription, tenant: contract.Tenant) -> dict[s
     return declared
 
 
+TEAM_MARK = "#team:"
+"""What a user's `externalId` contains when a team of some ccprovider stack manages them."""
+
+
 def _user(user: contract.User, external_id: str) -> dict[str, Any]:
     declared: dict[str, Any] = {"email": user.email, "role": user.role.value}
     if user.agent_profile is not None:
         declared["agentProfile"] = user.agent_profile.value
-    return declared | {"subscription": external_id}
+    declared["subscription"] = external_id
+    if user.external_id and TEAM_MARK in user.external_id:
+        declared["team"] = user.external_id.rpartition(TEAM_MARK)[2]
+    return declared
 
 
 def export_tenant(client: ProvisioningClient, name: str) -> Export:
-    """The declaration of tenant `name` as the backend holds it now."""
+    """The declaration of tenant `name` as the backend holds it now; users of teams keep
+    their team."""
     tenant = client.find_tenant(name)
     if tenant is None:
         raise ExportError(f"no tenant named '{name}' in the backend")

@@ -1,5 +1,6 @@
 """`python -m ccprovider` promote, compare, export, report and load-usage, through `main`."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,8 @@ import pytest
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.cli import main
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody
+from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody, UserBody
+from ccprovider.spec import parse_tenant_spec
 from ccprovider.stackfile import StackFile
 from tests.helpers import subscription_body, user_body
 
@@ -212,6 +214,34 @@ def test_export_writes_an_adopting_declaration_that_validates(
     assert restored["adopt"] is True
     assert restored["subscriptions"][0]["entitlements"] == {"standardAgents": 10, "wfo": 5}
     assert [u["email"] for u in restored["users"]] == ["admin1@acme.example", "agent1@acme.example"]
+
+
+def test_export_of_a_large_tenant_writes_its_users_to_a_users_file_with_their_teams(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "backend.sqlite3"
+    server = BackgroundServer(db)
+    client = ProvisioningClient(server.start())
+    tenant_id = make_tenant(client)
+    agent = client.find_user(tenant_id, "agent1@acme.example")
+    assert agent is not None
+    marked = UserBody(**{**user_body(agent.email).model_dump(), "external_id": "p/s#team:care"})
+    client.replace_user(tenant_id, agent.id, marked)
+    server.stop()
+    monkeypatch.chdir(tmp_path)
+    args = ["--stacks-dir", str(tmp_path), "export", "--tenant", "acme-dev", "--stack", "big"]
+
+    code = main([*args, "--backend-file", str(db), "--users-file", "users/big.yaml"])
+
+    assert code == 0
+    declared = StackFile.load("big", tmp_path).tenant
+    assert "users" not in declared
+    assert declared["usersFile"] == "users/big.yaml"
+    spec = parse_tenant_spec(declared, date.today(), tmp_path)
+    assert [(u.email, u.team) for u in spec.users] == [
+        ("admin1@acme.example", None),
+        ("agent1@acme.example", "care"),
+    ]
 
 
 def test_report_and_load_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

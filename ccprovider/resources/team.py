@@ -96,14 +96,16 @@ def _wanted(props: dict[str, Any], email: str) -> tuple[Any, ...]:
 
 
 def _assign(props: dict[str, Any], email: str) -> BulkAssignment:
+    """Create or update the member and give them their subscription's fitting license."""
     role, profile, sub_id = _wanted(props, email)
+    kind = license_kind(UserRole(role), AgentProfile(profile) if profile else None)
     return BulkAssignment(
         action=BulkAction.ASSIGN,
         email=email,
         role=role,
         agent_profile=profile,
         external_id=team_mark(props),
-        license=license_id(sub_id, license_kind(UserRole(role), profile and AgentProfile(profile))),
+        license=license_id(sub_id, kind),
         if_external_id_prefix=None if props.get("adopt") else stack_mark(props),
     )
 
@@ -123,6 +125,7 @@ def _let_go(props: dict[str, Any], email: str, adopted: bool, delete: bool) -> B
 
 
 def _failures(team: str, results: list[contract.BulkAssignmentResult]) -> ProviderError | None:
+    """The error naming each user the backend refused, with its reason; None if none."""
     failed = [r for r in results if r.status == "error"]
     if not failed:
         return None
