@@ -16,6 +16,7 @@ from ccprovider.domain import (
     AgentProfile,
     CamelModel,
     Email,
+    LicenseKind,
     LicenseModel,
     PartnerAccess,
     SubscriptionStatus,
@@ -100,26 +101,6 @@ class User(UserBody, Stored):
     tenant_id: str
     licenses: list[str]
     subscription_id: str | None = None
-
-
-class LicenseKind(StrEnum):
-    """The contact-center license a role needs; each subscription offers one of each."""
-
-    ADMIN = "admin"
-    SUPERVISOR = "supervisor"
-    STANDARD_AGENT = "standard-agent"
-    PREMIUM_AGENT = "premium-agent"
-
-
-def license_kind(role: UserRole, profile: AgentProfile | None) -> LicenseKind:
-    """The contact-center license a user of this role and profile needs."""
-    if role is UserRole.ADMIN:
-        return LicenseKind.ADMIN
-    if role is UserRole.SUPERVISOR:
-        return LicenseKind.SUPERVISOR
-    if profile is AgentProfile.PREMIUM:
-        return LicenseKind.PREMIUM_AGENT
-    return LicenseKind.STANDARD_AGENT
 
 
 def license_id(subscription_id: str, kind: LicenseKind) -> str:

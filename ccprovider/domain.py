@@ -87,6 +87,15 @@ class AgentProfile(StrEnum):
     PREMIUM = "premium"
 
 
+class LicenseKind(StrEnum):
+    """The contact-center license a role needs; each subscription offers one of each."""
+
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    STANDARD_AGENT = "standard-agent"
+    PREMIUM_AGENT = "premium-agent"
+
+
 class PartnerAccessLevel(StrEnum):
     """A partner organisation's provisioning-admin access to the tenant."""
 

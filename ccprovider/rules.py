@@ -12,7 +12,9 @@ from datetime import date
 from typing import TypeVar
 
 from ccprovider.domain import (
+    AgentProfile,
     LicenseAssignment,
+    LicenseKind,
     LicenseModel,
     PartnerAccessLevel,
     Subscription,
@@ -21,6 +23,7 @@ from ccprovider.domain import (
     Telephony,
     UsageRecord,
     UsageType,
+    UserRole,
 )
 
 K = TypeVar("K")
@@ -186,6 +189,8 @@ def _holder(
 
 
 Option = TypeVar("Option", Telephony, LicenseModel)
+_VENDOR_SUPPORT = "goes through vendor support, not a normal update"
+"""How a tenant changes its telephony option (domain rule 9)."""
 
 
 def _odd_ones(
@@ -216,12 +221,32 @@ def telephony_violations(
             ),
             fix=(
                 f"set telephony to {option.value} on {s.external_id}. Changing the option "
-                "for the whole tenant goes through vendor support, not a normal update."
+                f"for the whole tenant {_VENDOR_SUPPORT}."
             ),
             objects=(s.external_id,),
         )
         for s in odd
     ]
+
+
+def telephony_change_violation(
+    subject: str, current: Telephony, declared: Telephony
+) -> Violation | None:
+    """Whether `subject` (a tenant or subscription, for example "Tenant acme-dev") may go
+    from telephony `current` to `declared`: the option is chosen once, by the tenant's first
+    subscription, and changing it is a tenant-wide change for vendor support."""
+    if current is declared:
+        return None
+    return Violation(
+        rule="single-telephony",
+        message=(
+            f"{subject} uses telephony {current.value}, the tenant's option, chosen by its "
+            f"first subscription; changing it to {declared.value} is a tenant-wide change "
+            f"that {_VENDOR_SUPPORT}."
+        ),
+        fix=f"declare telephony: {current.value}.",
+        objects=(subject,),
+    )
 
 
 def license_model_violations(
@@ -244,6 +269,20 @@ def license_model_violations(
         )
         for s in odd
     ]
+
+
+# Licenses (domain rule 5: a user has access through the one subscription they are mapped to)
+
+
+def license_kind(role: UserRole, profile: AgentProfile | None) -> LicenseKind:
+    """The contact-center license a user of this role and profile needs."""
+    if role is UserRole.ADMIN:
+        return LicenseKind.ADMIN
+    if role is UserRole.SUPERVISOR:
+        return LicenseKind.SUPERVISOR
+    if profile is AgentProfile.PREMIUM:
+        return LicenseKind.PREMIUM_AGENT
+    return LicenseKind.STANDARD_AGENT
 
 
 # Remap before expiry (domain rule 5)

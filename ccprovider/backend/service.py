@@ -20,15 +20,10 @@ from ccprovider.backend.errors import (
     PreconditionFailedError,
 )
 from ccprovider.backend.storage import Record, Store, Transaction
-from ccprovider.contract import (
-    BulkAction,
-    LicenseKind,
-    LicenseOperationKind,
-    license_id,
-    license_kind,
-)
+from ccprovider.contract import BulkAction, LicenseOperationKind, license_id
 from ccprovider.domain import (
     LicenseAssignment,
+    LicenseKind,
     LicenseModel,
     Subscription,
     UsageRecord,
@@ -112,7 +107,7 @@ def _addition_problem(
 ) -> str | None:
     """Why the user cannot take license `lic_id` of `subscription`, or None."""
     kind_name = lic_id.partition(":")[2]
-    needed = license_kind(user.role, user.agent_profile)
+    needed = rules.license_kind(user.role, user.agent_profile)
     if kind_name != needed.value:
         return (
             f"License {lic_id} is a {kind_name} license; {user.email} needs a {needed.value} one."
@@ -459,7 +454,7 @@ class ProvisioningService:
         becomes the fitting kind of the same subscription in the same step, as when an admin
         changes an agent's profile, so the user never goes without access."""
         held: list[str] = list(record.body["licenses"])
-        needed = license_kind(body.role, body.agent_profile)
+        needed = rules.license_kind(body.role, body.agent_profile)
         if not held or held[0].endswith(f":{needed.value}"):
             return held
         sub_record = tx.get(SUBSCRIPTION, held[0].partition(":")[0])

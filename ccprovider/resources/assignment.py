@@ -20,7 +20,7 @@ from pulumi.dynamic import (
 )
 
 from ccprovider import contract
-from ccprovider.contract import license_id, license_kind
+from ccprovider.contract import license_id
 from ccprovider.domain import SubscriptionId, SubscriptionStatus, UserIdentity
 from ccprovider.resources.base import (
     ADOPTED,
@@ -35,6 +35,7 @@ from ccprovider.resources.base import (
     stack_mark,
     validate_inputs,
 )
+from ccprovider.rules import license_kind
 
 
 class AssignmentInputs(UserIdentity):

@@ -15,7 +15,7 @@ from pulumi.dynamic import (
 
 from ccprovider import contract, rules
 from ccprovider.client import ApiError
-from ccprovider.domain import SubscriptionTerms
+from ccprovider.domain import SubscriptionTerms, Telephony
 from ccprovider.resources.base import (
     ADOPTED,
     ApiProvider,
@@ -71,16 +71,13 @@ class SubscriptionProvider(ApiProvider):
         inputs, failures = validate_inputs(SubscriptionInputs, news)
         if failures or any(is_unknown(v) for v in inputs.values()):
             return CheckResult(inputs, failures)
-        if olds.get("telephony") and olds["telephony"] != inputs["telephony"]:
-            failures.append(
-                CheckFailure(
-                    "telephony",
-                    f"Subscription {inputs['external_id']} uses telephony {olds['telephony']}, "
-                    f"the tenant's option; changing it to {inputs['telephony']} is a tenant-wide "
-                    "change that goes through vendor support, not a normal update. Fix: keep "
-                    f"telephony: {olds['telephony']}.",
-                )
-            )
+        changed = olds.get("telephony") and rules.telephony_change_violation(
+            f"Subscription {inputs['external_id']}",
+            Telephony(olds["telephony"]),
+            Telephony(inputs["telephony"]),
+        )
+        if changed:
+            failures.append(CheckFailure("telephony", str(changed)))
         else:
             failures += self._tenant_rule_failures(inputs)
         return CheckResult(inputs, failures)

@@ -31,7 +31,7 @@ from pydantic import BaseModel, model_validator
 
 from ccprovider import contract
 from ccprovider.client import ApiError
-from ccprovider.contract import BulkAction, BulkAssignment, license_id, license_kind
+from ccprovider.contract import BulkAction, BulkAssignment, license_id
 from ccprovider.domain import (
     AgentProfile,
     Email,
@@ -52,6 +52,7 @@ from ccprovider.resources.base import (
     stack_mark,
     validate_inputs,
 )
+from ccprovider.rules import license_kind
 
 INPUT_FIELDS = ("tenant_id", "team", "members", "subscription_ids")
 REPLACE_FIELDS = ("tenant_id", "team")

@@ -13,7 +13,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from ccprovider import contract
+from ccprovider import contract, rules
 from ccprovider.client import ApiError
 from ccprovider.domain import Telephony, TenantSettings
 from ccprovider.resources.base import (
@@ -73,17 +73,12 @@ class TenantProvider(ApiProvider):
         """A tenant's option is chosen once, by its first subscription, perhaps outside this
         stack: declaring another one is a tenant-wide change that goes through vendor support."""
         live = self.client.find_tenant(name)
-        if live is None or live.telephony is None or live.telephony.value == declared:
+        if live is None or live.telephony is None:
             return []
-        return [
-            CheckFailure(
-                "telephony",
-                f"Tenant {name} uses telephony {live.telephony.value}, chosen by its first "
-                f"subscription; changing it to {declared} is a tenant-wide change that goes "
-                "through vendor support, not a normal update. Fix: declare telephony: "
-                f"{live.telephony.value}.",
-            )
-        ]
+        violation = rules.telephony_change_violation(
+            f"Tenant {name}", live.telephony, Telephony(declared)
+        )
+        return [CheckFailure("telephony", str(violation))] if violation else []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return diff_inputs(olds, news, DIFF_FIELDS)
