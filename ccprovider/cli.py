@@ -21,7 +21,8 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
-from ccprovider.client import ApiError, ProvisioningClient
+from ccprovider.api_errors import ApiError
+from ccprovider.client import ProvisioningClient
 from ccprovider.connection import (
     BACKEND_FILE_KEY,
     ENDPOINT_KEY,

@@ -19,6 +19,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from ccprovider import contract
+from ccprovider.api_errors import ApiError, NotFoundError, error_class
 from ccprovider.contract import API_PREFIX, ErrorBody
 from ccprovider.domain import UsageRecord
 
@@ -33,34 +34,6 @@ _KEYED_METHODS = frozenset({"POST"})
 _CUT_ANSWER_RETRIES = 5
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class ApiError(Exception):
-    """The API refused a call: what was called, the status, the vendor's message and tracking id."""
-
-    def __init__(
-        self,
-        *,
-        method: str,
-        path: str,
-        status: int,
-        message: str,
-        details: list[str],
-        tracking_id: str,
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.status = status
-        self.message = message
-        self.details = details
-        self.tracking_id = tracking_id
-        extra = [d for d in details if d != message]
-        text = f"{method} {path} answered {status}: {message}"
-        if extra:
-            text += " " + " ".join(extra)
-        if tracking_id:
-            text += f" (trackingId {tracking_id})"
-        super().__init__(text)
 
 
 def _retry_policy() -> Retry:
@@ -92,7 +65,7 @@ def _api_error(response: requests.Response) -> ApiError:
     except ValidationError:
         text = response.text.strip()[:200] or response.reason
         body = ErrorBody(message=text, errors=[], tracking_id="")
-    return ApiError(
+    return error_class(response.status_code)(
         method=response.request.method or "?",
         path=urlsplit(response.request.url or "").path,
         status=response.status_code,
@@ -167,10 +140,8 @@ class ProvisioningClient:
     def _get_or_none(self, model: type[M], path: str) -> M | None:
         try:
             return self._object(model, "GET", path)
-        except ApiError as error:
-            if error.status == 404:
-                return None
-            raise
+        except NotFoundError:
+            return None
 
     def _find(self, model: type[M], path: str, **params: Any) -> M | None:
         page = contract.Page[model].model_validate_json(  # type: ignore[valid-type]
@@ -193,16 +164,14 @@ class ProvisioningClient:
         """Delete; False when the object was already gone."""
         try:
             self.call("DELETE", path, if_match=if_match)
-        except ApiError as error:
-            if error.status == 404:
-                return False
-            raise
+        except NotFoundError:
+            return False
         return True
 
     # Tenants
 
     def create_tenant(self, body: contract.TenantBody, salt: str = "") -> contract.Tenant:
-        """Create a tenant; a tenant of the same name already existing is an `ApiError` 409."""
+        """Create a tenant; a tenant of the same name already existing is a `ConflictError`."""
         return self._object(contract.Tenant, "POST", "/tenants", body=body, salt=salt)
 
     def get_tenant(self, tenant_id: str) -> contract.Tenant | None:
