@@ -7,18 +7,20 @@ database file per process, serving the same HTTP app as the standalone server.
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ccprovider.backend.server import BackgroundServer
-from ccprovider.backend.storage import DEFAULT_DB_PATH
+from ccprovider.backend import DEFAULT_DB_PATH
 from ccprovider.client import ProvisioningClient
+
+if TYPE_CHECKING:
+    from ccprovider.backend.server import BackgroundServer
 
 CONFIG_NAMESPACE = "ccprovider"
 ENDPOINT_KEY = f"{CONFIG_NAMESPACE}:endpoint"
 TOKEN_KEY = f"{CONFIG_NAMESPACE}:token"
 BACKEND_FILE_KEY = f"{CONFIG_NAMESPACE}:backendFile"
 
-_embedded_servers: dict[Path, BackgroundServer] = {}
+_embedded_servers: dict[Path, "BackgroundServer"] = {}
 _embedded_lock = threading.Lock()
 
 
@@ -45,7 +47,10 @@ class ConnectionSettings:
 
 
 def embedded_backend_url(db_path: Path) -> str:
-    """The URL of this process's embedded backend on `db_path`, starting it on first use."""
+    """The URL of this process's embedded backend on `db_path`, starting it on first use.
+    The backend (FastAPI, uvicorn, SQLite) is imported here, only by a process that uses it."""
+    from ccprovider.backend.server import BackgroundServer  # noqa: PLC0415
+
     key = db_path.resolve()
     with _embedded_lock:
         server = _embedded_servers.get(key)

@@ -3,3 +3,9 @@
 Run it as a server with `python -m ccprovider.backend serve`, or embedded in-process with
 `ccprovider.backend.server.BackgroundServer`; both serve the same HTTP app.
 """
+
+from pathlib import Path
+
+DEFAULT_DB_PATH = Path(".ccprovider") / "backend.sqlite3"
+"""Where the backend keeps its data unless told otherwise, relative to the working directory.
+Defined here, not in `storage`, so that naming it does not load the backend."""

@@ -5,10 +5,10 @@ import json
 import sys
 from pathlib import Path
 
+from ccprovider.backend import DEFAULT_DB_PATH
 from ccprovider.backend.http import AccessPolicy, Role
 from ccprovider.backend.middleware import Faults
 from ccprovider.backend.server import serve
-from ccprovider.backend.storage import DEFAULT_DB_PATH
 
 
 def _policy(tokens_file: Path | None, no_auth: bool) -> AccessPolicy:

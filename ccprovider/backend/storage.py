@@ -24,9 +24,6 @@ from typing import Any, Protocol
 
 from ccprovider.backend.errors import ConflictError
 
-DEFAULT_DB_PATH = Path(".ccprovider") / "backend.sqlite3"
-"""Where the backend keeps its data unless told otherwise, relative to the working directory."""
-
 _BUSY_TIMEOUT_SECONDS = 30.0
 
 CREATING_REQUEST: ContextVar[str | None] = ContextVar("creating_request", default=None)

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from ccprovider.backend import DEFAULT_DB_PATH
 from ccprovider.backend.server import BackgroundServer
-from ccprovider.backend.storage import DEFAULT_DB_PATH
 from ccprovider.client import ProvisioningClient
 
 REPO = Path(__file__).resolve().parents[2]
