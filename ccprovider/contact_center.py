@@ -9,23 +9,18 @@ who approve them. Its own outputs apply `ccprovider.rules` to the declaration.
 """
 
 from datetime import date
+from typing import Any
 
 import pulumi
 
 from ccprovider import rules
-from ccprovider.domain import UserIdentity
 from ccprovider.resources import (
     LicenseAssignment,
-    LicenseAssignmentArgs,
     PartnerAccess,
-    PartnerAccessArgs,
     Subscription,
-    SubscriptionArgs,
     TeamAssignments,
-    TeamAssignmentsArgs,
     TeamMember,
     Tenant,
-    TenantArgs,
 )
 from ccprovider.spec import TenantSpec, UserSpec, expiring_users
 
@@ -52,41 +47,33 @@ class ContactCenter(pulumi.ComponentResource):
         protect = bool(opts and opts.protect)
         child = pulumi.ResourceOptions(parent=self, protect=protect)
         # A fixed resource name: renaming the tenant is an update of this one resource.
-        self.tenant = Tenant(
-            "tenant",
-            TenantArgs(
-                name=spec.name,
-                offer=spec.offer.value,
-                hybrid=spec.hybrid,
-                telephony=spec.telephony.value,
-                adopt=spec.adopt,
-            ),
-            child,
-        )
+        settings = spec.model_dump(include={"name", "offer", "hybrid", "telephony", "adopt"})
+        self.tenant = Tenant("tenant", settings, child)
         tenant_id = self.tenant.tenant_id
+        owned = {"tenant_id": tenant_id, "adopt": spec.adopt}
         self.subscriptions = {
-            s.id: Subscription(s.id, SubscriptionArgs(tenant_id, spec.terms(s), spec.adopt), child)
+            s.external_id: Subscription(
+                s.external_id,
+                {**spec.terms(s).model_dump(mode="json", exclude_none=True), **owned},
+                child,
+            )
             for s in spec.subscriptions
         }
         self.assignments = {
             u.email: LicenseAssignment(
                 u.email,
-                LicenseAssignmentArgs(
-                    tenant_id=tenant_id,
-                    user=UserIdentity.model_validate(
-                        u.model_dump(exclude={"subscription", "team"})
-                    ),
-                    subscription=u.subscription,
-                    subscription_id=self.subscriptions[u.subscription].subscription_id,
-                    adopt=spec.adopt,
-                ),
+                {
+                    **u.model_dump(include={"email", "role", "agent_profile", "subscription"}),
+                    "subscription_id": self.subscriptions[u.subscription].subscription_id,
+                    **owned,
+                },
                 child,
             )
             for u in spec.users
             if u.team is None
         }
         self.teams = {
-            team: TeamAssignments(team, self._team_args(spec, team, members), child)
+            team: TeamAssignments(team, self._team_inputs(team, members, owned), child)
             for team, members in spec.teams().items()
         }
         holder: dict[str, pulumi.Resource] = {**self.assignments}
@@ -100,9 +87,7 @@ class ContactCenter(pulumi.ComponentResource):
         for p in spec.partners:
             self.partners[p.org] = PartnerAccess(
                 p.org,
-                PartnerAccessArgs(
-                    tenant_id, p.org, p.access.value, p.approved_by, adopt=spec.adopt
-                ),
+                {**p.model_dump(), **owned},
                 pulumi.ResourceOptions(parent=self, protect=protect, depends_on=previous),
             )
             previous = [self.partners[p.org]]
@@ -116,7 +101,7 @@ class ContactCenter(pulumi.ComponentResource):
             if units
         }
         self.users_per_subscription = {
-            s.id: [u.email for u in spec.users if u.subscription == s.id]
+            s.external_id: [u.email for u in spec.users if u.subscription == s.external_id]
             for s in spec.subscriptions
         }
         self.expiring = expiring_users(spec, today)
@@ -139,21 +124,20 @@ class ContactCenter(pulumi.ComponentResource):
             }
         )
 
-    def _team_args(
-        self, spec: TenantSpec, team: str, members: list[UserSpec]
-    ) -> TeamAssignmentsArgs:
+    def _team_inputs(
+        self, team: str, members: list[UserSpec], owned: dict[str, Any]
+    ) -> dict[str, Any]:
         """A team's members and the ids of the subscriptions they use."""
-        return TeamAssignmentsArgs(
-            tenant_id=self.tenant.tenant_id,
-            team=team,
-            members={
+        return {
+            "team": team,
+            "members": {
                 u.email: TeamMember(
                     role=u.role, agent_profile=u.agent_profile, subscription=u.subscription
                 )
                 for u in members
             },
-            subscription_ids={
+            "subscription_ids": {
                 s: self.subscriptions[s].subscription_id for s in {u.subscription for u in members}
             },
-            adopt=spec.adopt,
-        )
+            **owned,
+        }

@@ -210,14 +210,13 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-class SubscriptionTerms(CamelModel):
-    """What an owner declares about one subscription: its own term, billing and entitlements."""
+class SubscriptionOrder(CamelModel):
+    """What one subscription's order says: its own term, billing and entitlements. Add a
+    subscription field here: the spec, the API, the backend and the provider all build on it."""
 
     external_id: SubscriptionId
     department: Department
     license_model: LicenseModel
-    offer: Offer
-    telephony: Telephony
     start: ContractDate
     term_months: int = Field(ge=1, le=120)
     entitlements: Entitlements = Field(default_factory=Entitlements)
@@ -227,6 +226,14 @@ class SubscriptionTerms(CamelModel):
     def end(self) -> date:
         """The first day the subscription is no longer active."""
         return add_months(self.start, self.term_months)
+
+
+class SubscriptionTerms(SubscriptionOrder):
+    """Everything an owner declares about one subscription: its order, with the offer and
+    telephony option it is provisioned with."""
+
+    offer: Offer
+    telephony: Telephony
 
 
 class Subscription(SubscriptionTerms):

@@ -331,7 +331,12 @@ def access_problem(subscription: Subscription | None, today: date) -> str | None
     reason reads after the subscription's name ("... was cancelled")."""
     if subscription is None:
         return "is not a subscription of the tenant"
-    status = subscription_status(subscription, today)
+    return status_problem(subscription, subscription_status(subscription, today))
+
+
+def status_problem(subscription: SubscriptionTerms, status: SubscriptionStatus) -> str | None:
+    """Why a subscription in `status` gives its users no access, or None when it does: only
+    an active subscription gives access."""
     if status is SubscriptionStatus.ACTIVE:
         return None
     if status is SubscriptionStatus.PENDING:

@@ -21,18 +21,14 @@ from ruamel.yaml.error import YAMLError
 
 from ccprovider import rules
 from ccprovider.domain import (
-    Billing,
-    CamelModel,
     ContractDate,
-    Department,
-    Entitlements,
     LicenseAssignment,
-    LicenseModel,
     Offer,
     PartnerAccess,
     PartnerAccessLevel,
     Subscription,
     SubscriptionId,
+    SubscriptionOrder,
     SubscriptionTerms,
     TeamName,
     Telephony,
@@ -66,18 +62,14 @@ _GO_MIDNIGHT = re.compile(r"\d{4}-\d{2}-\d{2} 00:00:00 \+0000 UTC")
 ConfigDate = Annotated[ContractDate, BeforeValidator(_config_date)]
 
 
-class SubscriptionSpec(CamelModel):
-    """One subscription as a stack declares it; offer and telephony default to the tenant's."""
+class SubscriptionSpec(SubscriptionOrder):
+    """One subscription as a stack declares it, named by `id`; offer and telephony default to
+    the tenant's."""
 
-    id: SubscriptionId
-    department: Department
-    license_model: LicenseModel
+    external_id: SubscriptionId = Field(alias="id")
     start: ConfigDate
-    term_months: int = Field(ge=1, le=120)
     offer: Offer | None = None
     telephony: Telephony | None = None
-    entitlements: Entitlements = Field(default_factory=Entitlements)
-    billing: Billing = Field(default_factory=Billing)
 
 
 class UserSpec(LicenseAssignment):
@@ -104,15 +96,9 @@ class TenantSpec(TenantSettings):
     def terms(self, subscription: SubscriptionSpec) -> SubscriptionTerms:
         """The full terms of a declared subscription, tenant defaults applied."""
         return SubscriptionTerms(
-            external_id=subscription.id,
-            department=subscription.department,
-            license_model=subscription.license_model,
+            **subscription.model_dump(exclude={"offer", "telephony"}),
             offer=subscription.offer or self.offer,
             telephony=subscription.telephony or self.telephony,
-            start=subscription.start,
-            term_months=subscription.term_months,
-            entitlements=subscription.entitlements,
-            billing=subscription.billing,
         )
 
     def declared_subscriptions(self) -> list[Subscription]:
@@ -179,9 +165,9 @@ def _duplicates(values: Iterable[str]) -> set[str]:
 def _rule_problems(spec: TenantSpec, today: date, _path: _Paths) -> list[str]:
     """Every vendor rule the declaration breaks on `today`, each at its config path."""
     problems: list[str] = []
-    position = {s.id: i for i, s in enumerate(spec.subscriptions)}
+    position = {s.external_id: i for i, s in enumerate(spec.subscriptions)}
     for label, values in (
-        ("subscriptions[].id", [s.id for s in spec.subscriptions]),
+        ("subscriptions[].id", [s.external_id for s in spec.subscriptions]),
         ("users[].email", [u.email for u in spec.users]),
         ("partners[].org", [p.org for p in spec.partners]),
     ):

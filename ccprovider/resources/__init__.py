@@ -1,39 +1,40 @@
-"""Pulumi dynamic-provider resources of ccprovider."""
+"""Pulumi dynamic-provider resources of ccprovider. Each is declared by its inputs model:
+construct it with a mapping of the model's fields (plain values or Pulumi Inputs)."""
 
 from ccprovider.resources.assignment import (
+    AssignmentInputs,
     LicenseAssignment,
-    LicenseAssignmentArgs,
     LicenseAssignmentProvider,
 )
-from ccprovider.resources.partner import PartnerAccess, PartnerAccessArgs, PartnerAccessProvider
+from ccprovider.resources.partner import PartnerAccess, PartnerAccessProvider, PartnerInputs
 from ccprovider.resources.subscription import (
     Subscription,
-    SubscriptionArgs,
+    SubscriptionInputs,
     SubscriptionProvider,
 )
 from ccprovider.resources.team import (
     TeamAssignments,
-    TeamAssignmentsArgs,
     TeamAssignmentsProvider,
+    TeamInputs,
     TeamMember,
 )
-from ccprovider.resources.tenant import Tenant, TenantArgs, TenantProvider
+from ccprovider.resources.tenant import Tenant, TenantInputs, TenantProvider
 
 __all__ = [
+    "AssignmentInputs",
     "LicenseAssignment",
-    "LicenseAssignmentArgs",
     "LicenseAssignmentProvider",
     "PartnerAccess",
-    "PartnerAccessArgs",
     "PartnerAccessProvider",
+    "PartnerInputs",
     "Subscription",
-    "SubscriptionArgs",
+    "SubscriptionInputs",
     "SubscriptionProvider",
     "TeamAssignments",
-    "TeamAssignmentsArgs",
     "TeamAssignmentsProvider",
+    "TeamInputs",
     "TeamMember",
     "Tenant",
-    "TenantArgs",
+    "TenantInputs",
     "TenantProvider",
 ]

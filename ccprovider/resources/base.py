@@ -1,46 +1,88 @@
-"""What every ccprovider dynamic provider shares: settings read in `configure`, a lazily built
-thread-safe client, field-by-field input validation that tolerates unknown values, and diffs.
+"""What every ccprovider dynamic provider shares, and the generic provider and resource that a
+resource's inputs model and a few vendor-specific hooks are turned into.
 
 Nothing per-stack is set at construction time: a provider instance is pickled into the
 state by reference to its class, and reads endpoint and token when the engine configures it.
 """
 
+import inspect
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from functools import cache
-from typing import Any, TypeVar
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from enum import Enum
+from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
     CheckFailure,
+    CheckResult,
     ConfigureRequest,
+    CreateResult,
     DiffResult,
     ReadResult,
     Resource,
     ResourceProvider,
+    UpdateResult,
 )
-from pulumi.output import Unknown
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel
 
-from ccprovider.client import ApiError, ProvisioningClient
+from ccprovider import contract, rules
+from ccprovider.api_errors import ConflictError
+from ccprovider.client import ProvisioningClient
 from ccprovider.connection import ConnectionSettings, connect
+from ccprovider.domain import SubscriptionStatus
+from ccprovider.resources.inputs import (
+    ADOPT,
+    OWNER,
+    DeclaredInputs,
+    diff_inputs,
+    is_unknown,
+    read_result,
+    validate_inputs,
+)
 
 T = TypeVar("T")
+Obj = TypeVar("Obj", bound=contract.Stored)
 _SHARED_READ_SECONDS = 30.0
+
+ADOPTED = "adopted"
+"""The output saying that the stack adopted the object rather than created it."""
 
 
 class ProviderError(Exception):
     """A failure of a hook that the user can act on; the engine shows its message."""
 
 
-def is_unknown(value: Any) -> bool:
-    """True for a value the engine does not know yet (during preview, or before a replace)."""
-    return isinstance(value, Unknown)
+def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine keys of `props` and whether the object was adopted, for a hook's outputs.
+    An adopted object is released, never deleted, when the stack lets go of it."""
+    return {
+        ADOPT: props.get(ADOPT, False),
+        OWNER: props.get(OWNER),
+        ADOPTED: props.get(ADOPTED, False),
+    }
+
+
+def salt(props: Mapping[str, Any]) -> str:
+    """The idempotency salt of a resource's creates: its owner."""
+    return str(props.get(OWNER) or "")
+
+
+def stack_mark(props: Mapping[str, Any]) -> str:
+    """The mark (a user's `externalId`) of users this stack manages but no resource holds;
+    also the prefix of every mark of this stack's resources, which may take such users over."""
+    return f"{salt(props)}#"
+
+
+def marked_by_stack(user: contract.User, props: Mapping[str, Any]) -> bool:
+    """Whether a resource of this stack manages (or released) the user."""
+    return (user.external_id or "").startswith(stack_mark(props))
 
 
 class ApiProvider(ResourceProvider):
-    """A dynamic provider backed by the provisioning API."""
+    """A dynamic provider backed by the provisioning API: settings read in `configure`, a
+    lazily built thread-safe client, and reads shared by the hooks of one run."""
 
     serialize_as_secret_always = False
     """The pickled provider holds no secrets (it is a reference to this class), so keep it plain."""
@@ -83,158 +125,190 @@ class ApiProvider(ResourceProvider):
                 self._client = connect(self._settings)
             return self._client
 
-    def create_or_adopt(
-        self,
-        what: str,
-        adopt: bool,
-        create: Callable[[], T],
-        find: Callable[[], T | None],
-        ours: Callable[[T], bool] = lambda _existing: False,
-    ) -> tuple[T, bool]:
+    def no_access_reason(self, tenant_id: str, sub_id: str) -> str | None:
+        """Why users mapped to the live subscription `sub_id` would have no access, read once
+        per run for every user on it; None when it gives access."""
+        live = self.shared_read(
+            ("subscription", tenant_id, sub_id),
+            lambda: self.client.get_subscription(tenant_id, sub_id),
+        )
+        if live is None:
+            return "no longer exists in the backend"
+        problem = rules.status_problem(live, live.status)
+        return None if problem is None else f"is {live.status.value} (it {problem})"
+
+    def active_subscriptions(self, tenant_id: str) -> list[str]:
+        """The external ids of the tenant's live subscriptions that give access now."""
+        return [
+            s.external_id
+            for s in self.client.list_subscriptions(tenant_id)
+            if s.status is SubscriptionStatus.ACTIVE
+        ]
+
+
+class DeclaredProvider(ApiProvider):
+    """A provider whose `check` and `diff` follow from its inputs model; `live_failures` adds
+    the rules only the live backend can judge."""
+
+    inputs_model: ClassVar[type[DeclaredInputs]]
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = validate_inputs(self.inputs_model, news)
+        if not failures and not any(is_unknown(v) for v in inputs.values()):
+            failures += self.live_failures(olds, inputs)
+        return CheckResult(inputs, failures)
+
+    def live_failures(self, _olds: dict[str, Any], _inputs: dict[str, Any]) -> list[CheckFailure]:
+        """The rules the validated, fully known inputs break in the live backend; none here."""
+        return []
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_inputs(self.inputs_model, olds, news)
+
+    def read_result(self, id_: str, outs: dict[str, Any] | None) -> ReadResult:
+        """The live outputs and matching inputs, or nothing when the object is gone."""
+        return read_result(self.inputs_model, id_, outs)
+
+
+class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
+    """A provider of one API object per resource. Create-or-adopt, read, update and
+    delete-or-release follow from the hooks below, which say how to reach the object."""
+
+    kind: ClassVar[str]
+    """What the object is called in messages, for example "Subscription"."""
+
+    @abstractmethod
+    def create_new(self, props: dict[str, Any]) -> Obj:
+        """Create the object; a retry with the same inputs returns the same object."""
+
+    @abstractmethod
+    def find_existing(self, props: dict[str, Any]) -> Obj | None:
+        """The object holding the inputs' natural key, if any."""
+
+    @abstractmethod
+    def fetch(self, id_: str, props: dict[str, Any]) -> Obj | None:
+        """The live object, or None when it is gone."""
+
+    @abstractmethod
+    def outputs(self, obj: Obj, props: dict[str, Any]) -> dict[str, Any]:
+        """All inputs as the backend holds them, plus the computed values."""
+
+    @abstractmethod
+    def replace(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> Obj:
+        """Make the live object what `news` declares."""
+
+    @abstractmethod
+    def remove(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete the object from the backend."""
+
+    def converge(self, obj: Obj, props: dict[str, Any], adopted: bool) -> Obj:
+        """Make a just created or taken over object what `props` declares; as it is here."""
+        del props, adopted
+        return obj
+
+    def is_ours(self, _existing: Obj, _props: dict[str, Any]) -> bool:
+        """Whether an existing object was let go by another resource of this stack."""
+        return False
+
+    def label(self, props: dict[str, Any]) -> str:
+        """The object in messages: its kind and the last field of its natural key."""
+        return f"{self.kind} {props[self.inputs_model.natural_key[-1]]}"
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        obj, adopted = self._create_or_adopt(props)
+        obj = self.converge(obj, props, adopted)
+        return CreateResult(obj.id, self.outputs(obj, {**props, ADOPTED: adopted}))
+
+    def _create_or_adopt(self, props: dict[str, Any]) -> tuple[Obj, bool]:
         """Create the object. The create's idempotency key makes a retry, or a rerun after
         this process was killed, return the object this stack created before. When another
-        object holds the natural key (409), take it over if it is `ours` (another resource
-        of this stack let it go), adopt it if the stack opted in, and refuse otherwise.
-        Return the object and whether it was adopted."""
+        object holds the natural key, take it over if it is ours (another resource of this
+        stack let it go), adopt it if the stack opted in, and refuse otherwise. Return the
+        object and whether it was adopted."""
         try:
-            return create(), False
-        except ApiError as error:
-            if error.status != 409:
-                raise
-            existing = find()
+            return self.create_new(props), False
+        except ConflictError:
+            existing = self.find_existing(props)
             if existing is None:
                 raise  # a conflict with a vendor rule, not with an existing object
-        if ours(existing):
+        if self.is_ours(existing, props):
             return existing, False
-        if not adopt:
+        if not props.get(ADOPT):
             raise ProviderError(
-                f"{what} already exists in {self._settings.describe()} and this stack does not "
-                "manage it. Set `adopt: true` in ccprovider:tenant to manage it from this stack, "
-                "or remove it from the backend."
+                f"{self.label(props)} already exists in {self._settings.describe()} and this "
+                "stack does not manage it. Set `adopt: true` in ccprovider:tenant to manage it "
+                "from this stack, or remove it from the backend."
             )
         return existing, True
 
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        obj = self.fetch(id_, props)
+        return self.read_result(id_, self.outputs(obj, props) if obj else None)
 
-def read_result(id_: str, outs: dict[str, Any] | None, input_fields: Iterable[str]) -> ReadResult:
-    """What `read` returns: the live outputs and the inputs that match them, or nothing when
-    the object is gone, so that `refresh` shows drift and drops removed objects."""
-    if outs is None:
-        return ReadResult(None, {})
-    return ReadResult(id_, outs, {f: outs.get(f) for f in (*input_fields, *ENGINE_KEYS)})
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self.outputs(self.replace(id_, olds, news), news))
 
-
-OWNER = "owner"
-"""The input naming the project and stack that manage a resource; it salts the idempotency
-keys of their creates, so that another stack (or person) sending an identical create is
-never mistaken for them. It is not compared in diffs."""
-ENGINE_KEYS = (OWNER, "adopt")
-ADOPTED = "adopted"
-"""The output saying that the stack adopted the object rather than created it."""
-"""Inputs every resource has besides its own fields; `read` keeps them as they were."""
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if not props.get(ADOPTED):  # an adopted object is released, not deleted
+            self.remove(id_, props)
 
 
-def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The engine keys of `props` and whether the object was adopted, for a hook's outputs.
-    An adopted object is released, never deleted, when the stack lets go of it."""
-    return {
-        "adopt": props.get("adopt", False),
-        OWNER: props.get(OWNER),
-        ADOPTED: props.get(ADOPTED, False),
-    }
-
-
-def salt(props: Mapping[str, Any]) -> str:
-    """The idempotency salt of a resource's creates: its owner."""
-    return str(props.get(OWNER) or "")
-
-
-def stack_mark(props: Mapping[str, Any]) -> str:
-    """The mark (a user's `externalId`) of users this stack manages but no resource holds;
-    also the prefix of every mark of this stack's resources, which may take such users over."""
-    return f"{salt(props)}#"
+def _plain(value: Any) -> Any:
+    """A declared value as the engine stores it: models as JSON-ready data without nulls,
+    enums as their values; Pulumi Inputs pass through for the engine to resolve."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 class ApiResource(Resource):
-    """A dynamic resource of ccprovider: its inputs and owner, plus its computed outputs
-    registered up front (as None) so that they are typed attributes of the resource."""
+    """A dynamic resource of ccprovider, declared by its provider's inputs model: construct
+    it with a mapping of those fields (plain values or Pulumi Inputs). Its computed outputs
+    are the `pulumi.Output` attributes it declares beyond the inputs, registered up front (as
+    None) so that they are typed attributes of the resource."""
+
+    provider: ClassVar[type[DeclaredProvider]]
+    computed: ClassVar[tuple[str, ...]]
+
+    def __init_subclass__(cls, provider: type[DeclaredProvider], **kwargs: Any) -> None:
+        """Register the resource type `dynamic/ccprovider:<class name>` and its provider."""
+        super().__init_subclass__(module="ccprovider", name=cls.__name__, **kwargs)
+        cls.provider = provider
+        fields = provider.inputs_model.model_fields
+        declared = inspect.get_annotations(cls)
+        cls.computed = tuple(name for name in declared if name not in fields)
 
     def __init__(
         self,
-        provider: ApiProvider,
-        name: str,
-        inputs: dict[str, Any],
-        outputs: Iterable[str],
-        opts: pulumi.ResourceOptions | None,
+        resource_name: str,
+        inputs: Mapping[str, pulumi.Input[Any]],
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        model = self.provider.inputs_model
+        problems = []
+        unexpected = sorted(set(inputs) - set(model.model_fields))
+        if unexpected:
+            problems.append(f"unknown input(s) {', '.join(unexpected)}")
+        missing = [
+            name
+            for name, field in model.model_fields.items()
+            if field.is_required() and name not in inputs
+        ]
+        if missing:
+            problems.append(f"missing input(s) {', '.join(missing)}")
+        if problems:
+            raise TypeError(
+                f"{type(self).__name__} '{resource_name}': {'; '.join(problems)}. "
+                f"Its inputs are: {', '.join(model.model_fields)}."
+            )
         owner = f"{pulumi.get_project()}/{pulumi.get_stack()}"
-        props = {**inputs, OWNER: owner, **dict.fromkeys(outputs)}
-        super().__init__(provider, name, props, opts)
-
-
-@cache
-def _field_model(model: type[BaseModel], name: str) -> type[BaseModel]:
-    """A model of `model`'s field `name` alone, to validate it without the others."""
-    field = model.model_fields[name]
-    fields: dict[str, Any] = {name: (field.annotation, field)}
-    config = ConfigDict(populate_by_name=True)
-    return create_model(f"{model.__name__}_{name}", __config__=config, **fields)
-
-
-def _validate_field(model: type[BaseModel], name: str, value: Any) -> Any:
-    """The field's value validated, normalized and dumped as JSON-ready data."""
-    single = _field_model(model, name)
-    # Nulls are left out, as the engine leaves them out of the state: no diff between them.
-    return single.model_validate({name: value}).model_dump(mode="json", exclude_none=True).get(name)
-
-
-def _reason(error: ValidationError) -> str:
-    return "; ".join(e["msg"] for e in error.errors())
-
-
-def validate_inputs(
-    model: type[BaseModel], news: Mapping[str, Any]
-) -> tuple[dict[str, Any], list[CheckFailure]]:
-    """Normalize the model's fields in `news` one by one, as JSON-ready values.
-
-    Unknown values pass through untouched (the rule that needs them runs once they are
-    known); keys that are not fields of the model, such as output placeholders, are dropped.
-    Cross-field rules of the model run only when every field is known.
-    """
-    inputs: dict[str, Any] = {}
-    failures: list[CheckFailure] = []
-    for name, field in model.model_fields.items():
-        value = news.get(name)
-        if is_unknown(value):
-            inputs[name] = value
-        elif value is None:
-            if field.is_required():
-                failures.append(CheckFailure(name, f"'{name}' is required"))
-            else:
-                inputs[name] = _validate_field(
-                    model, name, field.get_default(call_default_factory=True)
-                )
-        else:
-            try:
-                inputs[name] = _validate_field(model, name, value)
-            except ValidationError as error:
-                failures.append(CheckFailure(name, f"'{name}' is invalid: {_reason(error)}"))
-    if not failures and not any(is_unknown(v) for v in inputs.values()):
-        try:
-            model.model_validate(inputs)
-        except ValidationError as error:
-            failures.append(CheckFailure("", _reason(error)))
-    if OWNER in news:
-        inputs[OWNER] = news[OWNER]
-    return inputs, failures
-
-
-def diff_inputs(
-    olds: Mapping[str, Any],
-    news: Mapping[str, Any],
-    fields: Iterable[str],
-    replace_fields: Iterable[str] = (),
-) -> DiffResult:
-    """Compare checked inputs with the old outputs; unknown new values count as changes."""
-    changed = [f for f in fields if is_unknown(news.get(f)) or olds.get(f) != news.get(f)]
-    replaces = [f for f in changed if f in set(replace_fields)]
-    return DiffResult(changes=bool(changed), replaces=replaces)
+        props = {
+            **{name: _plain(value) for name, value in inputs.items()},
+            OWNER: owner,
+            **dict.fromkeys(self.computed),
+        }
+        super().__init__(self.provider(), resource_name, props, opts)

@@ -14,48 +14,33 @@ users it created only when the team itself is deleted.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
-from functools import partial
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    UpdateResult,
-)
-from pydantic import BaseModel, model_validator
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
+from pydantic import model_validator
 
 from ccprovider import contract
-from ccprovider.client import ApiError
+from ccprovider.api_errors import NotFoundError
 from ccprovider.contract import BulkAction, BulkAssignment, license_id
 from ccprovider.domain import (
     AgentProfile,
     Email,
     RoleAndProfile,
     SubscriptionId,
-    SubscriptionStatus,
     TeamName,
     UserRole,
 )
 from ccprovider.resources.base import (
-    ApiProvider,
     ApiResource,
+    DeclaredProvider,
     ProviderError,
-    diff_inputs,
     engine_values,
-    is_unknown,
-    read_result,
     stack_mark,
-    validate_inputs,
 )
+from ccprovider.resources.inputs import DeclaredInputs, Replace, compared_fields, is_unknown
 from ccprovider.rules import license_kind
 
-INPUT_FIELDS = ("tenant_id", "team", "members", "subscription_ids")
-REPLACE_FIELDS = ("tenant_id", "team")
 ADOPTED_USERS = "adopted_users"
 """The output listing members that existed outside this stack and were adopted."""
 _LISTED_FAILURES = 20
@@ -67,14 +52,16 @@ class TeamMember(RoleAndProfile):
     subscription: SubscriptionId
 
 
-class TeamInputs(BaseModel):
-    """A team's members, keyed by e-mail, and the backend ids of the subscriptions they use."""
+class TeamInputs(DeclaredInputs):
+    """A team's members, keyed by e-mail, and the backend ids of the subscriptions they use;
+    another tenant or team name is another team."""
 
-    tenant_id: str
-    team: TeamName
+    natural_key: ClassVar[tuple[str, ...]] = ("tenant_id", "team")
+
+    tenant_id: Replace[str]
+    team: Replace[TeamName]
     members: dict[Email, TeamMember]
     subscription_ids: dict[SubscriptionId, str]
-    adopt: bool = False
 
     @model_validator(mode="after")
     def _every_subscription_has_an_id(self) -> Self:
@@ -154,53 +141,45 @@ def _newly_adopted(props: dict[str, Any], results: list[contract.BulkAssignmentR
 
 def _outputs(props: dict[str, Any], adopted: set[str]) -> dict[str, Any]:
     return {
-        **{f: props[f] for f in INPUT_FIELDS},
+        **{f: props[f] for f in compared_fields(TeamInputs)},
         **engine_values(props),
         ADOPTED_USERS: sorted(adopted),
     }
 
 
-class TeamAssignmentsProvider(ApiProvider):
+class TeamAssignmentsProvider(DeclaredProvider):
     """Assigns a team's users their licenses through the vendor's bulk request."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    inputs_model = TeamInputs
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         ids = news.get("subscription_ids")
         unknown = [v for v in ids.values() if is_unknown(v)] if isinstance(ids, dict) else []
         if unknown:  # a subscription not created yet: the map as a whole is not known
             news = {**news, "subscription_ids": unknown[0]}
-        inputs, failures = validate_inputs(TeamInputs, news)
-        if not failures and not any(is_unknown(v) for v in inputs.values()):
-            failures += self._subscription_failures(inputs)
-        return CheckResult(inputs, failures)
+        return super().check(olds, news)
 
-    def _subscription_failures(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+    def live_failures(self, _olds: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:
         """Every subscription the team uses must give access now; one read per subscription."""
         on: dict[str, list[str]] = defaultdict(list)
         for email, member in inputs["members"].items():
             on[member["subscription"]].append(email)
-        tenant_id, failures = inputs["tenant_id"], []
+        failures = []
         for external_id, emails in sorted(on.items()):
             sub_id = inputs["subscription_ids"][external_id]
-            live = self.shared_read(
-                ("subscription", tenant_id, sub_id),
-                partial(self.client.get_subscription, tenant_id, sub_id),
-            )
-            if live is not None and live.status is SubscriptionStatus.ACTIVE:
+            reason = self.no_access_reason(inputs["tenant_id"], sub_id)
+            if reason is None:
                 continue
-            state = f"is {live.status.value}" if live else "no longer exists in the backend"
             shown = ", ".join(sorted(emails)[:5]) + (" ..." if len(emails) > 5 else "")
             failures.append(
                 CheckFailure(
                     "members",
                     f"{len(emails)} member(s) of team {inputs['team']} ({shown}) are mapped to "
-                    f"subscription {external_id}, which {state}: they would lose access. Fix: "
+                    f"subscription {external_id}, which {reason}: they would lose access. Fix: "
                     "map them to an active subscription.",
                 )
             )
         return failures
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_inputs(olds, news, INPUT_FIELDS, REPLACE_FIELDS)
 
     def _apply(
         self, props: dict[str, Any], parts: list[BulkAssignment]
@@ -240,10 +219,8 @@ class TeamAssignmentsProvider(ApiProvider):
         tenant_id = props["tenant_id"]
         try:
             live = list(self.client.list_managed_users(tenant_id, team_mark(props)))
-        except ApiError as error:
-            if error.status == 404:
-                return read_result(id_, None, INPUT_FIELDS)
-            raise
+        except NotFoundError:
+            return self.read_result(id_, None)
         external = {sub_id: ext for ext, sub_id in props["subscription_ids"].items()}
         members: dict[str, Any] = {}
         for user in live:
@@ -257,40 +234,11 @@ class TeamAssignmentsProvider(ApiProvider):
             )
             members[user.email] = member.model_dump(mode="json", exclude_none=True)
         adopted = set(props.get(ADOPTED_USERS) or []) & set(members)
-        return read_result(id_, _outputs({**props, "members": members}, adopted), INPUT_FIELDS)
+        return self.read_result(id_, _outputs({**props, "members": members}, adopted))
 
 
-@dataclass(frozen=True)
-class TeamAssignmentsArgs:
-    """Arguments of `TeamAssignments`: the team's members and their subscriptions' ids."""
-
-    tenant_id: pulumi.Input[str]
-    team: str
-    members: dict[str, TeamMember]
-    subscription_ids: dict[str, pulumi.Input[str]]
-    adopt: bool = False
-
-
-class TeamAssignments(ApiResource, module="ccprovider", name="TeamAssignments"):
+class TeamAssignments(ApiResource, provider=TeamAssignmentsProvider):
     """A team's users and their subscriptions, assigned in bulk."""
 
     members: pulumi.Output[dict[str, Any]]
     adopted_users: pulumi.Output[list[str]]
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: TeamAssignmentsArgs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        inputs = {
-            "tenant_id": args.tenant_id,
-            "team": args.team,
-            "members": {
-                email: member.model_dump(mode="json", exclude_none=True)
-                for email, member in args.members.items()
-            },
-            "subscription_ids": args.subscription_ids,
-            "adopt": args.adopt,
-        }
-        super().__init__(TeamAssignmentsProvider(), resource_name, inputs, (ADOPTED_USERS,), opts)

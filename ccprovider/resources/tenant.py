@@ -1,43 +1,29 @@
 """The `Tenant` resource: one customer tenant in the provisioning backend."""
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure
 
 from ccprovider import contract, rules
-from ccprovider.client import ApiError
+from ccprovider.api_errors import NotFoundError
 from ccprovider.domain import Telephony, TenantSettings
 from ccprovider.resources.base import (
-    ADOPTED,
-    ApiProvider,
     ApiResource,
-    diff_inputs,
+    ObjectProvider,
     engine_values,
-    read_result,
     salt,
     stack_mark,
-    validate_inputs,
 )
+from ccprovider.resources.inputs import DeclaredInputs
 
 
-class TenantInputs(TenantSettings):
-    """A tenant's declared settings, its telephony option and whether to adopt it."""
+class TenantInputs(TenantSettings, DeclaredInputs):
+    """A tenant's declared settings and its telephony option; each changes in place."""
+
+    natural_key: ClassVar[tuple[str, ...]] = ("name",)
 
     telephony: Telephony
-    adopt: bool = False
-
-
-DIFF_FIELDS = ("name", "offer", "hybrid", "telephony")
-OUTPUT_FIELDS = ("tenant_id", "created_at")
 
 
 def _body(props: dict[str, Any]) -> contract.TenantBody:
@@ -46,32 +32,23 @@ def _body(props: dict[str, Any]) -> contract.TenantBody:
     )
 
 
-def _outputs(tenant: contract.Tenant, props: dict[str, Any]) -> dict[str, Any]:
-    """All inputs plus the computed values, as the engine stores them."""
-    settings = tenant.model_dump(mode="json", include=set(contract.TenantBody.model_fields))
-    return {
-        **settings,
-        "telephony": (tenant.telephony or props["telephony"]),
-        **engine_values(props),
-        "tenant_id": tenant.id,
-        "created_at": tenant.created_at.isoformat(),
-    }
-
-
-class TenantProvider(ApiProvider):
+class TenantProvider(ObjectProvider[contract.Tenant]):
     """CRUD of a tenant through the provisioning API."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = validate_inputs(TenantInputs, news)
-        new = inputs.get("telephony")
-        changed = olds.get("telephony") not in (None, new)
-        if not failures and isinstance(new, str) and (changed or inputs.get("adopt")):
-            failures += self._telephony_failures(olds.get("name") or inputs["name"], new)
-        return CheckResult(inputs, failures)
+    inputs_model = TenantInputs
+    kind = "Tenant"
 
-    def _telephony_failures(self, name: str, declared: str) -> list[CheckFailure]:
+    def label(self, props: dict[str, Any]) -> str:
+        return f"Tenant '{props['name']}'"
+
+    def live_failures(self, olds: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:
         """A tenant's option is chosen once, by its first subscription, perhaps outside this
-        stack: declaring another one is a tenant-wide change that goes through vendor support."""
+        stack: declaring another one is a tenant-wide change that goes through vendor support.
+        Asked only when the option changes or an existing tenant is adopted."""
+        declared = inputs["telephony"]
+        if olds.get("telephony") in (None, declared) and not inputs["adopt"]:
+            return []
+        name = olds.get("name") or inputs["name"]
         live = self.client.find_tenant(name)
         if live is None or live.telephony is None:
             return []
@@ -80,37 +57,43 @@ class TenantProvider(ApiProvider):
         )
         return [CheckFailure("telephony", str(violation))] if violation else []
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_inputs(olds, news, DIFF_FIELDS)
+    def create_new(self, props: dict[str, Any]) -> contract.Tenant:
+        return self.client.create_tenant(_body(props), salt=salt(props))
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        body = _body(props)
-        tenant, adopted = self.create_or_adopt(
-            f"Tenant '{body.name}'",
-            props.get("adopt", False),
-            lambda: self.client.create_tenant(body, salt=salt(props)),
-            lambda: self.client.find_tenant(body.name),
-        )
-        if adopted:
-            tenant = self.client.replace_tenant(tenant.id, body)
-        return CreateResult(tenant.id, _outputs(tenant, {**props, ADOPTED: adopted}))
+    def find_existing(self, props: dict[str, Any]) -> contract.Tenant | None:
+        return self.client.find_tenant(props["name"])
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        tenant = self.client.get_tenant(id_)
-        return read_result(id_, _outputs(tenant, props) if tenant else None, DIFF_FIELDS)
+    def converge(
+        self, obj: contract.Tenant, props: dict[str, Any], adopted: bool
+    ) -> contract.Tenant:
+        return self.client.replace_tenant(obj.id, _body(props)) if adopted else obj
 
-    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(_outputs(self.client.replace_tenant(id_, _body(news)), news))
+    def fetch(self, id_: str, _props: dict[str, Any]) -> contract.Tenant | None:
+        return self.client.get_tenant(id_)
+
+    def outputs(self, obj: contract.Tenant, props: dict[str, Any]) -> dict[str, Any]:
+        settings = obj.model_dump(mode="json", include=set(contract.TenantBody.model_fields))
+        return {
+            **settings,
+            "telephony": (obj.telephony or props["telephony"]),
+            **engine_values(props),
+            "tenant_id": obj.id,
+            "created_at": obj.created_at.isoformat(),
+        }
+
+    def replace(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> contract.Tenant:
+        return self.client.replace_tenant(id_, _body(news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete the users this stack's teams released, then the tenant unless adopted."""
         try:
             self._delete_released_users(id_, stack_mark(props))
-        except ApiError as error:
-            if error.status == 404:
-                return  # the tenant is gone already
-            raise
-        if not props.get(ADOPTED):  # an adopted tenant is released, not deleted
-            self.client.delete_tenant(id_)
+        except NotFoundError:
+            return  # the tenant is gone already
+        super().delete(id_, props)
+
+    def remove(self, id_: str, _props: dict[str, Any]) -> None:
+        self.client.delete_tenant(id_)
 
     def _delete_released_users(self, tenant_id: str, mark: str) -> None:
         """Delete the users this stack's teams released, which no resource holds any more."""
@@ -124,18 +107,7 @@ class TenantProvider(ApiProvider):
             self.client.bulk_assign(tenant_id, released)
 
 
-@dataclass(frozen=True)
-class TenantArgs:
-    """Arguments of a `Tenant`."""
-
-    name: pulumi.Input[str]
-    offer: pulumi.Input[str]
-    telephony: pulumi.Input[str]
-    hybrid: pulumi.Input[bool] = False
-    adopt: bool = False
-
-
-class Tenant(ApiResource, module="ccprovider", name="Tenant"):
+class Tenant(ApiResource, provider=TenantProvider):
     """A contact-center tenant; outputs the backend's tenant id and creation time."""
 
     name: pulumi.Output[str]
@@ -144,15 +116,3 @@ class Tenant(ApiResource, module="ccprovider", name="Tenant"):
     telephony: pulumi.Output[str]
     tenant_id: pulumi.Output[str]
     created_at: pulumi.Output[str]
-
-    def __init__(
-        self, resource_name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        inputs = {
-            "name": args.name,
-            "offer": args.offer,
-            "hybrid": args.hybrid,
-            "telephony": args.telephony,
-            "adopt": args.adopt,
-        }
-        super().__init__(TenantProvider(), resource_name, inputs, OUTPUT_FIELDS, opts)

@@ -10,19 +10,17 @@ from datetime import date
 
 import pulumi
 
-from ccprovider.domain import SubscriptionTerms, UserIdentity
-from ccprovider.resources import (
-    LicenseAssignment,
-    LicenseAssignmentArgs,
-    Subscription,
-    SubscriptionArgs,
-    Tenant,
-    TenantArgs,
-)
+from ccprovider.domain import SubscriptionTerms
+from ccprovider.resources import LicenseAssignment, Subscription, Tenant
 
 config = pulumi.Config("direct")
 name = config.get("tenant") or "acme-direct"
-tenant = Tenant(name, TenantArgs(name=name, offer="flex3", telephony="vpop"))
+tenant = Tenant(name, {"name": name, "offer": "flex3", "telephony": "vpop"})
+
+
+def subscription(terms: SubscriptionTerms) -> Subscription:
+    inputs = {**terms.model_dump(mode="json", exclude_none=True), "tenant_id": tenant.tenant_id}
+    return Subscription(terms.external_id, inputs)
 
 
 def terms(external_id: str, start: date, months: int, **overrides: str) -> SubscriptionTerms:
@@ -42,7 +40,7 @@ def declare_racers(field: str) -> None:
     values = {"telephony": ("vpop", "webex_calling"), "license_model": ("named", "concurrent")}
     for index in range(8):
         racer = terms(f"SUB-R{index}", date(2025, 1, 1), 60, **{field: values[field][index % 2]})
-        Subscription(racer.external_id, SubscriptionArgs(tenant.tenant_id, racer))
+        subscription(racer)
 
 
 def declare_broken(broken: str) -> None:
@@ -52,17 +50,19 @@ def declare_broken(broken: str) -> None:
         "remap": terms("SUB-2", date(2020, 1, 1), 12),
     }.get(broken, terms("SUB-2", date(2025, 6, 1), 24))
     subscriptions = {
-        t.external_id: Subscription(t.external_id, SubscriptionArgs(tenant.tenant_id, t))
+        t.external_id: subscription(t)
         for t in (terms("SUB-1", date(2025, 1, 1), 60), second)
     }
     LicenseAssignment(
         "agent1@acme.example",
-        LicenseAssignmentArgs(
-            tenant_id=tenant.tenant_id,
-            user=UserIdentity(email="agent1@acme.example", role="agent", agent_profile="standard"),
-            subscription="SUB-2",
-            subscription_id=subscriptions["SUB-2"].subscription_id,
-        ),
+        {
+            "tenant_id": tenant.tenant_id,
+            "email": "agent1@acme.example",
+            "role": "agent",
+            "agent_profile": "standard",
+            "subscription": "SUB-2",
+            "subscription_id": subscriptions["SUB-2"].subscription_id,
+        },
     )
 
 

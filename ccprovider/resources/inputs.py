@@ -1,0 +1,147 @@
+"""A resource's inputs model is its declaration: what `check` validates, what `diff` compares,
+which changes replace the object, and what `read` reports as the live inputs.
+
+Mark a field `Replace[...]` when changing it means another object (a new order, another
+user), not an update of this one. Values the engine does not know yet (during preview)
+pass validation untouched and count as changes.
+"""
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Annotated, Any, ClassVar, TypeVar
+
+from pulumi.dynamic import CheckFailure, DiffResult, ReadResult
+from pulumi.output import Unknown
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+T = TypeVar("T")
+
+
+class _ReplaceOnChange:
+    """Field metadata: a change of this field replaces the object."""
+
+
+Replace = Annotated[T, _ReplaceOnChange()]
+"""A field whose change replaces the object rather than updating it in place."""
+
+OWNER = "owner"
+"""The input naming the project and stack that manage a resource; it salts the idempotency
+keys of their creates, so that another stack (or person) sending an identical create is
+never mistaken for them. It is not compared in diffs."""
+ADOPT = "adopt"
+
+
+class DeclaredInputs(BaseModel):
+    """Base of every resource's inputs model: the declared fields, plus whether to adopt an
+    existing object with the same natural key instead of failing on it."""
+
+    natural_key: ClassVar[tuple[str, ...]] = ()
+    """The fields that identify the object in the backend (unique there)."""
+
+    adopt: bool = False
+
+
+ENGINE_KEYS = (OWNER, ADOPT)
+"""Inputs every resource has besides its own fields; they are not compared in diffs."""
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value the engine does not know yet (during preview, or before a replace)."""
+    return isinstance(value, Unknown)
+
+
+def compared_fields(model: type[DeclaredInputs]) -> tuple[str, ...]:
+    """The fields a diff compares: every declared field but `adopt`."""
+    return tuple(name for name in model.model_fields if name != ADOPT)
+
+
+def replace_fields(model: type[DeclaredInputs]) -> frozenset[str]:
+    """The fields marked `Replace[...]`."""
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if any(isinstance(m, _ReplaceOnChange) for m in field.metadata)
+    )
+
+
+@cache
+def _field_model(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """A model of `model`'s field `name` alone, to validate it without the others."""
+    field = model.model_fields[name]
+    fields: dict[str, Any] = {name: (field.annotation, field)}
+    config = ConfigDict(populate_by_name=True)
+    return create_model(f"{model.__name__}_{name}", __config__=config, **fields)
+
+
+def _validate_field(model: type[BaseModel], name: str, value: Any) -> Any:
+    """The field's value validated, normalized and dumped as JSON-ready data."""
+    single = _field_model(model, name)
+    # Nulls are left out, as the engine leaves them out of the state: no diff between them.
+    return single.model_validate({name: value}).model_dump(mode="json", exclude_none=True).get(name)
+
+
+def _reason(error: ValidationError) -> str:
+    return "; ".join(e["msg"] for e in error.errors())
+
+
+def validate_inputs(
+    model: type[BaseModel], news: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[CheckFailure]]:
+    """Normalize the model's fields in `news` one by one, as JSON-ready values.
+
+    Unknown values pass through untouched (the rule that needs them runs once they are
+    known); keys that are not fields of the model, such as output placeholders, are dropped.
+    Cross-field rules of the model run only when every field is known.
+    """
+    inputs: dict[str, Any] = {}
+    failures: list[CheckFailure] = []
+    for name, field in model.model_fields.items():
+        value = news.get(name)
+        if is_unknown(value):
+            inputs[name] = value
+        elif value is None:
+            if field.is_required():
+                failures.append(CheckFailure(name, f"'{name}' is required"))
+            else:
+                inputs[name] = _validate_field(
+                    model, name, field.get_default(call_default_factory=True)
+                )
+        else:
+            try:
+                inputs[name] = _validate_field(model, name, value)
+            except ValidationError as error:
+                failures.append(CheckFailure(name, f"'{name}' is invalid: {_reason(error)}"))
+    if not failures and not any(is_unknown(v) for v in inputs.values()):
+        try:
+            model.model_validate(inputs)
+        except ValidationError as error:
+            failures.append(CheckFailure("", _reason(error)))
+    if OWNER in news:
+        inputs[OWNER] = news[OWNER]
+    return inputs, failures
+
+
+def diff_inputs(
+    model: type[DeclaredInputs], olds: Mapping[str, Any], news: Mapping[str, Any]
+) -> DiffResult:
+    """Compare checked inputs with the old outputs; unknown new values count as changes.
+    A replacement that keeps the natural key must delete the old object first, since the
+    backend holds one object per key."""
+    changed = [
+        f for f in compared_fields(model) if is_unknown(news.get(f)) or olds.get(f) != news.get(f)
+    ]
+    replaces = [f for f in changed if f in replace_fields(model)]
+    same_key = bool(model.natural_key) and not any(f in changed for f in model.natural_key)
+    return DiffResult(
+        changes=bool(changed), replaces=replaces, delete_before_replace=bool(replaces) and same_key
+    )
+
+
+def read_result(
+    model: type[DeclaredInputs], id_: str, outs: dict[str, Any] | None
+) -> ReadResult:
+    """What `read` returns: the live outputs and the inputs that match them, or nothing when
+    the object is gone, so that `refresh` shows drift and drops removed objects."""
+    if outs is None:
+        return ReadResult(None, {})
+    return ReadResult(id_, outs, {f: outs.get(f) for f in (*compared_fields(model), *ENGINE_KEYS)})

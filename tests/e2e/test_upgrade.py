@@ -1,0 +1,65 @@
+"""Upgrading ccprovider never changes a deployed stack: a stack applied by the release before
+the declarative resource layer previews no changes with the current code."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.declarations import tenant, user
+from tests.e2e.harness import REPO, PulumiProject
+
+PREVIOUS_RELEASE = "d20ea700556ce73452fa582957ffc7aa61f245fa"
+"""The last commit before resources were derived from their inputs models."""
+
+
+def previous_release(directory: Path) -> Path:
+    """The previous release's package and program, extracted from the clone's history."""
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "cat-file", "-e", f"{PREVIOUS_RELEASE}^{{commit}}"],
+        capture_output=True,
+        check=False,
+    )
+    if commit.returncode != 0:
+        pytest.fail(f"the clone lacks commit {PREVIOUS_RELEASE[:7]}: clone with full history")
+    directory.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", PREVIOUS_RELEASE, "ccprovider", "__main__.py"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(directory)], input=archive.stdout, check=True)
+    return directory
+
+
+def test_a_stack_applied_by_the_previous_release_previews_no_changes(
+    pulumi_cli: str, pulumi_home: Path, tmp_path: Path
+) -> None:
+    old = previous_release(tmp_path / "previous")
+    project = PulumiProject.create(tmp_path / "project", pulumi_home, program=old / "__main__.py")
+    declared = tenant(
+        users=[
+            user("admin1@acme.example", "SUB-1", "admin"),
+            user("agent1@acme.example", "SUB-1"),
+            {**user("agent2@acme.example", "SUB-1"), "team": "care"},
+        ],
+        partners=[{"org": "partner-a", "access": "full_admin"}],
+    )
+    project.declare(declared)
+    # The previous release's package comes first on the import path of the program and of
+    # the provider processes the engine starts.
+    project.env["PYTHONPATH"] = str(old)
+    project.run("up", "--yes")
+    deployment = json.loads(project.run("stack", "export").stdout)["deployment"]
+    applied = {r["type"].rpartition(":")[2] for r in deployment["resources"]}
+
+    del project.env["PYTHONPATH"]
+    (project.directory / "__main__.py").write_text((REPO / "__main__.py").read_text())
+    preview = project.preview_json()
+
+    kinds = {"Tenant", "Subscription", "LicenseAssignment", "TeamAssignments", "PartnerAccess"}
+    assert kinds <= applied
+    changed = [(s["op"], s["urn"]) for s in preview["steps"] if s["op"] != "same"]
+    assert changed == []
+    project.run("preview", "--expect-no-changes")
