@@ -98,29 +98,8 @@ _LICENSE_UNITS: dict[LicenseKind, UsageType | None] = {
 _LICENSE_KINDS = frozenset(kind.value for kind in LicenseKind)
 
 
-def _addition_problem(
-    user: contract.UserBody,
-    held: list[str],
-    lic_id: str,
-    subscription: Subscription,
-    today: date,
-) -> str | None:
-    """Why the user cannot take license `lic_id` of `subscription`, or None."""
-    kind_name = lic_id.partition(":")[2]
-    needed = rules.license_kind(user.role, user.agent_profile)
-    if kind_name != needed.value:
-        return (
-            f"License {lic_id} is a {kind_name} license; {user.email} needs a {needed.value} one."
-        )
-    problem = rules.access_problem(subscription, today)
-    if problem is not None:
-        return f"Subscription {subscription.external_id} cannot give access: it {problem}."
-    if held:
-        return (
-            f"{user.email} already holds {held[0]}: one contact-center subscription per user. "
-            "Remove it in the same request to switch."
-        )
-    return None
+def _no_such_license(lic_id: str) -> str:
+    return f"License {lic_id} does not exist in this tenant."
 
 
 def _period_bounds(period: str) -> tuple[date, date]:
@@ -453,20 +432,19 @@ class ProvisioningService:
         """The user's licenses after a role or profile change: a held license of another kind
         becomes the fitting kind of the same subscription in the same step, as when an admin
         changes an agent's profile, so the user never goes without access."""
-        held: list[str] = list(record.body["licenses"])
-        needed = rules.license_kind(body.role, body.agent_profile)
-        if not held or held[0].endswith(f":{needed.value}"):
+        held: list[str] = record.body["licenses"]
+        if not held:
             return held
-        sub_record = tx.get(SUBSCRIPTION, held[0].partition(":")[0])
+        sub_id = held[0].partition(":")[0]
+        fitting = license_id(sub_id, rules.license_kind(body.role, body.agent_profile))
+        if held[0] == fitting:
+            return held
+        sub_record = tx.get(SUBSCRIPTION, sub_id)
         subscription = self._subscription(sub_record) if sub_record else None
-        problem = rules.access_problem(subscription, self._now(tx).date())
-        if sub_record is None or problem is not None:
-            raise ConflictError(
-                f"{body.email} holds {held[0]}, whose subscription {problem}: it cannot switch "
-                f"to a {needed.value} license.",
-                "Map the user to an active subscription first.",
-            )
-        return [license_id(sub_record.id, needed)]
+        problem = rules.license_switch_problem(body, held[0], subscription, self._now(tx).date())
+        if problem is not None:
+            raise ConflictError(problem, "Map the user to an active subscription first.")
+        return [fitting]
 
     def delete_user(self, tenant_id: str, user_id: str, if_match: int | None) -> None:
         with self.store.write() as tx:
@@ -621,11 +599,11 @@ class ProvisioningService:
         identity = part.identity()
         wanted = part.license or ""
         if record is None or record.body["licenses"] != [wanted]:
-            subscription = self._license_subscription(tx, tenant_id, wanted)
+            offer = self._license_offer(tx, tenant_id, wanted)
             problem = (
-                _addition_problem(identity, [], wanted, subscription, today)
-                if subscription
-                else f"License {wanted} does not exist in this tenant."
+                rules.license_addition_problem(identity, wanted, *offer, today)
+                if offer
+                else _no_such_license(wanted)
             )
             if problem is not None:
                 return "error", record, problem
@@ -661,9 +639,9 @@ class ProvisioningService:
         operation: contract.LicenseOperation,
     ) -> str | None:
         """Apply one operation to `held`; return why it cannot apply, or None."""
-        subscription = self._license_subscription(tx, tenant_id, operation.id)
-        if subscription is None:
-            return f"License {operation.id} does not exist in this tenant."
+        offer = self._license_offer(tx, tenant_id, operation.id)
+        if offer is None:
+            return _no_such_license(operation.id)
         if operation.operation is LicenseOperationKind.REMOVE:
             # Removing a license the user does not hold already reached its goal: a retried
             # switch must not fail on the removal it made the first time.
@@ -671,23 +649,23 @@ class ProvisioningService:
                 held.remove(operation.id)
             return None
         if operation.id not in held:
-            problem = _addition_problem(
-                user, held, operation.id, subscription, self._now(tx).date()
-            )
+            today = self._now(tx).date()
+            problem = rules.license_addition_problem(user, operation.id, *offer, today, held=held)
             if problem is not None:
                 return problem
             held.append(operation.id)
         return None
 
-    def _license_subscription(
+    def _license_offer(
         self, tx: Transaction, tenant_id: str, lic_id: str
-    ) -> Subscription | None:
-        """The subscription of this tenant that offers license `lic_id`, or None."""
+    ) -> tuple[LicenseKind, Subscription] | None:
+        """The kind of license `lic_id` and the subscription of this tenant that offers it,
+        or None when the tenant offers no such license."""
         sub_id, _, kind_name = lic_id.partition(":")
         record = tx.get(SUBSCRIPTION, sub_id)
         if record is None or record.tenant_id != tenant_id or kind_name not in _LICENSE_KINDS:
             return None
-        return self._subscription(record)
+        return LicenseKind(kind_name), self._subscription(record)
 
     def check_access(self, tenant_id: str, email: str) -> contract.AccessCheck:
         """Whether the user can use the contact center now, through which subscription."""
