@@ -78,6 +78,11 @@ def _check_version(record: Record, if_match: int | None) -> None:
         )
 
 
+def _created_by(record: Record, request_key: str | None) -> bool:
+    """Whether the request with this idempotency key created the record (it is retried)."""
+    return request_key is not None and record.created_by == request_key
+
+
 def _page(tx: Transaction, kind: str, tenant_id: str, after: int, limit: int) -> list[Record]:
     return tx.page(kind, tenant_id, after=after, limit=limit + 1)
 
@@ -171,14 +176,21 @@ class ProvisioningService:
                 "Tenant names are unique: choose another name or manage the existing tenant.",
             )
 
-    def create_tenant(self, body: contract.TenantBody) -> Versioned[contract.Tenant]:
+    def create_tenant(
+        self, body: contract.TenantBody, request_key: str | None = None
+    ) -> Versioned[contract.Tenant]:
         with self.store.write() as tx:
             retried = tx.find(TENANT, _NO_TENANT, body.name)
-            if retried is not None and retried.created_by_this_request():
+            if retried is not None and _created_by(retried, request_key):
                 return Versioned(self._tenant_view(tx, retried), retried.version)
             self._refuse_duplicate_tenant_name(tx, body.name, "")
             record = tx.insert(
-                TENANT, _NO_TENANT, body.model_dump(mode="json"), self._now(tx), key=body.name
+                TENANT,
+                _NO_TENANT,
+                body.model_dump(mode="json"),
+                self._now(tx),
+                key=body.name,
+                created_by=request_key,
             )
             return Versioned(self._tenant_view(tx, record), record.version)
 
@@ -273,14 +285,18 @@ class ProvisioningService:
             raise _conflict(violations[0])
 
     def create_subscription(
-        self, tenant_id: str, body: contract.SubscriptionBody, if_match: int | None = None
+        self,
+        tenant_id: str,
+        body: contract.SubscriptionBody,
+        if_match: int | None = None,
+        request_key: str | None = None,
     ) -> Versioned[contract.Subscription]:
         """Create a subscription; with `if_match`, only while the tenant is unchanged, so that
         two first subscriptions racing to choose the telephony option cannot both win."""
         with self.store.write() as tx:
             tenant = self._tenant_record(tx, tenant_id)
             existing = tx.find(SUBSCRIPTION, tenant_id, body.external_id)
-            if existing is not None and existing.created_by_this_request():
+            if existing is not None and _created_by(existing, request_key):
                 return Versioned(self._subscription_view(tx, existing), existing.version)
             _check_version(tenant, if_match)
             if existing is not None:
@@ -301,7 +317,14 @@ class ProvisioningService:
                     tenant, {**tenant.body, **chosen}, self._now(tx), key=tenant.key, ref=None
                 )
             stored = {**body.model_dump(mode="json"), "cancelled": False}
-            record = tx.insert(SUBSCRIPTION, tenant_id, stored, self._now(tx), key=body.external_id)
+            record = tx.insert(
+                SUBSCRIPTION,
+                tenant_id,
+                stored,
+                self._now(tx),
+                key=body.external_id,
+                created_by=request_key,
+            )
             return Versioned(self._subscription_view(tx, record), record.version)
 
     def get_subscription(self, tenant_id: str, sub_id: str) -> Versioned[contract.Subscription]:
@@ -379,12 +402,16 @@ class ProvisioningService:
         )
 
     def create_user(
-        self, tenant_id: str, body: contract.UserBody, if_match: int | None = None
+        self,
+        tenant_id: str,
+        body: contract.UserBody,
+        if_match: int | None = None,
+        request_key: str | None = None,
     ) -> Versioned[contract.User]:
         with self.store.write() as tx:
             _check_version(self._tenant_record(tx, tenant_id), if_match)
             existing = tx.find(USER, tenant_id, body.email)
-            if existing is not None and existing.created_by_this_request():
+            if existing is not None and _created_by(existing, request_key):
                 return Versioned(self._user_view(existing), existing.version)
             if existing is not None:
                 raise ConflictError(
@@ -392,7 +419,9 @@ class ProvisioningService:
                     "E-mail addresses are unique per tenant: manage the existing user.",
                 )
             stored = {**body.model_dump(mode="json"), "licenses": []}
-            record = tx.insert(USER, tenant_id, stored, self._now(tx), key=body.email)
+            record = tx.insert(
+                USER, tenant_id, stored, self._now(tx), key=body.email, created_by=request_key
+            )
             return Versioned(self._user_view(record), record.version)
 
     def get_user(self, tenant_id: str, user_id: str) -> Versioned[contract.User]:
@@ -735,12 +764,16 @@ class ProvisioningService:
             raise _conflict(violation)
 
     def create_partner(
-        self, tenant_id: str, body: contract.PartnerBody, if_match: int | None = None
+        self,
+        tenant_id: str,
+        body: contract.PartnerBody,
+        if_match: int | None = None,
+        request_key: str | None = None,
     ) -> Versioned[contract.Partner]:
         with self.store.write() as tx:
             _check_version(self._tenant_record(tx, tenant_id), if_match)
             existing = tx.find(PARTNER, tenant_id, body.org)
-            if existing is not None and existing.created_by_this_request():
+            if existing is not None and _created_by(existing, request_key):
                 return Versioned(self._partner_view(existing), existing.version)
             if existing is not None:
                 raise ConflictError(
@@ -749,7 +782,12 @@ class ProvisioningService:
                 )
             self._refuse_partner_access(tx, tenant_id, body, None)
             record = tx.insert(
-                PARTNER, tenant_id, body.model_dump(mode="json"), self._now(tx), key=body.org
+                PARTNER,
+                tenant_id,
+                body.model_dump(mode="json"),
+                self._now(tx),
+                key=body.org,
+                created_by=request_key,
             )
             return Versioned(self._partner_view(record), record.version)
 
