@@ -18,7 +18,7 @@ from ccprovider.backend.errors import (
     TooManyRequestsError,
     UnauthorizedError,
 )
-from ccprovider.backend.service import PageOf, Versioned
+from ccprovider.backend.service.common import PageOf, Versioned
 from ccprovider.contract import ErrorBody, ErrorDetail, Page
 
 TRACKING_HEADER = "TrackingID"

@@ -20,7 +20,7 @@ from ccprovider.backend.http import (
     request_key,
     versioned,
 )
-from ccprovider.backend.service import PageOf, Versioned
+from ccprovider.backend.service.common import PageOf, Versioned
 
 B = TypeVar("B", bound=BaseModel)
 R = TypeVar("R", bound=contract.Stored)

@@ -15,10 +15,10 @@ from ccprovider.backend.http import (
     request_key,
     versioned,
 )
-from ccprovider.backend.service import ProvisioningService
+from ccprovider.backend.service.tenants import TenantService
 
 
-def router(service: ProvisioningService) -> APIRouter:
+def router(service: TenantService) -> APIRouter:
     routes = APIRouter(prefix=f"{contract.API_PREFIX}/tenants", tags=["tenants"])
 
     @routes.get("", response_model=contract.Page[contract.Tenant])
