@@ -23,6 +23,7 @@ from ccprovider.domain import (
     Telephony,
     UsageRecord,
     UsageType,
+    UserIdentity,
     UserRole,
 )
 
@@ -283,6 +284,51 @@ def license_kind(role: UserRole, profile: AgentProfile | None) -> LicenseKind:
     if profile is AgentProfile.PREMIUM:
         return LicenseKind.PREMIUM_AGENT
     return LicenseKind.STANDARD_AGENT
+
+
+def license_addition_problem(
+    user: UserIdentity,
+    license_id: str,
+    kind: LicenseKind,
+    subscription: Subscription,
+    today: date,
+    *,
+    held: Sequence[str] = (),
+) -> str | None:
+    """Why `user`, holding the licenses `held`, cannot take `license_id`, a `kind` license of
+    `subscription`, or None: the license must fit the user's role, its subscription must
+    give access today, and a user holds the license of one subscription at most."""
+    needed = license_kind(user.role, user.agent_profile)
+    if kind is not needed:
+        return (
+            f"License {license_id} is a {kind.value} license; {user.email} needs a "
+            f"{needed.value} one."
+        )
+    problem = access_problem(subscription, today)
+    if problem is not None:
+        return f"Subscription {subscription.external_id} cannot give access: it {problem}."
+    if held:
+        return (
+            f"{user.email} already holds {held[0]}: one contact-center subscription per user. "
+            "Remove it in the same request to switch."
+        )
+    return None
+
+
+def license_switch_problem(
+    user: UserIdentity, held: str, subscription: Subscription | None, today: date
+) -> str | None:
+    """Why license `held` cannot become the kind `user` needs after a change of role or
+    profile, or None. The switch keeps the user on the same subscription in the same step,
+    as when an admin changes an agent's profile, so that subscription must give access."""
+    problem = access_problem(subscription, today)
+    if problem is None:
+        return None
+    needed = license_kind(user.role, user.agent_profile)
+    return (
+        f"{user.email} holds {held}, whose subscription {problem}: it cannot switch to a "
+        f"{needed.value} license."
+    )
 
 
 # Remap before expiry (domain rule 5)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from ccprovider import rules
 from ccprovider.domain import (
     LicenseAssignment,
+    LicenseKind,
     LicenseModel,
     PartnerAccessLevel,
     Subscription,
@@ -395,3 +396,70 @@ def test_period_usage_is_the_peak_of_daily_totals() -> None:
     ]
 
     assert rules.tenant_usage(records) == {UsageType.STANDARD_AGENT: 26, UsageType.IVR_PORT: 3}
+
+
+# license fit, one subscription per user, and the switch on a role change (domain rule 5)
+
+
+def test_a_license_that_fits_an_active_subscription_can_be_added() -> None:
+    agent = user("agent@acme.example", "SUB-1")
+
+    problem = rules.license_addition_problem(
+        agent, "s1:standard-agent", LicenseKind.STANDARD_AGENT, sub("SUB-1"), TODAY
+    )
+
+    assert problem is None
+
+
+def test_a_license_of_the_wrong_kind_names_the_kind_the_user_needs() -> None:
+    supervisor = user("lead@acme.example", "SUB-1", role="supervisor")
+
+    problem = rules.license_addition_problem(
+        supervisor, "s1:standard-agent", LicenseKind.STANDARD_AGENT, sub("SUB-1"), TODAY
+    )
+
+    assert problem == (
+        "License s1:standard-agent is a standard-agent license; "
+        "lead@acme.example needs a supervisor one."
+    )
+
+
+def test_a_license_of_a_subscription_without_access_cannot_be_added() -> None:
+    agent = user("agent@acme.example", "SUB-1")
+    cancelled = sub("SUB-1", cancelled=True)
+
+    problem = rules.license_addition_problem(
+        agent, "s1:standard-agent", LicenseKind.STANDARD_AGENT, cancelled, TODAY
+    )
+
+    assert problem == "Subscription SUB-1 cannot give access: it was cancelled."
+
+
+def test_a_user_holds_the_license_of_one_subscription_at_most() -> None:
+    agent = user("agent@acme.example", "SUB-1")
+
+    problem = rules.license_addition_problem(
+        agent,
+        "s2:standard-agent",
+        LicenseKind.STANDARD_AGENT,
+        sub("SUB-2"),
+        TODAY,
+        held=["s1:standard-agent"],
+    )
+
+    assert problem is not None
+    assert "already holds s1:standard-agent: one contact-center subscription per user" in problem
+
+
+def test_a_role_change_switches_the_license_only_on_a_subscription_that_gives_access() -> None:
+    promoted = user("agent@acme.example", "SUB-1", role="supervisor")
+    expired = sub("SUB-1", start=date(2025, 1, 1), term_months=12)
+
+    assert rules.license_switch_problem(promoted, "s1:standard-agent", sub("SUB-1"), TODAY) is None
+    assert rules.license_switch_problem(promoted, "s1:standard-agent", expired, TODAY) == (
+        "agent@acme.example holds s1:standard-agent, whose subscription expired on 2026-01-01: "
+        "it cannot switch to a supervisor license."
+    )
+    assert "is not a subscription of the tenant" in (
+        rules.license_switch_problem(promoted, "gone:standard-agent", None, TODAY) or ""
+    )

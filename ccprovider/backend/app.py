@@ -30,7 +30,15 @@ from ccprovider.backend.middleware import (
     Idempotency,
     RequestLog,
 )
-from ccprovider.backend.routes import admin, partners, subscriptions, tenants, usage, users
+from ccprovider.backend.routes import (
+    admin,
+    licenses,
+    partners,
+    subscriptions,
+    tenants,
+    usage,
+    users,
+)
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.storage import Store
 from ccprovider.contract import ErrorBody
@@ -118,7 +126,7 @@ def create_app(
     )
     _install_error_handlers(app)
     service = ProvisioningService(store)
-    for module in (tenants, subscriptions, users, partners, usage, admin):
+    for module in (tenants, subscriptions, users, licenses, partners, usage, admin):
         app.include_router(module.router(service), responses=ERROR_RESPONSES)
     # The last added runs first: faults, then the body limit, then idempotent replays.
     app.add_middleware(Idempotency, store=store)

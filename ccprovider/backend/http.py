@@ -18,13 +18,15 @@ from ccprovider.backend.errors import (
     TooManyRequestsError,
     UnauthorizedError,
 )
-from ccprovider.backend.service import PageOf, Versioned
+from ccprovider.backend.service.common import PageOf, Versioned
 from ccprovider.contract import ErrorBody, ErrorDetail, Page
 
 TRACKING_HEADER = "TrackingID"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+REQUEST_KEY = "idempotency_key"
+"""Where on a request's state the `Idempotency` middleware leaves the request's key."""
 
 T = TypeVar("T")
 
@@ -57,6 +59,13 @@ def error_response(
         status_code=status_code,
         headers={TRACKING_HEADER: tracking_id, **(headers or {})},
     )
+
+
+def request_key(request: Request) -> str | None:
+    """The idempotency key the `Idempotency` middleware scoped for this request, or None
+    when the request carries none: a create passes it on to recognize its own retry."""
+    key = getattr(request.state, REQUEST_KEY, None)
+    return key if isinstance(key, str) else None
 
 
 def paged(request: Request, response: Response, page: PageOf[T], page_size: int) -> Page[T]:

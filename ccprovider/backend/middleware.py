@@ -22,8 +22,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from ccprovider.backend.http import error_response
-from ccprovider.backend.storage import CREATING_REQUEST, Store
+from ccprovider.backend.http import REQUEST_KEY, error_response
+from ccprovider.backend.storage import Store
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -44,7 +44,9 @@ def _header(scope: Scope, name: str) -> str | None:
 
 
 class Idempotency:
-    """Stores the answer to each keyed POST and replays it for the same key."""
+    """Stores the answer to each keyed POST and replays it for the same key. The key,
+    scoped to the method, path and caller, is left on the request's state (`REQUEST_KEY`)
+    for the route to pass to the create, which records it on the object it creates."""
 
     def __init__(self, app: App, store: Store) -> None:
         self.app = app
@@ -75,7 +77,7 @@ class Idempotency:
             await self.app(scope, receive, send)
             return
         full_key = self._key(scope, key)
-        CREATING_REQUEST.set(full_key)
+        scope.setdefault("state", {})[REQUEST_KEY] = full_key
         replay = await run_in_threadpool(self._replay, full_key)
         if replay is not None:
             headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in replay["headers"]]

@@ -16,7 +16,6 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,11 +24,6 @@ from typing import Any, Protocol
 from ccprovider.backend.errors import ConflictError
 
 _BUSY_TIMEOUT_SECONDS = 30.0
-
-CREATING_REQUEST: ContextVar[str | None] = ContextVar("creating_request", default=None)
-"""The idempotency key of the request being served, recorded on the objects it creates in
-the same transaction: a retry of that request, even after a crash between the create and
-storing its answer, is recognized as the same create."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -74,10 +68,9 @@ class Record:
     updated_at: datetime
     seq: int
     created_by: str | None = None
-
-    def created_by_this_request(self) -> bool:
-        """Whether the request being served created this object (it is being retried)."""
-        return self.created_by is not None and self.created_by == CREATING_REQUEST.get()
+    """The idempotency key of the request that created the object, stored in the same
+    transaction: a retry of that request, even after a crash between the create and storing
+    its answer, is recognized as the same create."""
 
 
 class Transaction(Protocol):
@@ -104,6 +97,7 @@ class Transaction(Protocol):
         *,
         key: str | None = None,
         ref: str | None = None,
+        created_by: str | None = None,
     ) -> Record: ...
 
     def update(
@@ -205,6 +199,7 @@ class SqliteTransaction:
         *,
         key: str | None = None,
         ref: str | None = None,
+        created_by: str | None = None,
     ) -> Record:
         record_id = str(uuid.uuid4())
         stamp = now.isoformat()
@@ -219,7 +214,7 @@ class SqliteTransaction:
                     key,
                     ref,
                     json.dumps(body),
-                    CREATING_REQUEST.get(),
+                    created_by,
                     stamp,
                     stamp,
                 ),

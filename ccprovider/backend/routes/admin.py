@@ -3,10 +3,10 @@
 from fastapi import APIRouter
 
 from ccprovider import contract
-from ccprovider.backend.service import ProvisioningService
+from ccprovider.backend.service.clock import ClockService
 
 
-def router(service: ProvisioningService) -> APIRouter:
+def router(service: ClockService) -> APIRouter:
     routes = APIRouter(prefix=f"{contract.API_PREFIX}/admin", tags=["admin"])
 
     @routes.get("/clock", response_model=contract.ClockState)

@@ -17,9 +17,10 @@ from ccprovider.backend.http import (
     PageSize,
     expected_version,
     paged,
+    request_key,
     versioned,
 )
-from ccprovider.backend.service import PageOf, Versioned
+from ccprovider.backend.service.common import PageOf, Versioned
 
 B = TypeVar("B", bound=BaseModel)
 R = TypeVar("R", bound=contract.Stored)
@@ -38,7 +39,8 @@ class Collection(Generic[B, R]):
     body: type[B]
     model: type[R]
     list: Callable[[str, str | None, int, int], PageOf[R]]
-    create: Callable[[str, B, int | None], Versioned[R]]
+    create: Callable[[str, B, int | None, str | None], Versioned[R]]
+    """Takes the tenant, the body, the tenant's expected version and the request's key."""
     get: Callable[[str, str], Versioned[R]]
     replace: Callable[[str, str, B, int | None], Versioned[R]]
     delete: Callable[[str, str, int | None], None]
@@ -85,7 +87,8 @@ def collection_router(collection: Collection[B, R]) -> APIRouter:
             ),
         ] = None,
     ) -> Any:
-        created = versioned(response, c.create(tenant_id, body, expected_version(if_match)))
+        result = c.create(tenant_id, body, expected_version(if_match), request_key(request))
+        created = versioned(response, result)
         location = request.url_for(
             f"get_{c.singular}", tenant_id=tenant_id, **{id_name: created.id}
         )

@@ -4,10 +4,10 @@ from fastapi import APIRouter
 
 from ccprovider import contract
 from ccprovider.backend.routes.collection import Collection, collection_router
-from ccprovider.backend.service import ProvisioningService
+from ccprovider.backend.service.partners import PartnerService
 
 
-def router(service: ProvisioningService) -> APIRouter:
+def router(service: PartnerService) -> APIRouter:
     return collection_router(
         Collection(
             path="partners",

@@ -5,10 +5,10 @@ from fastapi import APIRouter, Response
 from ccprovider import contract
 from ccprovider.backend.http import versioned
 from ccprovider.backend.routes.collection import Collection, collection_router
-from ccprovider.backend.service import ProvisioningService
+from ccprovider.backend.service.subscriptions import SubscriptionService
 
 
-def router(service: ProvisioningService) -> APIRouter:
+def router(service: SubscriptionService) -> APIRouter:
     routes = collection_router(
         Collection(
             path="subscriptions",

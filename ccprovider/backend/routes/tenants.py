@@ -12,12 +12,13 @@ from ccprovider.backend.http import (
     PageSize,
     expected_version,
     paged,
+    request_key,
     versioned,
 )
-from ccprovider.backend.service import ProvisioningService
+from ccprovider.backend.service.tenants import TenantService
 
 
-def router(service: ProvisioningService) -> APIRouter:
+def router(service: TenantService) -> APIRouter:
     routes = APIRouter(prefix=f"{contract.API_PREFIX}/tenants", tags=["tenants"])
 
     @routes.get("", response_model=contract.Page[contract.Tenant])
@@ -34,7 +35,7 @@ def router(service: ProvisioningService) -> APIRouter:
     def create_tenant(
         body: contract.TenantBody, request: Request, response: Response
     ) -> contract.Tenant:
-        tenant = versioned(response, service.create_tenant(body))
+        tenant = versioned(response, service.create_tenant(body, request_key(request)))
         response.headers["Location"] = str(request.url_for("get_tenant", tenant_id=tenant.id))
         return tenant
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from ccprovider import contract
 from ccprovider.backend.http import DEFAULT_PAGE_SIZE, Cursor, PageSize, paged
-from ccprovider.backend.service import ProvisioningService
+from ccprovider.backend.service.billing import BillingService
 from ccprovider.domain import UsageRecord
 
 Period = Annotated[
@@ -14,7 +14,7 @@ Period = Annotated[
 ]
 
 
-def router(service: ProvisioningService) -> APIRouter:
+def router(service: BillingService) -> APIRouter:
     routes = APIRouter(prefix=f"{contract.API_PREFIX}/tenants/{{tenant_id}}", tags=["usage"])
 
     @routes.post(

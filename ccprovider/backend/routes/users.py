@@ -1,79 +1,14 @@
-"""Users, their licenses and their access: `/v1/tenants/{tenantId}/users|licenses|access`."""
+"""Users of a tenant: `/v1/tenants/{tenantId}/users`."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter
 
 from ccprovider import contract
-from ccprovider.backend.http import (
-    DEFAULT_PAGE_SIZE,
-    Cursor,
-    IfMatch,
-    PageSize,
-    expected_version,
-    paged,
-)
 from ccprovider.backend.routes.collection import Collection, collection_router
-from ccprovider.backend.service import ProvisioningService
+from ccprovider.backend.service.users import UserService
 
 
-def router(service: ProvisioningService) -> APIRouter:
-    licenses = APIRouter(prefix=f"{contract.API_PREFIX}/tenants/{{tenant_id}}", tags=["users"])
-
-    @licenses.get("/licenses", response_model=list[contract.License])
-    def list_licenses(tenant_id: str) -> list[contract.License]:
-        return service.list_licenses(tenant_id)
-
-    @licenses.patch(
-        "/licenses/users",
-        response_model=contract.LicensePatchResult,
-        responses={206: {"model": contract.LicensePatchResult, "description": "Partial success"}},
-    )
-    def patch_user_licenses(
-        tenant_id: str, patch: contract.LicensePatch, response: Response, if_match: IfMatch = None
-    ) -> contract.LicensePatchResult:
-        outcome = service.patch_licenses(tenant_id, patch, expected_version(if_match))
-        response.headers["ETag"] = f'"{outcome.version}"'
-        if not outcome.complete:
-            response.status_code = status.HTTP_206_PARTIAL_CONTENT
-        return outcome.result
-
-    @licenses.get("/licenses/users", response_model=contract.Page[contract.User])
-    def list_managed_users(
-        tenant_id: str,
-        request: Request,
-        response: Response,
-        external_id: Annotated[
-            str, Query(alias="externalId", description="Only users that carry this mark.")
-        ],
-        max_: PageSize = DEFAULT_PAGE_SIZE,
-        start: Cursor = 0,
-    ) -> contract.Page[contract.User]:
-        page = service.list_managed_users(tenant_id, external_id, start, max_)
-        return paged(request, response, page, max_)
-
-    @licenses.patch(
-        "/licenses/users/bulk",
-        response_model=contract.BulkAssignmentOutcome,
-        responses={
-            206: {"model": contract.BulkAssignmentOutcome, "description": "Some users failed"}
-        },
-    )
-    def bulk_assign(
-        tenant_id: str, batch: contract.BulkAssignmentBatch, response: Response
-    ) -> contract.BulkAssignmentOutcome:
-        outcome, complete = service.bulk_assign(tenant_id, batch)
-        if not complete:
-            response.status_code = status.HTTP_206_PARTIAL_CONTENT
-        return outcome
-
-    @licenses.get("/access", response_model=contract.AccessCheck)
-    def check_access(
-        tenant_id: str, email: Annotated[str, Query(description="The user's e-mail.")]
-    ) -> contract.AccessCheck:
-        return service.check_access(tenant_id, email)
-
-    users = collection_router(
+def router(service: UserService) -> APIRouter:
+    return collection_router(
         Collection(
             path="users",
             singular="user",
@@ -87,7 +22,3 @@ def router(service: ProvisioningService) -> APIRouter:
             delete=service.delete_user,
         )
     )
-    routes = APIRouter()
-    routes.include_router(users)
-    routes.include_router(licenses)
-    return routes

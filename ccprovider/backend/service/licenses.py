@@ -1,0 +1,201 @@
+"""Licenses: what each subscription offers and users consume, assigning them one user at a
+time or in bulk, and whether a user has access now."""
+
+from dataclasses import dataclass
+
+from ccprovider import contract, rules
+from ccprovider.backend.errors import ConflictError, NotFoundError
+from ccprovider.backend.service.bulk import bulk_part
+from ccprovider.backend.service.common import (
+    SUBSCRIPTION,
+    USER,
+    Area,
+    PageOf,
+    check_version,
+    now,
+    paged,
+    subscription_of,
+    tenant_record,
+)
+from ccprovider.backend.service.users import license_offer, no_such_license, user_view
+from ccprovider.backend.storage import Transaction
+from ccprovider.contract import LicenseOperationKind, license_id
+from ccprovider.domain import LicenseKind, UsageType
+
+_LICENSE_UNITS: dict[LicenseKind, UsageType | None] = {
+    LicenseKind.ADMIN: None,
+    LicenseKind.SUPERVISOR: UsageType.SUPERVISOR,
+    LicenseKind.STANDARD_AGENT: UsageType.STANDARD_AGENT,
+    LicenseKind.PREMIUM_AGENT: UsageType.PREMIUM_AGENT,
+}
+"""The usage type whose entitlement gives each kind of license its total units."""
+
+
+@dataclass(frozen=True)
+class LicensePatchOutcome:
+    """The result of a license PATCH, and whether every operation succeeded."""
+
+    result: contract.LicensePatchResult
+    complete: bool
+    version: int
+
+
+def _apply_license_operation(
+    tx: Transaction,
+    tenant_id: str,
+    user: contract.UserBody,
+    held: list[str],
+    operation: contract.LicenseOperation,
+) -> str | None:
+    """Apply one operation to `held`; return why it cannot apply, or None."""
+    offer = license_offer(tx, tenant_id, operation.id)
+    if offer is None:
+        return no_such_license(operation.id)
+    if operation.operation is LicenseOperationKind.REMOVE:
+        # Removing a license the user does not hold already reached its goal: a retried
+        # switch must not fail on the removal it made the first time.
+        if operation.id in held:
+            held.remove(operation.id)
+        return None
+    if operation.id not in held:
+        today = now(tx).date()
+        problem = rules.license_addition_problem(user, operation.id, *offer, today, held=held)
+        if problem is not None:
+            return problem
+        held.append(operation.id)
+    return None
+
+
+class LicenseService(Area):
+    """List licenses, assign them to users, and check users' access."""
+
+    def list_licenses(self, tenant_id: str) -> list[contract.License]:
+        """Every subscription's licenses with their total and consumed units."""
+        with self.store.read() as tx:
+            tenant_record(tx, tenant_id)
+            licenses = []
+            for record in tx.page(SUBSCRIPTION, tenant_id):
+                subscription = subscription_of(record)
+                consumed: dict[str, int] = {}
+                for user in tx.page(USER, tenant_id, ref=record.id):
+                    for held in user.body["licenses"]:
+                        consumed[held] = consumed.get(held, 0) + 1
+                for kind, usage_type in _LICENSE_UNITS.items():
+                    lic_id = license_id(record.id, kind)
+                    licenses.append(
+                        contract.License(
+                            id=lic_id,
+                            kind=kind,
+                            subscription_id=record.id,
+                            external_id=subscription.external_id,
+                            total_units=(
+                                subscription.entitlements.units(usage_type) if usage_type else None
+                            ),
+                            consumed_units=consumed.get(lic_id, 0),
+                        )
+                    )
+            return licenses
+
+    def patch_licenses(
+        self, tenant_id: str, patch: contract.LicensePatch, if_match: int | None
+    ) -> LicensePatchOutcome:
+        """Apply one user's license operations: removals first, then additions, so that a
+        switch of subscription happens in one step. Operations that cannot apply are reported
+        and the others still apply (206), except that a switch whose addition fails keeps
+        the old license: a request that adds never leaves the user without one."""
+        with self.store.write() as tx:
+            tenant_record(tx, tenant_id)
+            record = tx.find(USER, tenant_id, patch.email)
+            if record is None:
+                raise NotFoundError(f"User {patch.email} was not found in tenant '{tenant_id}'.")
+            check_version(record, if_match)
+            user = contract.UserBody.model_validate(
+                {name: record.body.get(name) for name in contract.UserBody.model_fields}
+            )
+            original: list[str] = list(record.body["licenses"])
+            held = list(original)
+            outcomes: dict[int, str | None] = {}
+            ordered = sorted(
+                enumerate(patch.licenses), key=lambda p: p[1].operation is LicenseOperationKind.ADD
+            )
+            for index, operation in ordered:
+                outcomes[index] = _apply_license_operation(tx, tenant_id, user, held, operation)
+            if original and not held and any(outcomes.values()):
+                held = original
+                for index, operation in enumerate(patch.licenses):
+                    if operation.operation is LicenseOperationKind.REMOVE and not outcomes[index]:
+                        outcomes[index] = (
+                            f"Not applied: removing {operation.id} would leave {user.email} "
+                            "without access, as the addition in this request failed."
+                        )
+            results = [
+                contract.LicenseOperationResult(
+                    id=op.id,
+                    operation=op.operation,
+                    status="ok" if outcomes[i] is None else "error",
+                    description=outcomes[i],
+                )
+                for i, op in enumerate(patch.licenses)
+            ]
+            failures = [r.description for r in results if r.description]
+            if len(failures) == len(results):
+                raise ConflictError("No license operation could be applied.", *failures)
+            ref = held[0].split(":")[0] if held else None
+            updated = tx.update(
+                record, {**record.body, "licenses": held}, now(tx), key=record.key, ref=ref
+            )
+            result = contract.LicensePatchResult(user=user_view(updated), licenses=results)
+            return LicensePatchOutcome(result, complete=not failures, version=updated.version)
+
+    def bulk_assign(
+        self, tenant_id: str, batch: contract.BulkAssignmentBatch
+    ) -> tuple[contract.BulkAssignmentOutcome, bool]:
+        """Apply each user's part of a batch on its own, in one transaction: a part that
+        cannot apply is reported with its reason and changes nothing, and the others still
+        apply. Also say whether every part applied."""
+        with self.store.write() as tx:
+            tenant_record(tx, tenant_id)
+            today = now(tx).date()
+            results = [bulk_part(tx, tenant_id, part, today) for part in batch.users]
+        outcome = contract.BulkAssignmentOutcome(users=results)
+        return outcome, all(r.status != "error" for r in results)
+
+    def list_managed_users(
+        self, tenant_id: str, external_id: str, after: int, limit: int
+    ) -> PageOf[contract.User]:
+        """One page of the users that carry the client's mark `external_id`."""
+        with self.store.read() as tx:
+            tenant_record(tx, tenant_id)
+            marked = [
+                r
+                for r in tx.page(USER, tenant_id, after=after)
+                if r.body.get("external_id") == external_id
+            ]
+            return paged(marked[: limit + 1], limit, user_view)
+
+    def check_access(self, tenant_id: str, email: str) -> contract.AccessCheck:
+        """Whether the user can use the contact center now, through which subscription."""
+        with self.store.read() as tx:
+            tenant_record(tx, tenant_id)
+            record = tx.find(USER, tenant_id, email.strip().lower())
+            if record is None:
+                raise NotFoundError(f"User {email} was not found in tenant '{tenant_id}'.")
+            sub_record = tx.get(SUBSCRIPTION, record.ref) if record.ref else None
+            if sub_record is None:
+                return contract.AccessCheck(
+                    email=record.body["email"],
+                    has_access=False,
+                    subscription_id=None,
+                    external_id=None,
+                    reason="holds no contact-center license",
+                )
+            subscription = subscription_of(sub_record)
+            problem = rules.access_problem(subscription, now(tx).date())
+            return contract.AccessCheck(
+                email=record.body["email"],
+                has_access=problem is None,
+                subscription_id=sub_record.id,
+                external_id=subscription.external_id,
+                reason=f"subscription {subscription.external_id} "
+                + (problem or f"is active until {subscription.end.isoformat()}"),
+            )

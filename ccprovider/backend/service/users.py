@@ -1,0 +1,147 @@
+"""Users of a tenant, unique by e-mail, and the licenses the tenant offers them.
+
+A license id is its subscription's id and its kind (`contract.license_id`); a user holds
+the licenses of one subscription at most, and `ref` on the user names that subscription.
+"""
+
+from functools import partial
+
+from ccprovider import contract, rules
+from ccprovider.backend.errors import ConflictError
+from ccprovider.backend.service.common import (
+    SUBSCRIPTION,
+    USER,
+    Area,
+    PageOf,
+    Versioned,
+    check_version,
+    child_record,
+    create_once,
+    find_or_page,
+    now,
+    record_to_replace,
+    subscription_of,
+    tenant_record,
+)
+from ccprovider.backend.storage import Record, Transaction
+from ccprovider.contract import license_id
+from ccprovider.domain import LicenseKind, Subscription
+
+_LICENSE_KINDS = frozenset(kind.value for kind in LicenseKind)
+
+
+def user_view(record: Record) -> contract.User:
+    """A stored user as the API shows it."""
+    return contract.User(
+        id=record.id,
+        tenant_id=record.tenant_id,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        subscription_id=record.ref,
+        **record.body,
+    )
+
+
+def license_offer(
+    tx: Transaction, tenant_id: str, lic_id: str
+) -> tuple[LicenseKind, Subscription] | None:
+    """The kind of license `lic_id` and the subscription of this tenant that offers it, or
+    None when the tenant offers no such license."""
+    sub_id, _, kind_name = lic_id.partition(":")
+    record = tx.get(SUBSCRIPTION, sub_id)
+    if record is None or record.tenant_id != tenant_id or kind_name not in _LICENSE_KINDS:
+        return None
+    return LicenseKind(kind_name), subscription_of(record)
+
+
+def no_such_license(lic_id: str) -> str:
+    """Why a license the tenant does not offer cannot be added or removed."""
+    return f"License {lic_id} does not exist in this tenant."
+
+
+def _email_taken(email: str, existing: Record) -> ConflictError:
+    return ConflictError(
+        f"User {email} already exists in this tenant (id {existing.id}).",
+        "E-mail addresses are unique per tenant: manage the existing user.",
+    )
+
+
+def _licenses_for_role(tx: Transaction, record: Record, body: contract.UserBody) -> list[str]:
+    """The user's licenses after a role or profile change: a held license of another kind
+    becomes the fitting kind of the same subscription in the same step, as when an admin
+    changes an agent's profile, so the user never goes without access."""
+    held: list[str] = record.body["licenses"]
+    if not held:
+        return held
+    sub_id = held[0].partition(":")[0]
+    fitting = license_id(sub_id, rules.license_kind(body.role, body.agent_profile))
+    if held[0] == fitting:
+        return held
+    sub_record = tx.get(SUBSCRIPTION, sub_id)
+    subscription = subscription_of(sub_record) if sub_record else None
+    problem = rules.license_switch_problem(body, held[0], subscription, now(tx).date())
+    if problem is not None:
+        raise ConflictError(problem, "Map the user to an active subscription first.")
+    return [fitting]
+
+
+class UserService(Area):
+    """Create, read, list, replace and delete users; a role change switches their license."""
+
+    def create_user(
+        self,
+        tenant_id: str,
+        body: contract.UserBody,
+        if_match: int | None = None,
+        request_key: str | None = None,
+    ) -> Versioned[contract.User]:
+        with self.store.write() as tx:
+            record = create_once(
+                tx,
+                USER,
+                tenant_record(tx, tenant_id),
+                body.email,
+                request_key=request_key,
+                if_match=if_match,
+                taken=partial(_email_taken, body.email),
+                build=lambda: {**body.model_dump(mode="json"), "licenses": []},
+            )
+            return Versioned(user_view(record), record.version)
+
+    def get_user(self, tenant_id: str, user_id: str) -> Versioned[contract.User]:
+        with self.store.read() as tx:
+            record = child_record(tx, USER, tenant_id, user_id)
+            return Versioned(user_view(record), record.version)
+
+    def list_users(
+        self, tenant_id: str, email: str | None, after: int, limit: int
+    ) -> PageOf[contract.User]:
+        with self.store.read() as tx:
+            tenant_record(tx, tenant_id)
+            key = email.strip().lower() if email is not None else None
+            return find_or_page(tx, USER, tenant_id, key, after=after, limit=limit, view=user_view)
+
+    def replace_user(
+        self, tenant_id: str, user_id: str, body: contract.UserBody, if_match: int | None
+    ) -> Versioned[contract.User]:
+        with self.store.write() as tx:
+            record = record_to_replace(
+                tx,
+                USER,
+                tenant_id,
+                user_id,
+                if_match,
+                key=body.email,
+                key_name="email",
+                fix="Create a user for the new address and delete the old one.",
+            )
+            held = _licenses_for_role(tx, record, body)
+            stored = {**body.model_dump(mode="json"), "licenses": held}
+            updated = tx.update(record, stored, now(tx), key=record.key, ref=record.ref)
+            return Versioned(user_view(updated), updated.version)
+
+    def delete_user(self, tenant_id: str, user_id: str, if_match: int | None) -> None:
+        with self.store.write() as tx:
+            record = child_record(tx, USER, tenant_id, user_id)
+            check_version(record, if_match)
+            tx.delete(record)
