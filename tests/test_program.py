@@ -28,8 +28,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         computed = {"tenant_id": "tenant-1", "subscription_id": f"id-of-{args.name}"}
         return f"{args.name}-id", {**args.inputs, **computed}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, []
 
 
 def run_program(tenant: Any) -> tuple[RecordingMocks, dict[str, Any]]:

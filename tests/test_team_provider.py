@@ -126,6 +126,7 @@ def test_create_sends_every_member_in_one_request_marked_as_the_team(
     ]
     assert {p["ifExternalIdPrefix"] for p in sent(mock)} == {"proj/dev#"}
     assert result.id == "t-1/care"
+    assert result.outs is not None
     assert result.outs["adopted_users"] == []
 
 
