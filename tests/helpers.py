@@ -68,6 +68,47 @@ def assign_license(client: ProvisioningClient, tenant_id: str, email: str, licen
     client.patch_licenses(tenant_id, LicensePatch(email=email, licenses=[operation]))
 
 
+def declaration(**overrides: Any) -> dict[str, Any]:
+    """A valid tenant: two named subscriptions, an admin and an agent on each, two partners."""
+    tenant: dict[str, Any] = {
+        "name": "acme-dev",
+        "offer": "flex3",
+        "telephony": "webex_calling",
+        "subscriptions": [
+            {
+                "id": "SUB-1",
+                "department": "customer-care",
+                "licenseModel": "named",
+                "start": "2025-01-01",
+                "termMonths": 36,
+                "entitlements": {"standardAgents": 10},
+            },
+            {
+                "id": "SUB-2",
+                "department": "workforce-planning",
+                "licenseModel": "named",
+                "start": "2025-06-01 00:00:00 +0000 UTC",
+                "termMonths": 24,
+                "entitlements": {"standardAgents": 15, "wfo": 15},
+            },
+        ],
+        "users": [
+            {"email": "admin1@acme.example", "role": "admin", "subscription": "SUB-1"},
+            {
+                "email": "agent1@acme.example",
+                "role": "agent",
+                "agentProfile": "standard",
+                "subscription": "SUB-2",
+            },
+        ],
+        "partners": [
+            {"org": "partner-a", "access": "full_admin"},
+            {"org": "partner-b", "access": "read_only"},
+        ],
+    }
+    return {**tenant, **overrides}
+
+
 def configured(provider: P) -> P:
     """The provider, configured as the engine does for a stack whose endpoint is ENDPOINT."""
     provider.configure(ConfigureRequest(Config({"ccprovider:endpoint": ENDPOINT}, "")))

@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.test_spec import declaration
+from tests.helpers import declaration
 
 PROGRAM = Path(__file__).resolve().parents[1] / "__main__.py"
 DYNAMIC = "pulumi-python:dynamic/ccprovider:"
