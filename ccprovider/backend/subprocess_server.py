@@ -14,7 +14,7 @@ from typing import IO
 
 import requests
 
-STARTUP_TIMEOUT_SECONDS = 30.0
+_STARTUP_TIMEOUT_SECONDS = 30.0
 _STOP_TIMEOUT_SECONDS = 10.0
 
 
@@ -27,7 +27,7 @@ class ServerStartError(RuntimeError):
         self.stderr = stderr
 
 
-def free_port() -> int:
+def _free_port() -> int:
     """A TCP port of the loopback address that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -43,7 +43,7 @@ def serve_in_subprocess(
     "--no-auth", or "--tokens", FILE) while the block runs, with `extra_env` added to the
     environment; yield its base URL once it answers HTTP. What the server wrote to stderr
     goes in the ServerStartError if it never answers, else to our stderr when it stops."""
-    port = free_port()
+    port = _free_port()
     command = [sys.executable, "-m", "ccprovider.backend", "serve", "--port", str(port)]
     env = {**os.environ, **(extra_env or {})}
     with tempfile.TemporaryFile() as stderr:
@@ -68,8 +68,8 @@ def serve_in_subprocess(
 
 def _await_answer(url: str, process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
     """Return once the server answers any HTTP request; raise ServerStartError if it exits
-    or stays silent for STARTUP_TIMEOUT_SECONDS."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    or stays silent for _STARTUP_TIMEOUT_SECONDS."""
+    deadline = time.monotonic() + _STARTUP_TIMEOUT_SECONDS
     while process.poll() is None and time.monotonic() < deadline:
         try:
             requests.get(f"{url}/openapi.json", timeout=1)
@@ -79,7 +79,7 @@ def _await_answer(url: str, process: subprocess.Popen[bytes], stderr: IO[bytes])
     returncode = process.poll()
     _stop(process)  # so that everything it wrote is in the file
     if returncode is None:
-        reason = f"did not answer within {STARTUP_TIMEOUT_SECONDS:.0f} s"
+        reason = f"did not answer within {_STARTUP_TIMEOUT_SECONDS:.0f} s"
     else:
         reason = f"exited with status {returncode} before it answered"
     raise ServerStartError(reason, returncode, _read(stderr))
