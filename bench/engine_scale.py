@@ -17,17 +17,16 @@ managed user, and our time divided by the floor's.
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from ccprovider.backend.subprocess_server import serve_in_subprocess
 
 REPO = Path(__file__).resolve().parents[1]
 FLOOR_PROGRAM = REPO / "bench" / "floor_program" / "__main__.py"
@@ -148,37 +147,6 @@ def tenant(users: int, team_size: int | None) -> tuple[dict[str, object], list[d
     return declaration, [admin, *declared]
 
 
-@contextmanager
-def server(db: Path, log: Path) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, REQUEST_LOG_ENV: str(log)}
-    command = [
-        sys.executable,
-        "-m",
-        "ccprovider.backend",
-        "serve",
-        "--no-auth",
-        "--port",
-        str(port),
-        "--db",
-        str(db),
-    ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
-    try:
-        for _ in range(150):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def ours(scratch: Path, users: int, backend: str, team_size: int | None) -> dict[str, Measure]:
     declaration, declared_users = tenant(users, team_size)
     config: dict[str, object] = {"ccprovider:tenant": declaration, "ccprovider:endpoint": ""}
@@ -187,7 +155,8 @@ def ours(scratch: Path, users: int, backend: str, team_size: int | None) -> dict
     (project.root / USERS_FILE).write_text(yaml.safe_dump(declared_users))
     if backend == "embedded":
         return project.run_steps()
-    with server(project.root / "server.db", project.log) as url:
+    log = {REQUEST_LOG_ENV: str(project.log)}
+    with serve_in_subprocess(project.root / "server.db", "--no-auth", extra_env=log) as url:
         config["ccprovider:endpoint"] = url
         (project.root / "Pulumi.bench.yaml").write_text(yaml.safe_dump({"config": config}))
         return project.run_steps()

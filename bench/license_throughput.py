@@ -13,8 +13,6 @@ times one PATCH per user (assign a license: the write) and one access check per 
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from ccprovider.backend.server import BackgroundServer
+from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import (
     LicenseOperation,
@@ -33,8 +32,6 @@ from ccprovider.contract import (
     UserBody,
 )
 
-_SERVER_START_SECONDS = 15.0
-
 
 @contextmanager
 def embedded(db: Path) -> Iterator[str]:
@@ -43,34 +40,10 @@ def embedded(db: Path) -> Iterator[str]:
     server.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def http_server(db: Path) -> Iterator[str]:
-    port = _free_port()
-    command = [sys.executable, "-m", "ccprovider.backend", "serve", "--no-auth"]
-    command += ["--port", str(port), "--db", str(db)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + _SERVER_START_SECONDS
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the backend server did not start") from None
-                time.sleep(0.05)
+    with serve_in_subprocess(db, "--no-auth") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _rate(count: int, action: Callable[[int], object]) -> float:

@@ -1,12 +1,30 @@
-"""Helpers shared by the backend and provider tests."""
+"""Helpers shared by the tests: declarations, request bodies, and the backend's answers for
+requests-mock built from the contract's models, so that a contract change breaks the mocks
+as it breaks the client."""
 
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 import requests
+from pulumi.dynamic import Config, ConfigureRequest
+from pydantic import BaseModel
 
+from ccprovider import contract
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import LicenseOperation, LicensePatch, SubscriptionBody, UserBody
+from ccprovider.resources.base import ApiProvider
+
+ENDPOINT = "http://backend.test"
+"""The endpoint the hook tests configure; requests-mock answers for it."""
+
+TENANT_URL = f"{ENDPOINT}/v1/tenants/t-1"
+"""The URL of tenant t-1, the tenant of the mocked answers."""
+
+STAMP = datetime(2026, 1, 1, 9, tzinfo=UTC)
+"""When every mocked object was created and last updated."""
+
+P = TypeVar("P", bound=ApiProvider)
+M = TypeVar("M", bound=contract.Stored)
 
 
 def assert_vendor_error(response: requests.Response, status: int, *fragments: str) -> None:
@@ -48,3 +66,129 @@ def assign_license(client: ProvisioningClient, tenant_id: str, email: str, licen
     """Give the user the license, as an admin does in Control Hub."""
     operation = LicenseOperation(id=license_id, operation="add")
     client.patch_licenses(tenant_id, LicensePatch(email=email, licenses=[operation]))
+
+
+def declaration(**overrides: Any) -> dict[str, Any]:
+    """A valid tenant: two named subscriptions, an admin and an agent on each, two partners."""
+    tenant: dict[str, Any] = {
+        "name": "acme-dev",
+        "offer": "flex3",
+        "telephony": "webex_calling",
+        "subscriptions": [
+            {
+                "id": "SUB-1",
+                "department": "customer-care",
+                "licenseModel": "named",
+                "start": "2025-01-01",
+                "termMonths": 36,
+                "entitlements": {"standardAgents": 10},
+            },
+            {
+                "id": "SUB-2",
+                "department": "workforce-planning",
+                "licenseModel": "named",
+                "start": "2025-06-01 00:00:00 +0000 UTC",
+                "termMonths": 24,
+                "entitlements": {"standardAgents": 15, "wfo": 15},
+            },
+        ],
+        "users": [
+            {"email": "admin1@acme.example", "role": "admin", "subscription": "SUB-1"},
+            {
+                "email": "agent1@acme.example",
+                "role": "agent",
+                "agentProfile": "standard",
+                "subscription": "SUB-2",
+            },
+        ],
+        "partners": [
+            {"org": "partner-a", "access": "full_admin"},
+            {"org": "partner-b", "access": "read_only"},
+        ],
+    }
+    return {**tenant, **overrides}
+
+
+def configured(provider: P) -> P:
+    """The provider, configured as the engine does for a stack whose endpoint is ENDPOINT."""
+    provider.configure(ConfigureRequest(Config({"ccprovider:endpoint": ENDPOINT}, "")))
+    return provider
+
+
+# The backend's answers, for requests-mock: each factory builds the contract's model (fields
+# by their Python names; `fields` override the defaults) and `wire` dumps it as sent.
+
+
+def wire(answer: BaseModel) -> dict[str, Any]:
+    """The JSON body the backend sends for `answer`: camelCase, as the contract dumps it."""
+    return answer.model_dump(mode="json", by_alias=True)
+
+
+def page(*items: BaseModel) -> contract.Page[Any]:
+    """One page of a list holding `items`, without a next page."""
+    return contract.Page[Any](items=list(items))
+
+
+def vendor_error(message: str, *details: str, tracking_id: str = "track-1") -> contract.ErrorBody:
+    """The vendor's error body with `message` and one entry per detail."""
+    errors = [contract.ErrorDetail(description=detail) for detail in details]
+    return contract.ErrorBody(message=message, errors=errors, tracking_id=tracking_id)
+
+
+def _stored(model: type[M], fields: dict[str, Any]) -> M:
+    """`model` stamped with STAMP; every field must be the model's own, since a response
+    model would silently drop a field that the contract no longer has."""
+    unknown = fields.keys() - model.model_fields.keys()
+    assert not unknown, f"{model.__name__} has no field {', '.join(sorted(unknown))}"
+    return model.model_validate({"created_at": STAMP, "updated_at": STAMP, **fields})
+
+
+def live_tenant(**fields: Any) -> contract.Tenant:
+    """Tenant t-1, acme-dev on flex3, without subscriptions."""
+    return _stored(contract.Tenant, {"id": "t-1", "name": "acme-dev", "offer": "flex3", **fields})
+
+
+def live_subscription(external_id: str, **fields: Any) -> contract.Subscription:
+    """Active primary subscription `external_id` of t-1: named, flex3 on webex_calling, 36
+    months from 2025-01-01; its id is `id-<external_id>`."""
+    defaults = {
+        "id": f"id-{external_id}",
+        "tenant_id": "t-1",
+        "external_id": external_id,
+        "department": "customer-care",
+        "license_model": "named",
+        "offer": "flex3",
+        "telephony": "webex_calling",
+        "start": date(2025, 1, 1),
+        "term_months": 36,
+        "end_date": date(2028, 1, 1),
+        "status": "active",
+        "cancelled": False,
+        "is_primary": True,
+    }
+    return _stored(contract.Subscription, {**defaults, **fields})
+
+
+def live_user(email: str, licenses: list[str], **fields: Any) -> contract.User:
+    """User u-1 of t-1, a standard agent holding `licenses` (and so on their subscription)."""
+    defaults = {
+        "id": "u-1",
+        "tenant_id": "t-1",
+        "email": email,
+        "role": "agent",
+        "agent_profile": "standard",
+        "licenses": licenses,
+        "subscription_id": licenses[0].split(":")[0] if licenses else None,
+    }
+    return _stored(contract.User, {**defaults, **fields})
+
+
+def live_partner(partner_id: str, org: str, access: str, **fields: Any) -> contract.Partner:
+    """Partner organisation `org` of t-1 with `access`."""
+    defaults = {"id": partner_id, "tenant_id": "t-1", "org": org, "access": access}
+    return _stored(contract.Partner, {**defaults, **fields})
+
+
+def bulk_outcome(*results: contract.BulkAssignmentResult) -> contract.BulkAssignmentOutcome:
+    """The outcome of a bulk assignment whose parts came out as `results`."""
+    return contract.BulkAssignmentOutcome(users=list(results))

@@ -7,13 +7,8 @@ import pytest
 import requests
 
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import (
-    BulkAction,
-    BulkAssignment,
-    LicenseKind,
-    Subscription,
-    license_id,
-)
+from ccprovider.contract import BulkAction, BulkAssignment, Subscription, license_id
+from ccprovider.domain import LicenseKind
 from tests.helpers import assert_vendor_error, subscription_body, user_body
 
 MARK = "proj/dev#team:care"

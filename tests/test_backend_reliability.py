@@ -1,17 +1,16 @@
 """The backend's idempotent creates, injected faults and body limits, and a client that rides
 out the faults without duplicating anything."""
 
-import socket
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from ccprovider.backend.http import AccessPolicy, Role
 from ccprovider.backend.middleware import Faults
 from ccprovider.backend.server import BackgroundServer
+from ccprovider.backend.subprocess_server import ServerStartError, serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import TenantBody
 from tests.helpers import assert_vendor_error, subscription_body, user_body
@@ -112,29 +111,24 @@ def test_the_client_converges_under_faults_without_duplicates(db_path: Path) -> 
         clean.stop()
 
 
-def test_the_server_refuses_to_start_without_tokens_unless_told(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ccprovider.backend",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(tmp_path / "b.db"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+def test_a_server_in_its_own_process_serves_its_database_until_the_block_ends(
+    db_path: Path,
+) -> None:
+    with serve_in_subprocess(db_path, "--no-auth") as url:
+        ProvisioningClient(url).create_tenant(TenantBody(name="acme-dev", offer="flex3"))
 
-    assert result.returncode != 0
-    assert "the server needs --tokens FILE" in result.stderr
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=10)
+    with serve_in_subprocess(db_path, "--no-auth") as again:
+        assert [t.name for t in ProvisioningClient(again).list_tenants()] == ["acme-dev"]
+
+
+def test_the_server_refuses_to_start_without_tokens_unless_told(tmp_path: Path) -> None:
+    with pytest.raises(ServerStartError) as refused, serve_in_subprocess(tmp_path / "b.db"):
+        pass
+
+    assert refused.value.returncode not in {None, 0}
+    assert "the server needs --tokens FILE" in refused.value.stderr
 
 
 def test_a_create_retried_after_its_answer_was_lost_in_a_crash_is_the_same_create(

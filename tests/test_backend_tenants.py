@@ -57,7 +57,7 @@ def test_create_refuses_a_duplicate_name_with_409(backend_url: str) -> None:
 
 
 def test_invalid_bodies_answer_400_naming_the_field(backend_url: str) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({**ACME, "offer": "flex4"}, "offer"),
         ({**ACME, "name": "Acme Dev!"}, "name"),
         ({**ACME, "name": "ab"}, "name"),

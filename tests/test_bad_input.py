@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from ccprovider.spec import SpecError, parse_tenant_spec
-from tests.test_spec import declaration
+from tests.helpers import declaration
 
 TODAY = date(2026, 6, 1)
 Edit = Callable[[dict[str, Any]], None]

@@ -1,32 +1,30 @@
 """The Subscription, LicenseAssignment and PartnerAccess providers' hooks, called directly as
 the engine calls them, with requests-mock answering for the backend."""
 
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import requests_mock
-from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 
+from ccprovider import contract
 from ccprovider.resources import (
     LicenseAssignmentProvider,
     PartnerAccessProvider,
     SubscriptionProvider,
 )
-from ccprovider.resources.base import ApiProvider, ProviderError
-
-BASE = "http://backend.test/v1/tenants/t-1"
-STAMPS = {"createdAt": "2026-01-01T00:00:00+00:00", "updatedAt": "2026-01-01T00:00:00+00:00"}
-P = TypeVar("P", bound=ApiProvider)
-
-
-def configured(provider: P) -> P:
-    provider.configure(ConfigureRequest(Config({"ccprovider:endpoint": "http://backend.test"}, "")))
-    return provider
-
-
-def page(*items: dict[str, Any]) -> dict[str, Any]:
-    return {"items": list(items)}
+from ccprovider.resources.base import ProviderError
+from tests.helpers import (
+    TENANT_URL,
+    configured,
+    live_partner,
+    live_subscription,
+    live_tenant,
+    live_user,
+    page,
+    vendor_error,
+    wire,
+)
 
 
 def methods(mock: requests_mock.Mocker) -> list[str]:
@@ -46,30 +44,6 @@ TERMS = {
     "entitlements": {"standard_agents": 15},
 }
 SUB_INPUTS = {**TERMS, "tenant_id": "t-1"}
-
-
-def live_subscription(external_id: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "id": f"id-{external_id}",
-        "tenantId": "t-1",
-        "externalId": external_id,
-        "department": "customer-care",
-        "licenseModel": "named",
-        "offer": "flex3",
-        "telephony": "webex_calling",
-        "start": "2025-01-01",
-        "termMonths": 36,
-        "endDate": "2028-01-01",
-        "status": "active",
-        "cancelled": False,
-        "isPrimary": True,
-        **STAMPS,
-        **overrides,
-    }
-
-
-def live_tenant(**overrides: Any) -> dict[str, Any]:
-    return {"id": "t-1", "name": "acme-dev", "offer": "flex3", **STAMPS, **overrides}
 
 
 @pytest.fixture
@@ -92,8 +66,11 @@ def test_a_subscription_whose_telephony_differs_from_the_live_tenant_fails_check
     subscriptions: SubscriptionProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(BASE, json=live_tenant(telephony="vpop", licenseModel="named"))
-        mock.get(f"{BASE}/subscriptions", json=page(live_subscription("SUB-1", telephony="vpop")))
+        mock.get(TENANT_URL, json=wire(live_tenant(telephony="vpop", license_model="named")))
+        mock.get(
+            f"{TENANT_URL}/subscriptions",
+            json=wire(page(live_subscription("SUB-1", telephony="vpop"))),
+        )
         result = subscriptions.check({}, dict(SUB_INPUTS))
 
     [failure] = result.failures
@@ -107,9 +84,12 @@ def test_a_subscription_whose_license_model_differs_from_the_live_tenant_fails_c
     subscriptions: SubscriptionProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(BASE, json=live_tenant(telephony="webex_calling", licenseModel="concurrent"))
-        sub1 = live_subscription("SUB-1", licenseModel="concurrent")
-        mock.get(f"{BASE}/subscriptions", json=page(sub1))
+        mock.get(
+            TENANT_URL,
+            json=wire(live_tenant(telephony="webex_calling", license_model="concurrent")),
+        )
+        sub1 = live_subscription("SUB-1", license_model="concurrent")
+        mock.get(f"{TENANT_URL}/subscriptions", json=wire(page(sub1)))
         result = subscriptions.check({}, dict(SUB_INPUTS))
 
     [failure] = result.failures
@@ -161,16 +141,18 @@ def test_subscription_diff(
 def test_a_subscription_that_already_exists_is_adopted_only_on_request(
     subscriptions: SubscriptionProvider,
 ) -> None:
-    existing = live_subscription("SUB-2", start="2025-06-01", termMonths=24)
+    existing = live_subscription("SUB-2", start="2025-06-01", term_months=24)
     with requests_mock.Mocker() as mock:
-        mock.get(BASE, json=live_tenant(telephony="webex_calling"), headers={"ETag": '"3"'})
-        mock.post(
-            f"{BASE}/subscriptions",
-            status_code=409,
-            json={"message": "exists", "errors": [], "trackingId": "x"},
+        mock.get(
+            TENANT_URL, json=wire(live_tenant(telephony="webex_calling")), headers={"ETag": '"3"'}
         )
-        mock.get(f"{BASE}/subscriptions?externalId=SUB-2", json=page(existing))
-        mock.put(f"{BASE}/subscriptions/id-SUB-2", json=existing)
+        mock.post(
+            f"{TENANT_URL}/subscriptions",
+            status_code=409,
+            json=wire(vendor_error("exists")),
+        )
+        mock.get(f"{TENANT_URL}/subscriptions?externalId=SUB-2", json=wire(page(existing)))
+        mock.put(f"{TENANT_URL}/subscriptions/id-SUB-2", json=wire(existing))
         with pytest.raises(ProviderError, match="Subscription SUB-2 already exists"):
             subscriptions.create(dict(SUB_INPUTS))
         refused = methods(mock)
@@ -192,16 +174,16 @@ def test_a_create_waits_out_a_racing_first_subscription_and_then_fails_clearly(
     because the winner chose another telephony option."""
     with requests_mock.Mocker() as mock:
         mock.get(
-            BASE,
+            TENANT_URL,
             [
-                {"json": live_tenant(), "headers": {"ETag": '"1"'}},
-                {"json": live_tenant(telephony="vpop"), "headers": {"ETag": '"2"'}},
+                {"json": wire(live_tenant()), "headers": {"ETag": '"1"'}},
+                {"json": wire(live_tenant(telephony="vpop")), "headers": {"ETag": '"2"'}},
             ],
         )
         mock.post(
-            f"{BASE}/subscriptions",
+            f"{TENANT_URL}/subscriptions",
             status_code=412,
-            json={"message": "The tenant changed.", "errors": [], "trackingId": "x"},
+            json=wire(vendor_error("The tenant changed.")),
         )
         with pytest.raises(ProviderError, match="the tenant's option is vpop"):
             subscriptions.create(dict(SUB_INPUTS))
@@ -215,13 +197,14 @@ def test_deleting_a_subscription_that_carries_users_reports_the_backends_reason(
 ) -> None:
     with requests_mock.Mocker() as mock:
         mock.delete(
-            f"{BASE}/subscriptions/id-SUB-2",
+            f"{TENANT_URL}/subscriptions/id-SUB-2",
             status_code=409,
-            json={
-                "message": "Subscription SUB-2 still carries 1 user(s): agent1@acme.example.",
-                "errors": [{"description": "Remap them to another subscription first."}],
-                "trackingId": "x",
-            },
+            json=wire(
+                vendor_error(
+                    "Subscription SUB-2 still carries 1 user(s): agent1@acme.example.",
+                    "Remap them to another subscription first.",
+                )
+            ),
         )
         with pytest.raises(Exception, match="still carries 1 user"):
             subscriptions.delete("id-SUB-2", SUB_INPUTS)
@@ -230,9 +213,9 @@ def test_deleting_a_subscription_that_carries_users_reports_the_backends_reason(
 def test_a_removed_subscription_reads_as_gone(subscriptions: SubscriptionProvider) -> None:
     with requests_mock.Mocker() as mock:
         mock.get(
-            f"{BASE}/subscriptions/id-SUB-2",
+            f"{TENANT_URL}/subscriptions/id-SUB-2",
             status_code=404,
-            json={"message": "gone", "errors": [], "trackingId": "x"},
+            json=wire(vendor_error("gone")),
         )
         assert subscriptions.read("id-SUB-2", SUB_INPUTS).id is None
 
@@ -249,20 +232,15 @@ ASSIGNMENT = {
 }
 
 
-def live_user(licenses: list[str], **overrides: Any) -> dict[str, Any]:
+def agent1(licenses: list[str], **fields: Any) -> contract.User:
     """agent1 as the backend shows it, marked as ASSIGNMENT's (a stack without owner)."""
-    return {
-        "externalId": "#user:agent1@acme.example",
-        "id": "u-1",
-        "tenantId": "t-1",
-        "email": "agent1@acme.example",
-        "role": "agent",
-        "agentProfile": "standard",
-        "licenses": licenses,
-        "subscriptionId": licenses[0].split(":")[0] if licenses else None,
-        **STAMPS,
-        **overrides,
-    }
+    mark = {"external_id": "#user:agent1@acme.example"}
+    return live_user("agent1@acme.example", licenses, **{**mark, **fields})
+
+
+def patched(user: contract.User, *results: contract.LicenseOperationResult) -> dict[str, Any]:
+    """The answer to a license PATCH that left `user` as given."""
+    return wire(contract.LicensePatchResult(user=user, licenses=list(results)))
 
 
 @pytest.fixture
@@ -275,11 +253,14 @@ def test_mapping_a_user_to_an_expired_subscription_fails_check_with_alternatives
 ) -> None:
     with requests_mock.Mocker() as mock:
         mock.get(
-            f"{BASE}/subscriptions/id-SUB-1", json=live_subscription("SUB-1", status="expired")
+            f"{TENANT_URL}/subscriptions/id-SUB-1",
+            json=wire(live_subscription("SUB-1", status="expired")),
         )
         mock.get(
-            f"{BASE}/subscriptions",
-            json=page(live_subscription("SUB-1", status="expired"), live_subscription("SUB-2")),
+            f"{TENANT_URL}/subscriptions",
+            json=wire(
+                page(live_subscription("SUB-1", status="expired"), live_subscription("SUB-2"))
+            ),
         )
         result = assignments.check({}, dict(ASSIGNMENT))
 
@@ -303,10 +284,10 @@ def test_create_makes_the_user_and_assigns_the_fitting_license(
     assignments: LicenseAssignmentProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.post(f"{BASE}/users", status_code=201, json=live_user([]))
+        mock.post(f"{TENANT_URL}/users", status_code=201, json=wire(agent1([])))
         mock.patch(
-            f"{BASE}/licenses/users",
-            json={"user": live_user(["id-SUB-1:standard-agent"]), "licenses": []},
+            f"{TENANT_URL}/licenses/users",
+            json=patched(agent1(["id-SUB-1:standard-agent"])),
         )
         result = assignments.create(dict(ASSIGNMENT))
 
@@ -327,12 +308,12 @@ def test_create_makes_the_user_and_assigns_the_fitting_license(
 def test_an_existing_user_is_refused_unless_adopted(assignments: LicenseAssignmentProvider) -> None:
     with requests_mock.Mocker() as mock:
         mock.post(
-            f"{BASE}/users",
+            f"{TENANT_URL}/users",
             status_code=409,
-            json={"message": "exists", "errors": [], "trackingId": "x"},
+            json=wire(vendor_error("exists")),
         )
-        outside = live_user([], externalId=None)
-        mock.get(f"{BASE}/users?email=agent1@acme.example", json=page(outside))
+        outside = agent1([], external_id=None)
+        mock.get(f"{TENANT_URL}/users?email=agent1@acme.example", json=wire(page(outside)))
         with pytest.raises(ProviderError, match=r"User agent1@acme\.example already exists"):
             assignments.create(dict(ASSIGNMENT))
 
@@ -343,10 +324,10 @@ def test_remapping_is_one_patch_that_adds_the_new_license_and_removes_the_old(
     olds = {**ASSIGNMENT, "adopted": False}
     news = {**ASSIGNMENT, "subscription": "SUB-2", "subscription_id": "id-SUB-2"}
     with requests_mock.Mocker() as mock:
-        mock.get(f"{BASE}/users/u-1", json=live_user(["id-SUB-1:standard-agent"]))
+        mock.get(f"{TENANT_URL}/users/u-1", json=wire(agent1(["id-SUB-1:standard-agent"])))
         mock.patch(
-            f"{BASE}/licenses/users",
-            json={"user": live_user(["id-SUB-2:standard-agent"]), "licenses": []},
+            f"{TENANT_URL}/licenses/users",
+            json=patched(agent1(["id-SUB-2:standard-agent"])),
         )
         diff = assignments.diff("u-1", olds, news)
         result = assignments.update("u-1", olds, news)
@@ -366,21 +347,19 @@ def test_a_partial_license_patch_fails_the_update_with_each_reason(
     olds = {**ASSIGNMENT, "adopted": False}
     news = {**ASSIGNMENT, "subscription": "SUB-2", "subscription_id": "id-SUB-2"}
     with requests_mock.Mocker() as mock:
-        mock.get(f"{BASE}/users/u-1", json=live_user(["id-SUB-1:standard-agent"]))
+        mock.get(f"{TENANT_URL}/users/u-1", json=wire(agent1(["id-SUB-1:standard-agent"])))
         mock.patch(
-            f"{BASE}/licenses/users",
+            f"{TENANT_URL}/licenses/users",
             status_code=206,
-            json={
-                "user": live_user(["id-SUB-1:standard-agent"]),
-                "licenses": [
-                    {
-                        "id": "id-SUB-2:standard-agent",
-                        "operation": "add",
-                        "status": "error",
-                        "description": "Subscription SUB-2 cannot give access: it was cancelled.",
-                    }
-                ],
-            },
+            json=patched(
+                agent1(["id-SUB-1:standard-agent"]),
+                contract.LicenseOperationResult(
+                    id="id-SUB-2:standard-agent",
+                    operation="add",
+                    status="error",
+                    description="Subscription SUB-2 cannot give access: it was cancelled.",
+                ),
+            ),
         )
         with pytest.raises(ProviderError, match="it was cancelled"):
             assignments.update("u-1", olds, news)
@@ -394,9 +373,9 @@ def test_a_new_email_is_a_replacement(assignments: LicenseAssignmentProvider) ->
 
 def test_deleting_removes_only_what_the_stack_owns(assignments: LicenseAssignmentProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{BASE}/users/u-1", json=live_user(["id-SUB-1:standard-agent"]))
-        mock.delete(f"{BASE}/users/u-1", status_code=204)
-        mock.patch(f"{BASE}/licenses/users", json={"user": live_user([]), "licenses": []})
+        mock.get(f"{TENANT_URL}/users/u-1", json=wire(agent1(["id-SUB-1:standard-agent"])))
+        mock.delete(f"{TENANT_URL}/users/u-1", status_code=204)
+        mock.patch(f"{TENANT_URL}/licenses/users", json=patched(agent1([])))
         assignments.delete("u-1", {**ASSIGNMENT, "adopted": False})
         created = methods(mock)[1:]
         mock.reset_mock()
@@ -418,16 +397,14 @@ def partners() -> PartnerAccessProvider:
 
 
 def mock_tenant_with_two_subscriptions_and_partner_a(mock: requests_mock.Mocker) -> None:
-    mock.get(BASE, json=live_tenant())
+    mock.get(TENANT_URL, json=wire(live_tenant()))
     mock.get(
-        f"{BASE}/partners",
-        json=page(
-            {"id": "p-a", "tenantId": "t-1", "org": "partner-a", "access": "full_admin", **STAMPS}
-        ),
+        f"{TENANT_URL}/partners",
+        json=wire(page(live_partner("p-a", "partner-a", "full_admin"))),
     )
     mock.get(
-        f"{BASE}/subscriptions",
-        json=page(live_subscription("SUB-1"), live_subscription("SUB-2", isPrimary=False)),
+        f"{TENANT_URL}/subscriptions",
+        json=wire(page(live_subscription("SUB-1"), live_subscription("SUB-2", is_primary=False))),
     )
 
 
@@ -449,9 +426,9 @@ def test_a_second_partners_full_admin_approved_by_a_customer_admin_passes_check(
     with requests_mock.Mocker() as mock:
         mock_tenant_with_two_subscriptions_and_partner_a(mock)
         admin = live_user(
-            ["id-SUB-1:admin"], email="admin1@acme.example", role="admin", agentProfile=None
+            "admin1@acme.example", ["id-SUB-1:admin"], role="admin", agent_profile=None
         )
-        mock.get(f"{BASE}/users?email=admin1@acme.example", json=page(admin))
+        mock.get(f"{TENANT_URL}/users?email=admin1@acme.example", json=wire(page(admin)))
         result = partners.check({}, {**PARTNER, "approved_by": "admin1@acme.example"})
 
     assert result.failures == []
@@ -460,13 +437,11 @@ def test_a_second_partners_full_admin_approved_by_a_customer_admin_passes_check(
 def test_full_admin_is_granted_read_only_first_then_raised(
     partners: PartnerAccessProvider,
 ) -> None:
-    partner = {"id": "p-b", "tenantId": "t-1", "org": "partner-b", **STAMPS}
+    read_only = live_partner("p-b", "partner-b", "read_only")
+    full_admin = live_partner("p-b", "partner-b", "full_admin", approved_by="admin1@acme.example")
     with requests_mock.Mocker() as mock:
-        mock.post(f"{BASE}/partners", status_code=201, json={**partner, "access": "read_only"})
-        mock.put(
-            f"{BASE}/partners/p-b",
-            json={**partner, "access": "full_admin", "approvedBy": "admin1@acme.example"},
-        )
+        mock.post(f"{TENANT_URL}/partners", status_code=201, json=wire(read_only))
+        mock.put(f"{TENANT_URL}/partners/p-b", json=wire(full_admin))
         result = partners.create({**PARTNER, "approved_by": "admin1@acme.example"})
 
     posted, put = mock.request_history

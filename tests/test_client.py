@@ -5,19 +5,9 @@ import requests_mock
 
 from ccprovider.client import ApiError, ProvisioningClient
 from ccprovider.contract import TenantBody
+from tests.helpers import live_tenant, page, vendor_error, wire
 
 BASE = "http://backend.test"
-
-
-def tenant_json(name: str, tenant_id: str = "t-1") -> dict[str, object]:
-    return {
-        "id": tenant_id,
-        "name": name,
-        "offer": "flex3",
-        "hybrid": False,
-        "createdAt": "2026-01-01T00:00:00+00:00",
-        "updatedAt": "2026-01-01T00:00:00+00:00",
-    }
 
 
 def test_vendor_error_body_becomes_an_api_error_with_every_detail() -> None:
@@ -26,11 +16,13 @@ def test_vendor_error_body_becomes_an_api_error_with_every_detail() -> None:
         mock.post(
             f"{BASE}/v1/tenants",
             status_code=409,
-            json={
-                "message": "A tenant named 'acme-dev' already exists (id t-1).",
-                "errors": [{"description": "Tenant names are unique."}],
-                "trackingId": "track-42",
-            },
+            json=wire(
+                vendor_error(
+                    "A tenant named 'acme-dev' already exists (id t-1).",
+                    "Tenant names are unique.",
+                    tracking_id="track-42",
+                )
+            ),
         )
         with pytest.raises(ApiError) as raised:
             client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
@@ -61,7 +53,7 @@ def test_bearer_token_is_sent_and_never_part_of_an_error() -> None:
         mock.get(
             f"{BASE}/v1/tenants/t-1",
             status_code=403,
-            json={"message": "Forbidden.", "errors": [], "trackingId": "x"},
+            json=wire(vendor_error("Forbidden.")),
         )
         with pytest.raises(ApiError) as raised:
             client.get_tenant("t-1")
@@ -72,11 +64,11 @@ def test_bearer_token_is_sent_and_never_part_of_an_error() -> None:
 
 def test_missing_objects_are_none_or_false_not_errors() -> None:
     client = ProvisioningClient(BASE)
-    not_found = {"message": "not found", "errors": [], "trackingId": "x"}
+    not_found = wire(vendor_error("not found"))
     with requests_mock.Mocker() as mock:
         mock.get(f"{BASE}/v1/tenants/gone", status_code=404, json=not_found)
         mock.delete(f"{BASE}/v1/tenants/gone", status_code=404, json=not_found)
-        mock.get(f"{BASE}/v1/tenants?name=ghost", json={"items": []})
+        mock.get(f"{BASE}/v1/tenants?name=ghost", json=wire(page()))
 
         assert client.get_tenant("gone") is None
         assert client.delete_tenant("gone") is False
@@ -89,13 +81,13 @@ def test_list_follows_link_next_across_pages() -> None:
         mock.get(
             f"{BASE}/v1/tenants?max=2",
             complete_qs=True,
-            json={"items": [tenant_json("team-a", "1"), tenant_json("team-b", "2")]},
+            json=wire(page(live_tenant(name="team-a", id="1"), live_tenant(name="team-b", id="2"))),
             headers={"Link": f'<{BASE}/v1/tenants?max=2&start=2>; rel="next"'},
         )
         mock.get(
             f"{BASE}/v1/tenants?max=2&start=2",
             complete_qs=True,
-            json={"items": [tenant_json("team-c", "3")]},
+            json=wire(page(live_tenant(name="team-c", id="3"))),
         )
 
         names = [t.name for t in client.list_tenants(page_size=2)]

@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.test_spec import declaration
+from tests.helpers import declaration
 
 PROGRAM = Path(__file__).resolve().parents[1] / "__main__.py"
 DYNAMIC = "pulumi-python:dynamic/ccprovider:"
@@ -28,8 +28,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         computed = {"tenant_id": "tenant-1", "subscription_id": f"id-of-{args.name}"}
         return f"{args.name}-id", {**args.inputs, **computed}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, []
 
 
 def run_program(tenant: Any) -> tuple[RecordingMocks, dict[str, Any]]:

@@ -9,49 +9,9 @@ import pytest
 
 from ccprovider.domain import Offer, Telephony
 from ccprovider.spec import SpecError, expiring_users, parse_tenant_spec
+from tests.helpers import declaration
 
 TODAY = date(2026, 6, 1)
-
-
-def declaration(**overrides: Any) -> dict[str, Any]:
-    """A valid tenant: two named subscriptions, an admin and an agent on each, two partners."""
-    tenant: dict[str, Any] = {
-        "name": "acme-dev",
-        "offer": "flex3",
-        "telephony": "webex_calling",
-        "subscriptions": [
-            {
-                "id": "SUB-1",
-                "department": "customer-care",
-                "licenseModel": "named",
-                "start": "2025-01-01",
-                "termMonths": 36,
-                "entitlements": {"standardAgents": 10},
-            },
-            {
-                "id": "SUB-2",
-                "department": "workforce-planning",
-                "licenseModel": "named",
-                "start": "2025-06-01 00:00:00 +0000 UTC",
-                "termMonths": 24,
-                "entitlements": {"standardAgents": 15, "wfo": 15},
-            },
-        ],
-        "users": [
-            {"email": "admin1@acme.example", "role": "admin", "subscription": "SUB-1"},
-            {
-                "email": "agent1@acme.example",
-                "role": "agent",
-                "agentProfile": "standard",
-                "subscription": "SUB-2",
-            },
-        ],
-        "partners": [
-            {"org": "partner-a", "access": "full_admin"},
-            {"org": "partner-b", "access": "read_only"},
-        ],
-    }
-    return {**tenant, **overrides}
 
 
 def problems(raw: Any) -> list[str]:

@@ -7,11 +7,12 @@ import pytest
 import requests_mock
 from pulumi.output import Unknown
 
+from ccprovider import contract
 from ccprovider.resources import TeamAssignmentsProvider
 from ccprovider.resources.base import ProviderError
-from tests.test_child_providers import BASE, configured, live_subscription
+from tests.helpers import TENANT_URL, bulk_outcome, configured, live_subscription, wire
 
-BULK = f"{BASE}/licenses/users/bulk"
+BULK = f"{TENANT_URL}/licenses/users/bulk"
 MARK = "proj/dev#team:care"
 
 
@@ -34,13 +35,13 @@ def team(**subscriptions: str) -> dict[str, Any]:
     }
 
 
-def answer(*parts: tuple[str, str], description: str | None = None) -> dict[str, Any]:
-    return {
-        "users": [
-            {"email": email, "action": "assign", "status": status, "description": description}
-            for email, status in parts
-        ]
-    }
+def assigned(
+    email: str, status: contract.BulkStatus, description: str | None = None
+) -> contract.BulkAssignmentResult:
+    """The outcome of assigning `email` in a bulk request."""
+    return contract.BulkAssignmentResult(
+        email=email, action="assign", status=status, description=description
+    )
 
 
 def sent(mock: requests_mock.Mocker) -> list[dict[str, Any]]:
@@ -60,9 +61,10 @@ def test_members_on_a_subscription_that_gives_no_access_fail_check_together(
     teams: TeamAssignmentsProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{BASE}/subscriptions/id-SUB-1", json=live_subscription("SUB-1"))
+        mock.get(f"{TENANT_URL}/subscriptions/id-SUB-1", json=wire(live_subscription("SUB-1")))
         mock.get(
-            f"{BASE}/subscriptions/id-SUB-2", json=live_subscription("SUB-2", status="expired")
+            f"{TENANT_URL}/subscriptions/id-SUB-2",
+            json=wire(live_subscription("SUB-2", status="expired")),
         )
         result = teams.check({}, team(a1="SUB-1", a2="SUB-2", a3="SUB-2"))
 
@@ -115,7 +117,12 @@ def test_create_sends_every_member_in_one_request_marked_as_the_team(
 ) -> None:
     with requests_mock.Mocker() as mock:
         mock.patch(
-            BULK, json=answer(("a1@acme.example", "created"), ("a2@acme.example", "created"))
+            BULK,
+            json=wire(
+                bulk_outcome(
+                    assigned("a1@acme.example", "created"), assigned("a2@acme.example", "created")
+                )
+            ),
         )
         result = teams.create(team(a1="SUB-1", a2="SUB-2"))
 
@@ -126,6 +133,7 @@ def test_create_sends_every_member_in_one_request_marked_as_the_team(
     ]
     assert {p["ifExternalIdPrefix"] for p in sent(mock)} == {"proj/dev#"}
     assert result.id == "t-1/care"
+    assert result.outs is not None
     assert result.outs["adopted_users"] == []
 
 
@@ -136,7 +144,7 @@ def test_update_sends_only_changed_members_and_releases_removed_ones(
     news = team(a1="SUB-1", a2="SUB-2", a4="SUB-1")
 
     with requests_mock.Mocker() as mock:
-        mock.patch(BULK, json=answer(("a2@acme.example", "updated")))
+        mock.patch(BULK, json=wire(bulk_outcome(assigned("a2@acme.example", "updated"))))
         teams.update("t-1/care", olds, news)
 
     assert [(p["action"], p["email"]) for p in sent(mock)] == [
@@ -156,17 +164,12 @@ def test_failed_members_are_listed_with_the_backends_reason(
         mock.patch(
             BULK,
             status_code=206,
-            json={
-                "users": [
-                    {"email": "a1@acme.example", "action": "assign", "status": "created"},
-                    {
-                        "email": "a2@acme.example",
-                        "action": "assign",
-                        "status": "error",
-                        "description": reason,
-                    },
-                ]
-            },
+            json=wire(
+                bulk_outcome(
+                    assigned("a1@acme.example", "created"),
+                    assigned("a2@acme.example", "error", reason),
+                )
+            ),
         )
         with pytest.raises(ProviderError) as error:
             teams.create(team(a1="SUB-1", a2="SUB-2"))
@@ -181,7 +184,7 @@ def test_delete_deletes_created_members_and_releases_adopted_ones_only_while_mar
     props = {**team(a1="SUB-1", a2="SUB-1"), "adopted_users": ["a2@acme.example"]}
 
     with requests_mock.Mocker() as mock:
-        mock.patch(BULK, json={"users": []})
+        mock.patch(BULK, json=wire(bulk_outcome()))
         teams.delete("t-1/care", props)
 
     assert [(p["action"], p["email"], p["ifExternalId"]) for p in sent(mock)] == [

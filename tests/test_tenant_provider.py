@@ -15,22 +15,17 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
+from ccprovider import contract
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.storage import SqliteStore
 from ccprovider.resources.base import ProviderError
 from ccprovider.resources.tenant import TenantProvider
+from tests.helpers import bulk_outcome, live_tenant, live_user, page, vendor_error, wire
 
 BASE = "http://backend.test"
 TENANTS = f"{BASE}/v1/tenants"
 SETTINGS = {"name": "acme-dev", "offer": "flex3", "hybrid": False}
 INPUTS = {**SETTINGS, "telephony": "webex_calling", "adopt": False}
-LIVE = {
-    "id": "t-1",
-    **SETTINGS,
-    "telephony": "webex_calling",
-    "createdAt": "2026-01-01T09:00:00+00:00",
-    "updatedAt": "2026-01-01T09:00:00+00:00",
-}
 OUTPUTS = {
     **INPUTS,
     "owner": None,
@@ -40,8 +35,9 @@ OUTPUTS = {
 }
 
 
-def vendor_error(message: str) -> dict[str, Any]:
-    return {"message": message, "errors": [], "trackingId": "track-1"}
+def live(**fields: Any) -> contract.Tenant:
+    """The tenant that INPUTS declare, as the backend answers it; `fields` differ from it."""
+    return live_tenant(**{**SETTINGS, "telephony": "webex_calling", **fields})
 
 
 def configured(config: dict[str, Any]) -> TenantProvider:
@@ -134,7 +130,7 @@ def test_create_posts_the_inputs_with_an_idempotency_key_and_returns_all_outputs
     provider: TenantProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.post(TENANTS, status_code=201, json=LIVE)
+        mock.post(TENANTS, status_code=201, json=wire(live()))
         result = provider.create(dict(INPUTS))
 
     assert mock.last_request.json() == SETTINGS
@@ -145,8 +141,8 @@ def test_create_posts_the_inputs_with_an_idempotency_key_and_returns_all_outputs
 
 def test_create_of_an_existing_name_says_how_to_adopt_it(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.post(TENANTS, status_code=409, json=vendor_error("exists"))
-        mock.get(f"{TENANTS}?name=acme-dev", json={"items": [LIVE]})
+        mock.post(TENANTS, status_code=409, json=wire(vendor_error("exists")))
+        mock.get(f"{TENANTS}?name=acme-dev", json=wire(page(live())))
         with pytest.raises(ProviderError) as raised:
             provider.create(dict(INPUTS))
 
@@ -158,9 +154,9 @@ def test_create_of_an_existing_name_says_how_to_adopt_it(provider: TenantProvide
 
 def test_adopt_takes_over_the_existing_tenant_by_name(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.post(TENANTS, status_code=409, json=vendor_error("exists"))
-        mock.get(f"{TENANTS}?name=acme-dev", json={"items": [{**LIVE, "hybrid": True}]})
-        mock.put(f"{TENANTS}/t-1", json=LIVE)
+        mock.post(TENANTS, status_code=409, json=wire(vendor_error("exists")))
+        mock.get(f"{TENANTS}?name=acme-dev", json=wire(page(live(hybrid=True))))
+        mock.put(f"{TENANTS}/t-1", json=wire(live()))
         result = provider.create({**INPUTS, "adopt": True})
 
     assert [r.method for r in mock.request_history] == ["POST", "GET", "PUT"]
@@ -173,7 +169,7 @@ def test_changing_the_telephony_of_a_tenant_with_subscriptions_fails_check(
     provider: TenantProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}?name=acme-dev", json={"items": [LIVE]})
+        mock.get(f"{TENANTS}?name=acme-dev", json=wire(page(live())))
         result = provider.check(INPUTS, {**INPUTS, "telephony": "vpop"})
 
     [failure] = result.failures
@@ -188,16 +184,16 @@ def test_the_telephony_of_a_tenant_without_subscriptions_may_change(
     provider: TenantProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}?name=acme-dev", json={"items": [{**LIVE, "telephony": None}]})
+        mock.get(f"{TENANTS}?name=acme-dev", json=wire(page(live(telephony=None))))
         result = provider.check(INPUTS, {**INPUTS, "telephony": "vpop"})
 
     assert result.failures == []
 
 
 def test_read_returns_live_outputs_and_matching_inputs(provider: TenantProvider) -> None:
-    drifted = {**LIVE, "offer": "flex"}
+    drifted = live(offer="flex")
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}/t-1", json=drifted)
+        mock.get(f"{TENANTS}/t-1", json=wire(drifted))
         result = provider.read("t-1", OUTPUTS)
 
     assert result.id == "t-1"
@@ -207,7 +203,7 @@ def test_read_returns_live_outputs_and_matching_inputs(provider: TenantProvider)
 
 def test_read_of_a_removed_tenant_reports_it_gone(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}/t-1", status_code=404, json=vendor_error("not found"))
+        mock.get(f"{TENANTS}/t-1", status_code=404, json=wire(vendor_error("not found")))
         result = provider.read("t-1", OUTPUTS)
 
     assert result.id is None
@@ -216,7 +212,7 @@ def test_read_of_a_removed_tenant_reports_it_gone(provider: TenantProvider) -> N
 
 def test_update_puts_the_new_inputs(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.put(f"{TENANTS}/t-1", json={**LIVE, "hybrid": True})
+        mock.put(f"{TENANTS}/t-1", json=wire(live(hybrid=True)))
         result = provider.update("t-1", OUTPUTS, {**INPUTS, "hybrid": True})
 
     assert mock.last_request.json() == {**SETTINGS, "hybrid": True}
@@ -225,7 +221,9 @@ def test_update_puts_the_new_inputs(provider: TenantProvider) -> None:
 
 def test_delete_tolerates_an_already_removed_tenant(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}/t-1/licenses/users", status_code=404, json=vendor_error("not found"))
+        mock.get(
+            f"{TENANTS}/t-1/licenses/users", status_code=404, json=wire(vendor_error("not found"))
+        )
         provider.delete("t-1", OUTPUTS)
 
     assert mock.call_count == 1
@@ -234,19 +232,15 @@ def test_delete_tolerates_an_already_removed_tenant(provider: TenantProvider) ->
 def test_delete_removes_the_users_the_stacks_teams_released_first(
     provider: TenantProvider,
 ) -> None:
-    released = {
-        "id": "u-1",
-        "tenantId": "t-1",
-        "email": "gone@acme.example",
-        "role": "admin",
-        "licenses": [],
-        "externalId": "proj/dev#",
-        "createdAt": LIVE["createdAt"],
-        "updatedAt": LIVE["updatedAt"],
-    }
+    released = live_user(
+        "gone@acme.example", [], role="admin", agent_profile=None, external_id="proj/dev#"
+    )
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}/t-1/licenses/users", json={"items": [released]})
-        mock.patch(f"{TENANTS}/t-1/licenses/users/bulk", json={"users": []})
+        mock.get(f"{TENANTS}/t-1/licenses/users", json=wire(page(released)))
+        mock.patch(
+            f"{TENANTS}/t-1/licenses/users/bulk",
+            json=wire(bulk_outcome()),
+        )
         mock.delete(f"{TENANTS}/t-1", status_code=204)
         provider.delete("t-1", {**OUTPUTS, "owner": "proj/dev"})
 
@@ -269,8 +263,8 @@ def test_delete_removes_the_users_the_stacks_teams_released_first(
 
 def test_delete_surfaces_other_errors(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}/t-1/licenses/users", json={"items": []})
-        mock.delete(f"{TENANTS}/t-1", status_code=403, json=vendor_error("Read-only access."))
+        mock.get(f"{TENANTS}/t-1/licenses/users", json=wire(page()))
+        mock.delete(f"{TENANTS}/t-1", status_code=403, json=wire(vendor_error("Read-only access.")))
         with pytest.raises(Exception, match="Read-only access"):
             provider.delete("t-1", OUTPUTS)
 

@@ -3,18 +3,15 @@
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from ccprovider.backend.server import BackgroundServer
+from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from tests.e2e.declarations import tenant, user
 from tests.e2e.harness import PulumiProject
@@ -60,34 +57,6 @@ def test_racing_subscriptions_never_leave_a_tenant_mixed(
     assert reason in up.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def backend_server(db: Path, *options: str) -> Iterator[str]:
-    """`python -m ccprovider.backend serve` in its own process, until the block ends."""
-    port = _free_port()
-    command = [sys.executable, "-m", "ccprovider.backend", "serve", "--port", str(port)]
-    process = subprocess.Popen([*command, "--db", str(db), *options], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and process.poll() is None, "no server"
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def big_tenant(users: int) -> dict[str, object]:
     return tenant(
         users=[user("admin1@acme.example", "SUB-1", "admin")]
@@ -114,7 +83,7 @@ def test_up_converges_under_a_20_percent_fault_rate_without_duplicates(
     project: PulumiProject, tmp_path: Path
 ) -> None:
     db = tmp_path / "faulty.sqlite3"
-    with backend_server(db, "--no-auth", "--faults", "0.2", "--fault-seed", "3") as url:
+    with serve_in_subprocess(db, "--no-auth", "--faults", "0.2", "--fault-seed", "3") as url:
         project.run("config", "set", "ccprovider:endpoint", url)
         project.declare(big_tenant(200))
         up = project.run("up", "--yes", check=False)
@@ -193,7 +162,7 @@ def test_the_token_never_appears_in_plaintext(project: PulumiProject, tmp_path: 
     tokens = tmp_path / "tokens.json"
     tokens.write_text(json.dumps({TOKEN: "customer_admin"}))
     db = tmp_path / "secure.sqlite3"
-    with backend_server(db, "--tokens", str(tokens)) as url:
+    with serve_in_subprocess(db, "--tokens", str(tokens)) as url:
         project.run("config", "set", "ccprovider:endpoint", url)
         project.run("config", "set", "--secret", "ccprovider:token", TOKEN)
         project.declare(tenant())

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from ccprovider.contract import ClockChange
 from tests.e2e.declarations import TODAY, ending_in, subscription, tenant, user
@@ -16,7 +17,7 @@ SUBSCRIPTION_TYPE = "pulumi-python:dynamic/ccprovider:Subscription"
 USERS = ("admin1@acme.example", "agent1@acme.example")
 
 
-def expiring_tenant() -> dict[str, object]:
+def expiring_tenant() -> dict[str, Any]:
     """Subscription 1 ends in 10 days and carries admin 1 and agent 1; subscription 2 is new."""
     return tenant(
         subscriptions=[
@@ -26,7 +27,7 @@ def expiring_tenant() -> dict[str, object]:
     )
 
 
-def remapped(declared: dict[str, object]) -> dict[str, object]:
+def remapped(declared: dict[str, Any]) -> dict[str, Any]:
     return {
         **declared,
         "users": [

@@ -1,0 +1,100 @@
+"""The backend's HTTP server in a process of its own, for tests, benchmarks and fuzzing: the
+same `python -m ccprovider.backend serve` a user runs, on a free loopback port."""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import requests
+
+_STARTUP_TIMEOUT_SECONDS = 30.0
+_STOP_TIMEOUT_SECONDS = 10.0
+
+
+class ServerStartError(RuntimeError):
+    """The server exited, or did not answer in time, before serving; carries its stderr."""
+
+    def __init__(self, reason: str, returncode: int | None, stderr: str) -> None:
+        super().__init__(f"the backend server {reason}; it wrote to stderr:\n{stderr}")
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+def _free_port() -> int:
+    """A TCP port of the loopback address that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve_in_subprocess(
+    db_path: Path, *options: str, extra_env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Serve `db_path` with `python -m ccprovider.backend serve OPTIONS` (for example
+    "--no-auth", or "--tokens", FILE) while the block runs, with `extra_env` added to the
+    environment; yield its base URL once it answers HTTP. What the server wrote to stderr
+    goes in the ServerStartError if it never answers, else to our stderr when it stops."""
+    port = _free_port()
+    command = [sys.executable, "-m", "ccprovider.backend", "serve", "--port", str(port)]
+    env = {**os.environ, **(extra_env or {})}
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(  # noqa: S603 - our own command line
+            [*command, "--db", str(db_path), *options],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _await_answer(url, process, stderr)
+        except BaseException:
+            _stop(process)
+            raise
+        try:
+            yield url
+        finally:
+            _stop(process)
+            sys.stderr.write(_read(stderr))
+
+
+def _await_answer(url: str, process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+    """Return once the server answers any HTTP request; raise ServerStartError if it exits
+    or stays silent for _STARTUP_TIMEOUT_SECONDS."""
+    deadline = time.monotonic() + _STARTUP_TIMEOUT_SECONDS
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            requests.get(f"{url}/openapi.json", timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.05)
+    returncode = process.poll()
+    _stop(process)  # so that everything it wrote is in the file
+    if returncode is None:
+        reason = f"did not answer within {_STARTUP_TIMEOUT_SECONDS:.0f} s"
+    else:
+        reason = f"exited with status {returncode} before it answered"
+    raise ServerStartError(reason, returncode, _read(stderr))
+
+
+def _read(stderr: IO[bytes]) -> str:
+    stderr.seek(0)
+    return stderr.read().decode(errors="replace")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate the server (kill it if it lingers) and reap it; nothing if it has exited."""
+    process.terminate()
+    try:
+        process.wait(timeout=_STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
