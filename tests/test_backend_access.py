@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from ccprovider.api_errors import ApiError
 from ccprovider.backend.http import AccessPolicy, Role
 from ccprovider.backend.server import BackgroundServer
-from ccprovider.client import ApiError, ProvisioningClient
+from ccprovider.client import ProvisioningClient
 from ccprovider.contract import TenantBody
 from tests.helpers import assert_vendor_error
 

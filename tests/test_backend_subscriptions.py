@@ -5,7 +5,8 @@ from datetime import date
 
 import requests
 
-from ccprovider.client import ApiError, ProvisioningClient
+from ccprovider.api_errors import ApiError
+from ccprovider.client import ProvisioningClient
 from ccprovider.contract import ClockChange
 from ccprovider.domain import SubscriptionStatus
 from tests.helpers import assert_vendor_error, subscription_body

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 import requests
 
-from ccprovider.client import ApiError, ProvisioningClient
+from ccprovider.api_errors import ApiError
+from ccprovider.client import ProvisioningClient
 from ccprovider.contract import ClockChange, LicenseOperation, LicensePatch, Subscription
 from tests.helpers import assert_vendor_error, assign_license, subscription_body, user_body
 

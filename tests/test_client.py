@@ -3,7 +3,8 @@
 import pytest
 import requests_mock
 
-from ccprovider.client import ApiError, ProvisioningClient
+from ccprovider.api_errors import ApiError
+from ccprovider.client import ProvisioningClient
 from ccprovider.contract import TenantBody
 from tests.helpers import live_tenant, page, vendor_error, wire
 
