@@ -49,7 +49,7 @@ class ContactCenter(pulumi.ComponentResource):
         # A fixed resource name: renaming the tenant is an update of this one resource.
         settings = spec.model_dump(include={"name", "offer", "hybrid", "telephony", "adopt"})
         self.tenant = Tenant("tenant", settings, child)
-        tenant_id = self.tenant.tenant_id
+        tenant_id = self.tenant.id
         owned = {"tenant_id": tenant_id, "adopt": spec.adopt}
         self.subscriptions = {
             s.external_id: Subscription(
@@ -64,7 +64,7 @@ class ContactCenter(pulumi.ComponentResource):
                 u.email,
                 {
                     **u.model_dump(include={"email", "role", "agent_profile", "subscription"}),
-                    "subscription_id": self.subscriptions[u.subscription].subscription_id,
+                    "subscription_id": self.subscriptions[u.subscription].id,
                     **owned,
                 },
                 child,
@@ -137,7 +137,7 @@ class ContactCenter(pulumi.ComponentResource):
                 for u in members
             },
             "subscription_ids": {
-                s: self.subscriptions[s].subscription_id for s in {u.subscription for u in members}
+                s: self.subscriptions[s].id for s in {u.subscription for u in members}
             },
             **owned,
         }

@@ -26,6 +26,19 @@ PASSPHRASE = "e2e-only-passphrase"
 TENANT_TYPE = "pulumi-python:dynamic/ccprovider:Tenant"
 
 
+Step = tuple[str, str]
+"""A step of an update: its operation and the name of its resource."""
+
+
+def changed_steps(result: dict[str, Any]) -> list[Step]:
+    """The steps of a `preview --json` or `up --json` result that change something, sorted."""
+    return sorted(
+        (step["op"], step["urn"].rpartition("::")[2])
+        for step in result.get("steps", [])
+        if step["op"] != "same"
+    )
+
+
 class PulumiCommandError(AssertionError):
     """A pulumi command exited non-zero; the message carries its output."""
 
@@ -123,9 +136,17 @@ class PulumiProject:
         assert result.returncode != 0, f"preview should have failed:\n{result.stdout}"
         return result.stdout + result.stderr
 
-    def preview_json(self) -> dict[str, Any]:
-        result: dict[str, Any] = json.loads(self.run("preview", "--json").stdout)
+    def preview_json(self, *args: str) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.run("preview", "--json", *args).stdout)
         return result
+
+    def preview_then_up(self, *args: str) -> tuple[list[Step], list[Step]]:
+        """The steps that `pulumi preview ARGS` plans and then those `pulumi up ARGS` takes."""
+        planned = changed_steps(self.preview_json(*args))
+        # `up --json` prints its result, then the engine's events one per line.
+        result, _ = json.JSONDecoder().raw_decode(self.run("up", "--yes", "--json", *args).stdout)
+        taken = changed_steps(result)
+        return planned, taken
 
     def outputs(self) -> dict[str, Any]:
         result: dict[str, Any] = json.loads(self.run("stack", "output", "--json").stdout)

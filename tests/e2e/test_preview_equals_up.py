@@ -1,0 +1,164 @@
+"""A preview is the record a team approves a change from: for every kind of change, the steps
+`pulumi preview` lists are exactly the steps the following `pulumi up` takes."""
+
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from ccprovider.contract import ClockChange, LicenseOperation, LicensePatch, TenantBody, UserBody
+from tests.e2e.declarations import ending_in, subscription, tenant, user
+from tests.e2e.harness import PulumiProject
+from tests.helpers import subscription_body
+
+
+def two_subscriptions(**overrides: Any) -> dict[str, Any]:
+    """acme-e2e with SUB-1 and SUB-2, admin1 and agent1 on SUB-1, agent2 on SUB-2."""
+    declared = tenant(
+        subscriptions=[
+            subscription("SUB-1", date(2025, 1, 1), 60),
+            subscription("SUB-2", date(2025, 6, 1), 36),
+        ],
+        users=[
+            user("admin1@acme.example", "SUB-1", "admin"),
+            user("agent1@acme.example", "SUB-1"),
+            user("agent2@acme.example", "SUB-2"),
+        ],
+    )
+    return {**declared, **overrides}
+
+
+def applied(project: PulumiProject, declared: dict[str, Any]) -> dict[str, Any]:
+    project.declare(declared)
+    project.run("up", "--yes")
+    return declared
+
+
+def test_an_entitlement_change_previews_and_applies_one_update(project: PulumiProject) -> None:
+    declared = applied(project, two_subscriptions())
+    declared["subscriptions"][0]["entitlements"]["standardAgents"] = 40
+    project.declare(declared)
+
+    planned, taken = project.preview_then_up()
+
+    assert planned == taken == [("update", "SUB-1")]
+
+
+def test_a_term_and_billing_change_previews_and_applies_one_update(
+    project: PulumiProject,
+) -> None:
+    declared = applied(project, two_subscriptions())
+    declared["subscriptions"][1]["termMonths"] = 48
+    declared["subscriptions"][1]["billing"] = {"cycle": "quarterly", "purchaseOrder": "PO-77"}
+    project.declare(declared)
+
+    planned, taken = project.preview_then_up()
+
+    assert planned == taken == [("update", "SUB-2")]
+
+
+def test_a_remap_previews_and_applies_one_update(project: PulumiProject) -> None:
+    declared = applied(project, two_subscriptions())
+    declared["users"][1]["subscription"] = "SUB-2"
+    project.declare(declared)
+
+    planned, taken = project.preview_then_up()
+
+    assert planned == taken == [("update", "agent1@acme.example")]
+
+
+def test_adding_and_removing_a_user_preview_and_apply_one_step_each(
+    project: PulumiProject,
+) -> None:
+    declared = applied(project, two_subscriptions())
+    declared["users"].append(user("agent3@acme.example", "SUB-2"))
+    project.declare(declared)
+    added = project.preview_then_up()
+    declared["users"] = [u for u in declared["users"] if u["email"] != "agent1@acme.example"]
+    project.declare(declared)
+    removed = project.preview_then_up()
+
+    assert added == ([("create", "agent3@acme.example")],) * 2
+    assert removed == ([("delete", "agent1@acme.example")],) * 2
+
+
+def test_adding_a_partner_previews_and_applies_one_create(project: PulumiProject) -> None:
+    declared = applied(project, two_subscriptions())
+    declared["partners"] = [{"org": "partner-a", "access": "full_admin"}]
+    project.declare(declared)
+
+    planned, taken = project.preview_then_up()
+
+    assert planned == taken == [("create", "partner-a")]
+
+
+def test_renaming_the_tenant_previews_and_applies_one_update(project: PulumiProject) -> None:
+    partners = [{"org": "partner-a", "access": "read_only"}]
+    applied(project, two_subscriptions(partners=partners))
+    project.declare(two_subscriptions(name="acme-renamed", partners=partners))
+
+    planned, taken = project.preview_then_up()
+
+    assert planned == taken == [("update", "tenant")]
+
+
+def test_promotion_into_an_existing_stack_previews_what_it_applies(
+    project: PulumiProject,
+) -> None:
+    applied(project, two_subscriptions(name="acme-dev"))
+    staging = project.init_stack("staging")
+    applied(staging, tenant(name="acme-staging"))
+    command = ["promote", "e2e", "staging", "--yes"]
+    promoted = subprocess.run(
+        [sys.executable, "-m", "ccprovider", "--stacks-dir", ".", *command],
+        cwd=project.directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert promoted.returncode == 0, promoted.stdout + promoted.stderr
+
+    planned, taken = staging.preview_then_up()
+
+    assert planned == taken == [("create", "SUB-2"), ("create", "agent2@acme.example")]
+
+
+def test_adopting_existing_objects_previews_what_it_applies(project: PulumiProject) -> None:
+    with project.backend() as backend:
+        made = backend.create_tenant(TenantBody(name="acme-e2e", offer="flex3"))
+        sub1 = backend.create_subscription(
+            made.id, subscription_body("SUB-1", department="customer-care", term_months=60)
+        )
+        backend.create_user(made.id, UserBody(email="admin1@acme.example", role="admin"))
+        operation = LicenseOperation(id=f"{sub1.id}:admin", operation="add")
+        backend.patch_licenses(
+            made.id, LicensePatch(email="admin1@acme.example", licenses=[operation])
+        )
+    project.declare(tenant(adopt=True))
+
+    planned, taken = project.preview_then_up()
+
+    assert planned == taken
+    assert {name for _, name in taken} == {
+        "ccprovider-e2e",
+        "contact-center",
+        "tenant",
+        "SUB-1",
+        "admin1@acme.example",
+        "agent1@acme.example",
+    }
+
+
+def test_a_refresh_after_a_subscription_expired_previews_what_it_applies(
+    project: PulumiProject,
+) -> None:
+    subscriptions = [subscription("SUB-1", date(2025, 1, 1), 60), ending_in(10, "SUB-OLD")]
+    applied(project, tenant(subscriptions=subscriptions))
+    with project.backend() as backend:
+        later = datetime.now(UTC) + timedelta(days=20)
+        backend.change_clock(ClockChange(now=later))
+
+    planned, taken = project.preview_then_up("--refresh")
+
+    assert planned == taken
