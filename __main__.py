@@ -5,7 +5,7 @@ from datetime import date
 import pulumi
 
 from ccprovider.connection import CONFIG_NAMESPACE
-from ccprovider.contact_center import ContactCenter
+from ccprovider.contact_center import ContactCenter, leaving_notice, leaving_users
 from ccprovider.spec import SpecError, parse_tenant_spec
 
 today = date.today()
@@ -20,6 +20,16 @@ protect = config.get_bool("protect") or False
 center = ContactCenter("contact-center", spec, today, pulumi.ResourceOptions(protect=protect))
 for need in center.expiring:
     pulumi.log.warn(f"remap before expiry: {need.describe()}")
+
+# What the last update of this stack declared, to say what happens to users who leave it.
+this_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+last_update = pulumi.StackReference(this_stack).get_output("usersPerSubscription")
+last_update.apply(
+    lambda previous: [
+        pulumi.log.info(leaving_notice(email, spec.delete_users))
+        for email in leaving_users(previous, spec)
+    ]
+)
 
 pulumi.export("tenantName", center.tenant.name)
 pulumi.export("tenantId", center.tenant.tenant_id)

@@ -8,6 +8,7 @@ subscription is deleted, which the engine does last), partners after the custome
 who approve them. Its own outputs apply `ccprovider.rules` to the declaration.
 """
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -51,6 +52,7 @@ class ContactCenter(pulumi.ComponentResource):
         self.tenant = Tenant("tenant", settings, child)
         tenant_id = self.tenant.id
         owned = {"tenant_id": tenant_id, "adopt": spec.adopt}
+        held = {**owned, "delete_users": spec.delete_users}
         self.subscriptions = {
             s.external_id: Subscription(
                 s.external_id,
@@ -65,7 +67,7 @@ class ContactCenter(pulumi.ComponentResource):
                 {
                     **u.model_dump(include={"email", "role", "agent_profile", "subscription"}),
                     "subscription_id": self.subscriptions[u.subscription].id,
-                    **owned,
+                    **held,
                 },
                 child,
             )
@@ -73,7 +75,7 @@ class ContactCenter(pulumi.ComponentResource):
             if u.team is None
         }
         self.teams = {
-            team: TeamAssignments(team, self._team_inputs(team, members, owned), child)
+            team: TeamAssignments(team, self._team_inputs(team, members, held), child)
             for team, members in spec.teams().items()
         }
         holder: dict[str, pulumi.Resource] = {**self.assignments}
@@ -125,7 +127,7 @@ class ContactCenter(pulumi.ComponentResource):
         )
 
     def _team_inputs(
-        self, team: str, members: list[UserSpec], owned: dict[str, Any]
+        self, team: str, members: list[UserSpec], held: dict[str, Any]
     ) -> dict[str, Any]:
         """A team's members and the ids of the subscriptions they use."""
         return {
@@ -139,5 +141,25 @@ class ContactCenter(pulumi.ComponentResource):
             "subscription_ids": {
                 s: self.subscriptions[s].id for s in {u.subscription for u in members}
             },
-            **owned,
+            **held,
         }
+
+
+def leaving_users(previous: Mapping[str, list[str]] | None, spec: TenantSpec) -> list[str]:
+    """The users the last update declared (its `usersPerSubscription` output) that the
+    declaration no longer holds, sorted."""
+    before = {email for emails in (previous or {}).values() for email in emails}
+    return sorted(before - {u.email for u in spec.users})
+
+
+def leaving_notice(email: str, delete_users: bool) -> str:
+    """What removing `email` from the declaration does, as the preview and the update say."""
+    if delete_users:
+        return (
+            f"{email} leaves the declaration: its license is released and, as deleteUsers is "
+            "true, its account is deleted if this stack created it."
+        )
+    return (
+        f"{email} leaves the declaration: its license is released and its account kept "
+        "(set deleteUsers: true to delete the accounts this stack created)."
+    )

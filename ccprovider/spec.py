@@ -85,6 +85,9 @@ class TenantSpec(TenantSettings):
     telephony: Telephony
     remap_warning_days: Annotated[int, Field(ge=0, le=365)] = DEFAULT_REMAP_WARNING_DAYS
     adopt: bool = False
+    delete_users: bool = False
+    """When a user leaves the declaration, delete the account this stack created instead of
+    only releasing its license (the default keeps accounts: they may carry other services)."""
     subscriptions: list[SubscriptionSpec] = Field(default_factory=list)
     users: list[UserSpec] = Field(default_factory=list)
     """Each admin, supervisor and agent, and the subscription that gives them access."""

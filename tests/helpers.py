@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import requests
+import requests_mock
 from pulumi.dynamic import Config, ConfigureRequest
 from pydantic import BaseModel
 
@@ -187,6 +188,15 @@ def live_partner(partner_id: str, org: str, access: str, **fields: Any) -> contr
     """Partner organisation `org` of t-1 with `access`."""
     defaults = {"id": partner_id, "tenant_id": "t-1", "org": org, "access": access}
     return _stored(contract.Partner, {**defaults, **fields})
+
+
+def bulk_parts(mock: requests_mock.Mocker) -> list[dict[str, Any]]:
+    """Every user's part of the bulk assignment requests a test's hooks sent, in order."""
+    parts: list[dict[str, Any]] = []
+    for request in mock.request_history:
+        if request.path == "/v1/tenants/t-1/licenses/users/bulk":
+            parts += request.json()["users"]
+    return parts
 
 
 def bulk_outcome(*results: contract.BulkAssignmentResult) -> contract.BulkAssignmentOutcome:

@@ -16,6 +16,8 @@ from ccprovider.resources import (
 from ccprovider.resources.base import ProviderError
 from tests.helpers import (
     TENANT_URL,
+    bulk_outcome,
+    bulk_parts,
     configured,
     live_partner,
     live_subscription,
@@ -371,19 +373,35 @@ def test_a_new_email_is_a_replacement(assignments: LicenseAssignmentProvider) ->
     assert result.replaces == ["email"]
 
 
-def test_deleting_removes_only_what_the_stack_owns(assignments: LicenseAssignmentProvider) -> None:
+def test_deleting_releases_the_user_and_deletes_only_with_delete_users(
+    assignments: LicenseAssignmentProvider,
+) -> None:
+    mark = "#user:agent1@acme.example"
+    released = contract.BulkAssignmentResult(
+        email="agent1@acme.example", action="release", status="updated"
+    )
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANT_URL}/users/u-1", json=wire(agent1(["id-SUB-1:standard-agent"])))
-        mock.delete(f"{TENANT_URL}/users/u-1", status_code=204)
-        mock.patch(f"{TENANT_URL}/licenses/users", json=patched(agent1([])))
-        assignments.delete("u-1", {**ASSIGNMENT, "adopted": False})
-        created = methods(mock)[1:]
-        mock.reset_mock()
-        assignments.delete("u-1", {**ASSIGNMENT, "adopted": True})
-        adopted = methods(mock)[1:]
+        mock.patch(f"{TENANT_URL}/licenses/users/bulk", json=wire(bulk_outcome(released)))
+        for adopted, delete_users in ((False, False), (True, False), (False, True), (True, True)):
+            props = {**ASSIGNMENT, "adopted": adopted, "delete_users": delete_users}
+            assignments.delete("u-1", props)
 
-    assert created == ["DELETE /v1/tenants/t-1/users/u-1"]
-    assert adopted == ["PATCH /v1/tenants/t-1/licenses/users"]
+    assert [(p["action"], p.get("externalId"), p["ifExternalId"]) for p in bulk_parts(mock)] == [
+        ("release", "#", mark),  # created: kept, marked as the stack's for the tenant's delete
+        ("release", None, mark),  # adopted: handed back unmarked
+        ("delete", None, mark),
+        ("release", None, mark),  # an account the stack did not create is never deleted
+    ]
+
+
+def test_a_refused_release_names_the_user(assignments: LicenseAssignmentProvider) -> None:
+    refused = contract.BulkAssignmentResult(
+        email="agent1@acme.example", action="release", status="error", description="locked"
+    )
+    with requests_mock.Mocker() as mock:
+        mock.patch(f"{TENANT_URL}/licenses/users/bulk", json=wire(bulk_outcome(refused)))
+        with pytest.raises(ProviderError, match=r"Releasing agent1@acme\.example failed: locked"):
+            assignments.delete("u-1", dict(ASSIGNMENT))
 
 
 # PartnerAccess

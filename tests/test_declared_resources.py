@@ -121,3 +121,12 @@ def test_an_unknown_or_missing_input_names_the_resource_and_the_valid_inputs() -
     assert "missing input(s) telephony" in message
     listed = message.partition("Its inputs are: ")[2].rstrip(".").split(", ")
     assert sorted(listed) == ["adopt", "hybrid", "name", "offer", "telephony"]
+
+
+def test_a_field_added_with_a_default_does_not_diff_against_older_states() -> None:
+    provider = ExtendedProvider()
+    news, _ = validate_inputs(ExtendedInputs, TERMS)
+    written_before = {k: v for k, v in news.items() if k not in {"region", "contract_number"}}
+
+    assert not provider.diff("id-1", written_before, news).changes
+    assert provider.diff("id-1", written_before, {**news, "region": "us"}).changes

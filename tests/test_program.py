@@ -18,15 +18,21 @@ DYNAMIC = "pulumi-python:dynamic/ccprovider:"
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Records every registered resource and answers with inputs plus fake computed ids."""
+    """Records every registered resource and answers with inputs plus fake computed ids; a
+    tenant's and a subscription's resource id is its backend id, as with the real providers.
+    The stack's reference to its own last outputs finds none (a new stack)."""
 
     def __init__(self) -> None:
         self.resources: dict[str, pulumi.runtime.MockResourceArgs] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources[f"{args.typ.removeprefix(DYNAMIC)}:{args.name}"] = args
+        kind = args.typ.removeprefix(DYNAMIC)
+        self.resources[f"{kind}:{args.name}"] = args
+        if kind == "pulumi:pulumi:StackReference":
+            return args.name, {"name": args.name, "outputs": {}, "secretOutputNames": []}
         computed = {"tenant_id": "tenant-1", "subscription_id": f"id-of-{args.name}"}
-        return f"{args.name}-id", {**args.inputs, **computed}
+        ids = {"Tenant": computed["tenant_id"], "Subscription": computed["subscription_id"]}
+        return ids.get(kind, f"{args.name}-id"), {**args.inputs, **computed}
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
@@ -57,6 +63,7 @@ def test_the_declaration_becomes_a_tenant_and_its_children() -> pulumi.Output[No
             "Subscription:SUB-2",
             "Tenant:tenant",
             "ccprovider:index:ContactCenter:contact-center",
+            f"pulumi:pulumi:StackReference:{pulumi.get_organization()}/ccprovider/test",
         ]
         agent = mocks.resources["LicenseAssignment:agent1@acme.example"].inputs
         assert (agent["tenant_id"], agent["subscription"]) == ("tenant-1", "SUB-2")

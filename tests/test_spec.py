@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ccprovider.contact_center import leaving_notice, leaving_users
 from ccprovider.domain import Offer, Telephony
 from ccprovider.spec import SpecError, expiring_users, parse_tenant_spec
 from tests.helpers import declaration
@@ -192,3 +193,18 @@ def test_an_unreadable_users_file_is_named(
         parse_tenant_spec(declaration(usersFile="users.yaml"), TODAY, tmp_path)
 
     assert fragment in str(error.value)
+
+
+def test_removed_users_are_named_with_what_happens_to_them() -> None:
+    spec = parse_tenant_spec(declaration(), TODAY)
+    previous = {
+        "SUB-1": ["admin1@acme.example", "gone@acme.example"],
+        "SUB-9": ["old@acme.example"],
+    }
+
+    leaving = leaving_users(previous, spec)
+
+    assert leaving == ["gone@acme.example", "old@acme.example"]
+    assert leaving_users(None, spec) == []
+    assert "account kept" in leaving_notice("gone@acme.example", delete_users=False)
+    assert "account is deleted" in leaving_notice("gone@acme.example", delete_users=True)

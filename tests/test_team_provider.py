@@ -10,7 +10,14 @@ from pulumi.output import Unknown
 from ccprovider import contract
 from ccprovider.resources import TeamAssignmentsProvider
 from ccprovider.resources.base import ProviderError
-from tests.helpers import TENANT_URL, bulk_outcome, configured, live_subscription, wire
+from tests.helpers import (
+    TENANT_URL,
+    bulk_outcome,
+    bulk_parts,
+    configured,
+    live_subscription,
+    wire,
+)
 
 BULK = f"{TENANT_URL}/licenses/users/bulk"
 MARK = "proj/dev#team:care"
@@ -42,14 +49,6 @@ def assigned(
     return contract.BulkAssignmentResult(
         email=email, action="assign", status=status, description=description
     )
-
-
-def sent(mock: requests_mock.Mocker) -> list[dict[str, Any]]:
-    parts: list[dict[str, Any]] = []
-    for request in mock.request_history:
-        if request.url == BULK:
-            parts += request.json()["users"]
-    return parts
 
 
 @pytest.fixture
@@ -127,11 +126,11 @@ def test_create_sends_every_member_in_one_request_marked_as_the_team(
         result = teams.create(team(a1="SUB-1", a2="SUB-2"))
 
     assert mock.call_count == 1
-    assert [(p["email"], p["license"], p["externalId"]) for p in sent(mock)] == [
+    assert [(p["email"], p["license"], p["externalId"]) for p in bulk_parts(mock)] == [
         ("a1@acme.example", "id-SUB-1:standard-agent", MARK),
         ("a2@acme.example", "id-SUB-2:standard-agent", MARK),
     ]
-    assert {p["ifExternalIdPrefix"] for p in sent(mock)} == {"proj/dev#"}
+    assert {p["ifExternalIdPrefix"] for p in bulk_parts(mock)} == {"proj/dev#"}
     assert result.id == "t-1/care"
     assert result.outs is not None
     assert result.outs["adopted_users"] == []
@@ -147,12 +146,12 @@ def test_update_sends_only_changed_members_and_releases_removed_ones(
         mock.patch(BULK, json=wire(bulk_outcome(assigned("a2@acme.example", "updated"))))
         teams.update("t-1/care", olds, news)
 
-    assert [(p["action"], p["email"]) for p in sent(mock)] == [
+    assert [(p["action"], p["email"]) for p in bulk_parts(mock)] == [
         ("assign", "a2@acme.example"),
         ("assign", "a4@acme.example"),
         ("release", "a3@acme.example"),
     ]
-    release = sent(mock)[2]
+    release = bulk_parts(mock)[2]
     assert (release["ifExternalId"], release["externalId"]) == (MARK, "proj/dev#")
 
 
@@ -178,7 +177,7 @@ def test_failed_members_are_listed_with_the_backends_reason(
     assert f"a2@acme.example: {reason}" in str(error.value)
 
 
-def test_delete_deletes_created_members_and_releases_adopted_ones_only_while_marked(
+def test_delete_releases_members_and_deletes_created_ones_only_with_delete_users(
     teams: TeamAssignmentsProvider,
 ) -> None:
     props = {**team(a1="SUB-1", a2="SUB-1"), "adopted_users": ["a2@acme.example"]}
@@ -186,9 +185,14 @@ def test_delete_deletes_created_members_and_releases_adopted_ones_only_while_mar
     with requests_mock.Mocker() as mock:
         mock.patch(BULK, json=wire(bulk_outcome()))
         teams.delete("t-1/care", props)
+        teams.delete("t-1/care", {**props, "delete_users": True})
 
-    assert [(p["action"], p["email"], p["ifExternalId"]) for p in sent(mock)] == [
+    assert [(p["action"], p["email"], p["ifExternalId"]) for p in bulk_parts(mock)] == [
+        ("release", "a1@acme.example", MARK),
+        ("release", "a2@acme.example", MARK),
         ("delete", "a1@acme.example", MARK),
         ("release", "a2@acme.example", MARK),
     ]
-    assert sent(mock)[1].get("externalId") is None  # an adopted user goes back unmarked
+    # A released member this stack created stays marked as the stack's, for the tenant's
+    # delete; an adopted one goes back unmarked.
+    assert [p.get("externalId") for p in bulk_parts(mock)] == ["proj/dev#", None, None, None]

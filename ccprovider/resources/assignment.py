@@ -2,8 +2,9 @@
 
 Remapping a user to another subscription is an in-place update: one license PATCH that
 adds the new subscription's license and removes the old one, so the user never goes
-without access. Deleting the assignment removes the license, and the user only if this
-stack created them: it never removes what it does not own.
+without access. Deleting the assignment releases the user: the license goes, the account
+stays (an adopted one handed back unmarked); with `delete_users`, an account this stack
+created is deleted. It never removes what it does not own.
 """
 
 from typing import Any, ClassVar
@@ -20,6 +21,7 @@ from ccprovider.resources.base import (
     ObjectProvider,
     ProviderError,
     engine_values,
+    let_go,
     marked_by_stack,
     salt,
     stack_mark,
@@ -38,6 +40,8 @@ class AssignmentInputs(UserIdentity, DeclaredInputs):
     email: Replace[Email]
     subscription: SubscriptionId
     subscription_id: str
+    delete_users: bool = False
+    """Delete the account this stack created when the user leaves, not only release it."""
 
 
 def _identity(props: dict[str, Any]) -> contract.UserBody:
@@ -141,6 +145,7 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
             "tenant_id": obj.tenant_id,
             "subscription": props["subscription"],
             "subscription_id": obj.subscription_id,
+            "delete_users": props.get("delete_users", False),
             **engine_values(props),
         }
 
@@ -177,20 +182,13 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
         return UpdateResult(self.outputs(self.replace(id_, olds, news), {**news, ADOPTED: adopted}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Delete a user this stack created; from an adopted one, only take the license."""
-        user = self.fetch(id_, props)
-        if user is None or (marked_by_stack(user, props) and user.external_id != _mark(props)):
-            return  # gone, or a team of this stack took the user over in this update
-        if _created_user(props):
-            self.remove(id_, props)
-            return
-        owned = _license(props)
-        if owned in user.licenses:
-            removal = [contract.LicenseOperation(id=owned, operation="remove")]
-            self._patch(props["tenant_id"], user, removal, f"Removing {owned} from {user.email}")
-
-    def remove(self, id_: str, props: dict[str, Any]) -> None:
-        self.client.delete_user(props["tenant_id"], id_)
+        """Release the user (or delete them, with `deleteUsers`), only while they still carry
+        this assignment's mark: a team of this stack may have taken them over in this update."""
+        adopted = not _created_user(props)
+        part = let_go(props, props["email"], _mark(props), adopted=adopted)
+        [result] = self.client.bulk_assign(props["tenant_id"], [part])
+        if result.status == "error":
+            raise ProviderError(f"Releasing {props['email']} failed: {result.description}")
 
 
 class LicenseAssignment(ApiResource, provider=LicenseAssignmentProvider):

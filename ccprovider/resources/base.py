@@ -75,6 +75,25 @@ def stack_mark(props: Mapping[str, Any]) -> str:
     return f"{salt(props)}#"
 
 
+def let_go(
+    props: Mapping[str, Any], email: str, mark: str, *, adopted: bool
+) -> contract.BulkAssignment:
+    """What happens to a user a resource held under `mark` when the declaration drops them:
+    released (no license; an adopted user goes back unmarked, one this stack created stays
+    marked as the stack's, for the tenant's delete to remove), or, when the tenant says
+    `deleteUsers`, deleted if this stack created them. Only while they still carry `mark`."""
+    if props.get("delete_users") and not adopted:
+        return contract.BulkAssignment(
+            action=contract.BulkAction.DELETE, email=email, if_external_id=mark
+        )
+    return contract.BulkAssignment(
+        action=contract.BulkAction.RELEASE,
+        email=email,
+        external_id=None if adopted else stack_mark(props),
+        if_external_id=mark,
+    )
+
+
 def marked_by_stack(user: contract.User, props: Mapping[str, Any]) -> bool:
     """Whether a resource of this stack manages (or released) the user."""
     return (user.external_id or "").startswith(stack_mark(props))
@@ -197,9 +216,10 @@ class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
     def replace(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> Obj:
         """Make the live object what `news` declares."""
 
-    @abstractmethod
     def remove(self, id_: str, props: dict[str, Any]) -> None:
-        """Delete the object from the backend."""
+        """Delete the object from the backend; what `delete` does unless the object was
+        adopted. A provider with a `delete` of its own needs none."""
+        raise NotImplementedError(f"{type(self).__name__} deletes its objects in `delete`")
 
     def converge(self, obj: Obj, props: dict[str, Any], adopted: bool) -> Obj:
         """Make a just created or taken over object what `props` declares; as it is here."""

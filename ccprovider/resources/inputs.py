@@ -121,14 +121,28 @@ def validate_inputs(
     return inputs, failures
 
 
+@cache
+def input_defaults(model: type[DeclaredInputs]) -> dict[str, Any]:
+    """The JSON-ready default of every optional field."""
+    return {
+        name: _validate_field(model, name, field.get_default(call_default_factory=True))
+        for name, field in model.model_fields.items()
+        if not field.is_required()
+    }
+
+
 def diff_inputs(
     model: type[DeclaredInputs], olds: Mapping[str, Any], news: Mapping[str, Any]
 ) -> DiffResult:
     """Compare checked inputs with the old outputs; unknown new values count as changes.
+    A field missing from the old state (written before the field existed) had its default.
     A replacement that keeps the natural key must delete the old object first, since the
     backend holds one object per key."""
+    defaults = input_defaults(model)
     changed = [
-        f for f in compared_fields(model) if is_unknown(news.get(f)) or olds.get(f) != news.get(f)
+        f
+        for f in compared_fields(model)
+        if is_unknown(news.get(f)) or olds.get(f, defaults.get(f)) != news.get(f)
     ]
     replaces = [f for f in changed if f in replace_fields(model)]
     same_key = bool(model.natural_key) and not any(f in changed for f in model.natural_key)

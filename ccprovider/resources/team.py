@@ -9,8 +9,8 @@ The team marks the users it manages with its own `externalId`, so that a user ca
 between teams, or between a team and a single assignment, in one update whichever side
 runs first: the receiving side takes over any user this stack marked, and the giving side
 only acts on users that still carry its mark. A removed member is released (no license,
-marked as this stack's) rather than deleted, for the same reason; the team deletes the
-users it created only when the team itself is deleted.
+marked as this stack's) rather than deleted, for the same reason and because the account
+may carry other services; with `delete_users` the accounts it created are deleted instead.
 """
 
 from collections import defaultdict
@@ -36,9 +36,16 @@ from ccprovider.resources.base import (
     DeclaredProvider,
     ProviderError,
     engine_values,
+    let_go,
     stack_mark,
 )
-from ccprovider.resources.inputs import DeclaredInputs, Replace, compared_fields, is_unknown
+from ccprovider.resources.inputs import (
+    DeclaredInputs,
+    Replace,
+    compared_fields,
+    input_defaults,
+    is_unknown,
+)
 from ccprovider.rules import license_kind
 
 ADOPTED_USERS = "adopted_users"
@@ -62,6 +69,8 @@ class TeamInputs(DeclaredInputs):
     team: Replace[TeamName]
     members: dict[Email, TeamMember]
     subscription_ids: dict[SubscriptionId, str]
+    delete_users: bool = False
+    """Delete the accounts of members this stack created when they leave, not only release."""
 
     @model_validator(mode="after")
     def _every_subscription_has_an_id(self) -> Self:
@@ -98,20 +107,6 @@ def _assign(props: dict[str, Any], email: str) -> BulkAssignment:
     )
 
 
-def _let_go(props: dict[str, Any], email: str, adopted: bool, delete: bool) -> BulkAssignment:
-    """Delete a user the stack created, or release one (adopted users go back unmarked)."""
-    if delete and not adopted:
-        return BulkAssignment(
-            action=BulkAction.DELETE, email=email, if_external_id=team_mark(props)
-        )
-    return BulkAssignment(
-        action=BulkAction.RELEASE,
-        email=email,
-        external_id=None if adopted else stack_mark(props),
-        if_external_id=team_mark(props),
-    )
-
-
 def _failures(team: str, results: list[contract.BulkAssignmentResult]) -> ProviderError | None:
     """The error naming each user the backend refused, with its reason; None if none."""
     failed = [r for r in results if r.status == "error"]
@@ -140,8 +135,11 @@ def _newly_adopted(props: dict[str, Any], results: list[contract.BulkAssignmentR
 
 
 def _outputs(props: dict[str, Any], adopted: set[str]) -> dict[str, Any]:
+    """The team's inputs (with the defaults of fields added since its state was written),
+    and the members it adopted."""
+    defaults = input_defaults(TeamInputs)
     return {
-        **{f: props[f] for f in compared_fields(TeamInputs)},
+        **{f: props.get(f, defaults.get(f)) for f in compared_fields(TeamInputs)},
         **engine_values(props),
         ADOPTED_USERS: sorted(adopted),
     }
@@ -204,14 +202,15 @@ class TeamAssignmentsProvider(DeclaredProvider):
         ]
         removed = sorted(set(olds["members"]) - set(news["members"]))
         parts = [_assign(news, e) for e in changed]
-        parts += [_let_go(news, e, e in adopted, delete=False) for e in removed]
+        parts += [let_go(news, e, team_mark(news), adopted=e in adopted) for e in removed]
         results = self._apply(news, parts)
         kept = (adopted - set(removed)) | _newly_adopted(news, results)
         return UpdateResult(_outputs(news, kept))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         adopted = set(props.get(ADOPTED_USERS) or [])
-        parts = [_let_go(props, e, e in adopted, delete=True) for e in sorted(props["members"])]
+        mark = team_mark(props)
+        parts = [let_go(props, e, mark, adopted=e in adopted) for e in sorted(props["members"])]
         self._apply(props, parts)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

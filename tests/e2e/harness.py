@@ -31,11 +31,12 @@ Step = tuple[str, str]
 
 
 def changed_steps(result: dict[str, Any]) -> list[Step]:
-    """The steps of a `preview --json` or `up --json` result that change something, sorted."""
+    """The steps of a `preview --json` or `up --json` result that change something, sorted
+    (reads, such as the program's reference to its own last outputs, change nothing)."""
     return sorted(
         (step["op"], step["urn"].rpartition("::")[2])
         for step in result.get("steps", [])
-        if step["op"] != "same"
+        if step["op"] not in ("same", "read")
     )
 
 
