@@ -15,7 +15,8 @@ try:
 except SpecError as error:
     raise pulumi.RunError(str(error)) from None
 
-# Protected resources (prod) cannot be deleted, not even by `pulumi destroy`, until unprotected.
+# A protected tenant and its subscriptions (prod) cannot be deleted, not even by
+# `pulumi destroy`, until unprotected; users and partners change as in any stack.
 protect = config.get_bool("protect") or False
 center = ContactCenter("contact-center", spec, today, pulumi.ResourceOptions(protect=protect))
 for need in center.expiring:

@@ -75,7 +75,10 @@ def promote(args: argparse.Namespace) -> int:
         print("not written")
         return 1
     promotion.apply()
-    print(f"wrote {target.path}; run `pulumi preview --stack {args.target}` to see the changes")
+    print(
+        f"wrote {target.path}; `scripts/deploy {args.target}` shows the resource changes of "
+        "this promotion and applies exactly them once you confirm"
+    )
     return 0
 
 

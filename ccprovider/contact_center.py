@@ -45,11 +45,14 @@ class ContactCenter(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
+        # `protect` guards what cannot come back: the tenant and its subscriptions (orders).
+        # Users and partners stay a normal change, so removing an agent in prod is an `up`.
         protect = bool(opts and opts.protect)
-        child = pulumi.ResourceOptions(parent=self, protect=protect)
+        guarded = pulumi.ResourceOptions(parent=self, protect=protect)
+        child = pulumi.ResourceOptions(parent=self, protect=False)
         # A fixed resource name: renaming the tenant is an update of this one resource.
         settings = spec.model_dump(include={"name", "offer", "hybrid", "telephony", "adopt"})
-        self.tenant = Tenant("tenant", settings, child)
+        self.tenant = Tenant("tenant", settings, guarded)
         tenant_id = self.tenant.id
         owned = {"tenant_id": tenant_id, "adopt": spec.adopt}
         held = {**owned, "delete_users": spec.delete_users}
@@ -57,7 +60,7 @@ class ContactCenter(pulumi.ComponentResource):
             s.external_id: Subscription(
                 s.external_id,
                 {**spec.terms(s).model_dump(mode="json", exclude_none=True), **owned},
-                child,
+                guarded,
             )
             for s in spec.subscriptions
         }
@@ -90,7 +93,7 @@ class ContactCenter(pulumi.ComponentResource):
             self.partners[p.org] = PartnerAccess(
                 p.org,
                 {**p.model_dump(), **owned},
-                pulumi.ResourceOptions(parent=self, protect=protect, depends_on=previous),
+                pulumi.ResourceOptions(parent=self, protect=False, depends_on=previous),
             )
             previous = [self.partners[p.org]]
 

@@ -80,6 +80,7 @@ def test_promotion_copies_the_declaration_and_keeps_the_environments_own_values(
     assert "+  - id: SUB-2" in out
     assert "-  - {email: admin1@acme.example, role: admin, subscription: SUB-1}" in out
     assert "acme-staging" not in out and "adopt" not in out, "environment keys do not change"
+    assert "`scripts/deploy staging` shows the resource changes" in out
     promoted = (stacks / "Pulumi.staging.yaml").read_text()
     assert "name: acme-staging   # staging's own tenant" in promoted
     assert "adopt: true" in promoted

@@ -84,7 +84,29 @@ def test_promotion_from_dev_to_staging_to_prod_shows_exactly_the_promoted_change
     assert protected == [True]
     assert prod.run("destroy", "--yes", check=False).returncode != 0
     with project.backend() as backend:
-        assert backend.find_tenant("acme-prod") is not None
+        live = backend.find_tenant("acme-prod")
+        assert live is not None
+        agent = backend.find_user(live.id, "agent2@acme.example")
+        assert agent is not None
+        assert agent.licenses  # a refused destroy changes nothing, users included
+
+
+def test_in_a_protected_stack_removing_an_agent_is_a_normal_up(project: PulumiProject) -> None:
+    project.run("config", "set", "ccprovider:protect", "true")
+    project.declare(tenant())
+    project.run("up", "--yes")
+    kept = tenant()
+    kept["users"] = kept["users"][:1]
+    project.declare(kept)
+
+    project.run("up", "--yes")
+
+    protected = {
+        r["urn"].rpartition("::")[2]: r.get("protect", False)
+        for r in json.loads(project.run("stack", "export").stdout)["deployment"]["resources"]
+        if r["type"].startswith(DYNAMIC)
+    }
+    assert protected == {"tenant": True, "SUB-1": True, "admin1@acme.example": False}
 
 
 def test_export_then_up_adopts_and_the_next_preview_shows_no_changes(
