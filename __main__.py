@@ -3,13 +3,17 @@
 from datetime import date
 
 import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env
 
-from ccprovider.connection import CONFIG_NAMESPACE
+from ccprovider.connection import CONFIG_NAMESPACE, unknown_config_keys
 from ccprovider.contact_center import ContactCenter, leaving_notice, leaving_users
 from ccprovider.spec import SpecError, parse_tenant_spec
 
 today = date.today()
 config = pulumi.Config(CONFIG_NAMESPACE)
+misspelled = unknown_config_keys({*get_config_env(), *CONFIG.get()})
+if misspelled:
+    raise pulumi.RunError("invalid stack config:\n" + "\n".join(f"  {p}" for p in misspelled))
 try:
     spec = parse_tenant_spec(config.require_object("tenant"), today)
 except SpecError as error:

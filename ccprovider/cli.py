@@ -16,7 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
@@ -130,6 +130,17 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _month(text: str) -> str:
+    """A billing period as given on the command line, checked before any request."""
+    try:
+        datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a month: use YYYY-MM, for example 2026-05"
+        ) from None
+    return text
+
+
 def report(args: argparse.Namespace) -> int:
     stack = StackFile.load(args.stack, args.stacks_dir)
     client = _client(stack)
@@ -219,7 +230,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report_cmd = command("report", report, "billing and usage of a stack's tenant for a month")
     report_cmd.add_argument("--stack", required=True)
-    report_cmd.add_argument("--period", required=True, help="a month: YYYY-MM")
+    report_cmd.add_argument("--period", required=True, type=_month, help="a month: YYYY-MM")
     report_cmd.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
     load_cmd = command("load-usage", load_usage, "load usage records from a CSV file")

@@ -4,7 +4,9 @@ With no endpoint configured, the backend runs embedded: one `BackgroundServer` p
 database file per process, serving the same HTTP app as the standalone server.
 """
 
+import difflib
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +21,25 @@ CONFIG_NAMESPACE = "ccprovider"
 ENDPOINT_KEY = f"{CONFIG_NAMESPACE}:endpoint"
 TOKEN_KEY = f"{CONFIG_NAMESPACE}:token"
 BACKEND_FILE_KEY = f"{CONFIG_NAMESPACE}:backendFile"
+TENANT_KEY = f"{CONFIG_NAMESPACE}:tenant"
+PROTECT_KEY = f"{CONFIG_NAMESPACE}:protect"
+KNOWN_KEYS = (ENDPOINT_KEY, TOKEN_KEY, BACKEND_FILE_KEY, TENANT_KEY, PROTECT_KEY)
+"""Every stack config key of the ccprovider namespace."""
+
+
+def unknown_config_keys(keys: Iterable[str]) -> list[str]:
+    """One line per key of the ccprovider namespace that nothing reads, with a close match:
+    a misspelled key would otherwise be ignored, or reported as the one it was meant to be
+    missing."""
+    problems = []
+    for key in sorted(k for k in keys if k.startswith(f"{CONFIG_NAMESPACE}:")):
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            problems.append(
+                f"{key}: unknown stack config key.{hint} Known keys: {', '.join(KNOWN_KEYS)}."
+            )
+    return problems
 
 _embedded_servers: dict[Path, "BackgroundServer"] = {}
 _embedded_lock = threading.Lock()

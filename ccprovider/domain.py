@@ -111,9 +111,14 @@ class BillingCycle(StrEnum):
     ANNUAL = "annual"
 
 
+PATTERN_MEANINGS: dict[str, str] = {}
+"""What each name pattern accepts, in words, for error messages that show no regex."""
+
+
 def _name(
-    pattern: str, max_length: int, min_length: int = 1, lower: bool = False
+    pattern: str, max_length: int, meaning: str, min_length: int = 1, lower: bool = False
 ) -> StringConstraints:
+    PATTERN_MEANINGS[pattern] = meaning
     return StringConstraints(
         strip_whitespace=True,
         to_lower=lower,
@@ -123,16 +128,34 @@ def _name(
     )
 
 
-TenantName = Annotated[str, _name(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", 63, min_length=3)]
+_SLUG_MEANING = "made of lower-case letters, digits and inner hyphens"
+TenantName = Annotated[
+    str, _name(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", 63, _SLUG_MEANING, min_length=3)
+]
 """A tenant's unique name: 3 to 63 lower-case letters, digits and inner hyphens."""
 
-SubscriptionId = Annotated[str, _name(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", 64)]
+SubscriptionId = Annotated[
+    str,
+    _name(
+        r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        64,
+        "made of letters, digits, '.', '_' and '-', starting with a letter or digit",
+    ),
+]
 """A subscription's external id, as on the vendor's order (for example SUB-CORE-001)."""
 
-Email = Annotated[str, _name(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$", 254, lower=True)]
+Email = Annotated[
+    str,
+    _name(
+        r"^[^@\s]+@[^@\s]+\.[^@\s.]+$",
+        254,
+        "an e-mail address such as name@example.com",
+        lower=True,
+    ),
+]
 """A user's e-mail address, the natural key of a user; compared in lower case."""
 
-_SLUG = _name(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", 63)
+_SLUG = _name(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", 63, _SLUG_MEANING)
 
 OrgName = Annotated[str, _SLUG]
 """A partner organisation's identifier."""

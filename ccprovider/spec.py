@@ -7,20 +7,24 @@ stack already fails. Every error names the path of the offending value in the st
 config, for example `ccprovider:tenant.subscriptions[1].telephony`, and says the fix.
 """
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ccprovider import rules
+from ccprovider.connection import TENANT_KEY
 from ccprovider.domain import (
+    PATTERN_MEANINGS,
     ContractDate,
     LicenseAssignment,
     Offer,
@@ -36,7 +40,7 @@ from ccprovider.domain import (
     UserRole,
 )
 
-CONFIG_KEY = "ccprovider:tenant"
+CONFIG_KEY = TENANT_KEY
 DEFAULT_REMAP_WARNING_DAYS = 30
 
 
@@ -127,6 +131,8 @@ class _Paths:
 
     inline_users: int
     users_file: str | None = None
+    emails: tuple[str, ...] = ()
+    """The declared e-mail of each user, by index, to name a user's entry by it too."""
 
     def __call__(self, location: Iterable[int | str]) -> str:
         parts = list(location)
@@ -139,6 +145,18 @@ class _Paths:
             path += f"[{part}]" if isinstance(part, int) else f".{part}"
         return path
 
+    def problem(self, location: Iterable[int | str], message: str) -> str:
+        """`message` at the path of `location`; a user's entry is named by its e-mail too,
+        unless the message names it already."""
+        parts = list(location)
+        path = self(parts)
+        index = parts[1] if parts[:1] == ["users"] and len(parts) > 1 else None
+        if isinstance(index, int) and index < len(self.emails) and self.emails[index]:
+            email = self.emails[index]
+            if email not in message:
+                path += f" ({email})"
+        return f"{path}: {message}"
+
 
 def _with_users_file(raw: dict[str, Any], root: Path) -> tuple[dict[str, Any], _Paths]:
     """The declaration with the users of its `usersFile` (a YAML list, relative to the
@@ -146,7 +164,7 @@ def _with_users_file(raw: dict[str, Any], root: Path) -> tuple[dict[str, Any], _
     the program through the environment, which the OS limits to 128 KiB (about a thousand
     users), so large tenants keep their users in a file."""
     inline = raw.get("users") or []
-    paths = _Paths(len(inline) if isinstance(inline, list) else 0)
+    paths = _Paths(len(inline) if isinstance(inline, list) else 0, emails=_emails(inline))
     name = raw.get("usersFile")
     if name is None:
         return raw, paths
@@ -158,7 +176,16 @@ def _with_users_file(raw: dict[str, Any], root: Path) -> tuple[dict[str, Any], _
     if not isinstance(loaded, list):
         raise SpecError([f"{where}: {name} must hold a list of users (email, role, ...)"])
     merged = [*(inline if isinstance(inline, list) else []), *loaded]
-    return {**raw, "users": merged}, _Paths(paths.inline_users, str(name))
+    return {**raw, "users": merged}, _Paths(paths.inline_users, str(name), _emails(merged))
+
+
+def _emails(users: Any) -> tuple[str, ...]:
+    """The e-mail each raw user entry declares ('' where it declares none)."""
+    if not isinstance(users, list):
+        return ()
+    return tuple(
+        str(u.get("email", "")).strip().lower() if isinstance(u, dict) else "" for u in users
+    )
 
 
 def _duplicates(values: Iterable[str]) -> set[str]:
@@ -169,12 +196,18 @@ def _rule_problems(spec: TenantSpec, today: date, _path: _Paths) -> list[str]:
     """Every vendor rule the declaration breaks on `today`, each at its config path."""
     problems: list[str] = []
     position = {s.external_id: i for i, s in enumerate(spec.subscriptions)}
-    for label, values in (
-        ("subscriptions[].id", [s.external_id for s in spec.subscriptions]),
-        ("users[].email", [u.email for u in spec.users]),
-        ("partners[].org", [p.org for p in spec.partners]),
+    for collection, key, values in (
+        ("subscriptions", "id", [s.external_id for s in spec.subscriptions]),
+        ("users", "email", [u.email for u in spec.users]),
+        ("partners", "org", [p.org for p in spec.partners]),
     ):
-        problems += [f"{_path([label])}: '{d}' is declared twice" for d in _duplicates(values)]
+        for duplicate in sorted(_duplicates(values)):
+            first, *others = [i for i, v in enumerate(values) if v == duplicate]
+            also = " and ".join(_path([collection, i, key]) for i in others)
+            problems.append(
+                f"{_path([collection, first, key])}: '{duplicate}' is declared twice, again at "
+                f"{also}. Fix: declare it once."
+            )
     if problems:
         return problems  # the rules below would only echo the ambiguity
 
@@ -192,8 +225,11 @@ def _rule_problems(spec: TenantSpec, today: date, _path: _Paths) -> list[str]:
     user_index = {u.email: i for i, u in enumerate(spec.users)}
     for need in report.stranded:
         problems.append(
-            f"{_path(['users', user_index[need.email], 'subscription'])}: {need.describe()}. "
-            "Fix: map the user to an active subscription before the old one goes."
+            _path.problem(
+                ["users", user_index[need.email], "subscription"],
+                f"{need.describe()}. Fix: map the user to an active subscription before the "
+                "old one goes.",
+            )
         )
 
     active = len(rules.active_subscriptions(declared, today))
@@ -212,6 +248,52 @@ def _rule_problems(spec: TenantSpec, today: date, _path: _Paths) -> list[str]:
     return problems
 
 
+def _explained(error: ErrorDetails) -> str:
+    """A schema error in the words of the declaration: dates ask for YYYY-MM-DD, names say
+    what they accept (never a regex), an unknown key lists the valid ones and a close match."""
+    kind, value = error["type"], error.get("input")
+    if kind == "extra_forbidden":
+        key = str(error["loc"][-1])
+        valid = _keys_at(error["loc"][:-1])
+        close = difflib.get_close_matches(key, valid, n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        return f"unknown key '{key}'.{hint} Valid keys here: {', '.join(valid)}."
+    if kind.startswith("date"):
+        return f"'{value}' is not a date: use YYYY-MM-DD, for example 2025-01-31."
+    if kind == "string_pattern_mismatch":
+        meaning = PATTERN_MEANINGS.get(str((error.get("ctx") or {}).get("pattern")))
+        if meaning:
+            return f"'{value}' is not {meaning}."
+    return error["msg"].removeprefix("Value error, ")
+
+
+def _keys_at(location: Iterable[int | str]) -> list[str]:
+    """The keys the declaration accepts at `location` (a path of keys and list indexes)."""
+    model: type[BaseModel] = TenantSpec
+    for part in location:
+        if isinstance(part, int):
+            continue
+        field = next(
+            (f for n, f in model.model_fields.items() if part in (n, f.alias)), None
+        )
+        nested = _model_in(field.annotation) if field else None
+        if nested is None:
+            return []
+        model = nested
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, directly, in a list or as an option; None for plain values."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
 def parse_tenant_spec(raw: Any, today: date, root: Path = Path()) -> TenantSpec:
     """Validate the raw `ccprovider:tenant` config object (with the users of its `usersFile`,
     relative to `root`) against its schema and the vendor's rules on `today`; raise
@@ -222,9 +304,7 @@ def parse_tenant_spec(raw: Any, today: date, root: Path = Path()) -> TenantSpec:
     try:
         spec = TenantSpec.model_validate(raw)
     except ValidationError as error:
-        raise SpecError(
-            f"{paths(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
-        ) from None
+        raise SpecError(paths.problem(e["loc"], _explained(e)) for e in error.errors()) from None
     problems = _rule_problems(spec, today, paths)
     if problems:
         raise SpecError(problems)

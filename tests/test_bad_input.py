@@ -84,12 +84,12 @@ DECLARATIONS: list[tuple[str, Edit, str]] = [
     (
         "duplicate user",
         append_user({"email": "ADMIN1@acme.example", "role": "admin", "subscription": "SUB-1"}),
-        "users[].email",
+        "users[0].email",
     ),
     (
         "duplicate subscription",
         lambda t: t["subscriptions"].append(t["subscriptions"][0]),
-        "subscriptions[].id",
+        "subscriptions[0].id",
     ),
     (
         "user on unknown subscription",

@@ -281,3 +281,14 @@ def test_a_bad_usage_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "usage.csv, line 2: quantity: Input should be greater than or equal to 0" in (
         capsys.readouterr().err
     )
+
+
+def test_a_report_period_is_checked_before_any_request(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Staging points at an endpoint no one serves: a request would fail differently."""
+    with pytest.raises(SystemExit) as exited:
+        run(stacks, "report", "--stack", "staging", "--period", "May 2026")
+
+    assert exited.value.code == 2
+    assert "'May 2026' is not a month: use YYYY-MM, for example 2026-05" in capsys.readouterr().err

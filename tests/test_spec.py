@@ -37,7 +37,11 @@ def test_schema_errors_name_their_paths() -> None:
     found = problems(raw)
 
     assert "ccprovider:tenant.offer: Input should be 'flex' or 'flex3'" in found
-    assert "ccprovider:tenant.hybird: Extra inputs are not permitted" in found
+    assert (
+        "ccprovider:tenant.hybird: unknown key 'hybird'. Did you mean hybrid? Valid keys here: "
+        "name, offer, hybrid, telephony, remapWarningDays, adopt, deleteUsers, subscriptions, "
+        "users, usersFile, partners."
+    ) in found
     assert any(p.startswith("ccprovider:tenant.subscriptions[1].termMonths:") for p in found)
 
 
@@ -46,7 +50,8 @@ def test_an_agent_without_a_profile_is_named() -> None:
     del raw["users"][1]["agentProfile"]
 
     assert problems(raw) == [
-        "ccprovider:tenant.users[1]: an agent needs agentProfile: standard or premium"
+        "ccprovider:tenant.users[1] (agent1@acme.example): an agent needs agentProfile: "
+        "standard or premium"
     ]
 
 
@@ -107,13 +112,58 @@ def test_a_second_partner_needs_a_declared_customer_admins_approval_for_full_adm
     assert parse_tenant_spec(approved, TODAY).partners[1].approved_by == "admin1@acme.example"
 
 
-def test_duplicates_are_refused() -> None:
+def test_duplicates_are_refused_naming_both_entries() -> None:
     raw = declaration()
     raw["users"].append(dict(raw["users"][0]))
 
     assert problems(raw) == [
-        "ccprovider:tenant.users[].email: 'admin1@acme.example' is declared twice"
+        "ccprovider:tenant.users[0].email: 'admin1@acme.example' is declared twice, again at "
+        "ccprovider:tenant.users[2].email. Fix: declare it once."
     ]
+
+
+def test_a_date_asks_for_its_format() -> None:
+    raw = declaration()
+    raw["subscriptions"][0]["start"] = "01/02/2025"
+
+    assert problems(raw) == [
+        "ccprovider:tenant.subscriptions[0].start: '01/02/2025' is not a date: use YYYY-MM-DD, "
+        "for example 2025-01-31."
+    ]
+
+
+def test_an_invalid_email_says_what_an_email_is_not_a_regex() -> None:
+    raw = declaration()
+    raw["users"][1]["email"] = "agent1 at acme"
+
+    [problem] = problems(raw)
+
+    assert problem == (
+        "ccprovider:tenant.users[1].email: 'agent1 at acme' is not an e-mail address such as "
+        "name@example.com."
+    )
+
+
+def test_an_unknown_nested_key_suggests_the_close_one() -> None:
+    raw = declaration()
+    raw["subscriptions"][1]["termMonth"] = raw["subscriptions"][1].pop("termMonths")
+
+    found = problems(raw)
+
+    assert any(
+        p.startswith("ccprovider:tenant.subscriptions[1].termMonth: unknown key 'termMonth'. "
+        "Did you mean termMonths? Valid keys here: id, department, licenseModel, start, ")
+        for p in found
+    ), found
+
+
+def test_a_users_entry_is_named_by_its_email_too() -> None:
+    raw = declaration()
+    raw["users"][1]["role"] = "boss"
+
+    [problem] = problems(raw)
+
+    assert problem.startswith("ccprovider:tenant.users[1].role (agent1@acme.example): ")
 
 
 def test_users_on_subscriptions_ending_soon_are_reported() -> None:
@@ -162,7 +212,8 @@ def test_users_from_a_users_file_follow_the_inline_ones_and_errors_name_the_file
         parse_tenant_spec(tenant, TODAY, tmp_path)
 
     assert error.value.problems == [
-        "users/dev.yaml[1]: an agent needs agentProfile: standard or premium"
+        "users/dev.yaml[1] (agent3@acme.example): an agent needs agentProfile: standard or "
+        "premium"
     ]
     (tmp_path / "users" / "dev.yaml").write_text(
         "- {email: agent2@acme.example, role: agent, agentProfile: standard, subscription: SUB-1}\n"
