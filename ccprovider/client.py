@@ -36,12 +36,16 @@ _CUT_ANSWER_RETRIES = 5
 M = TypeVar("M", bound=BaseModel)
 
 
+RETRIES = 8
+"""How often a call is retried after its first try, on 429, 5xx and connection failures."""
+
+
 def _retry_policy() -> Retry:
     return Retry(
-        total=8,
-        connect=8,
-        read=8,
-        status=8,
+        total=RETRIES,
+        connect=RETRIES,
+        read=RETRIES,
+        status=RETRIES,
         backoff_factor=0.1,
         backoff_max=5.0,
         status_forcelist=_RETRIED_STATUSES,

@@ -13,7 +13,7 @@ from ccprovider.resources import (
     PartnerAccessProvider,
     SubscriptionProvider,
 )
-from ccprovider.resources.base import ProviderError
+from ccprovider.resources.failures import ProviderError
 from tests.helpers import (
     TENANT_URL,
     bulk_outcome,

@@ -9,7 +9,7 @@ from pulumi.output import Unknown
 
 from ccprovider import contract
 from ccprovider.resources import TeamAssignmentsProvider
-from ccprovider.resources.base import ProviderError
+from ccprovider.resources.failures import ProviderError
 from tests.helpers import (
     TENANT_URL,
     bulk_outcome,

@@ -18,7 +18,7 @@ from pulumi.output import Unknown
 from ccprovider import contract
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.storage import SqliteStore
-from ccprovider.resources.base import ProviderError
+from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.tenant import TenantProvider
 from tests.helpers import bulk_outcome, live_tenant, live_user, page, vendor_error, wire
 

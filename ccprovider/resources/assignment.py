@@ -19,13 +19,13 @@ from ccprovider.resources.base import (
     ADOPTED,
     ApiResource,
     ObjectProvider,
-    ProviderError,
     engine_values,
     let_go,
     marked_by_stack,
     salt,
     stack_mark,
 )
+from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.inputs import DeclaredInputs, Replace
 from ccprovider.rules import license_kind
 

@@ -32,6 +32,11 @@ from ccprovider.api_errors import ConflictError
 from ccprovider.client import ProvisioningClient
 from ccprovider.connection import ConnectionSettings, connect
 from ccprovider.domain import SubscriptionStatus
+from ccprovider.resources.failures import (
+    ProviderError,
+    report_provider_errors_as_one_line,
+    reported,
+)
 from ccprovider.resources.inputs import (
     ADOPT,
     OWNER,
@@ -45,13 +50,12 @@ from ccprovider.resources.inputs import (
 T = TypeVar("T")
 Obj = TypeVar("Obj", bound=contract.Stored)
 _SHARED_READ_SECONDS = 30.0
+_HOOKS = ("check", "diff", "create", "read", "update", "delete")
+
+report_provider_errors_as_one_line()
 
 ADOPTED = "adopted"
 """The output saying that the stack adopted the object rather than created it."""
-
-
-class ProviderError(Exception):
-    """A failure of a hook that the user can act on; the engine shows its message."""
 
 
 def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,6 +103,14 @@ def marked_by_stack(user: contract.User, props: Mapping[str, Any]) -> bool:
     return (user.external_id or "").startswith(stack_mark(props))
 
 
+def _failing_resource(provider: "ApiProvider", args: tuple[Any, ...]) -> tuple[str, str]:
+    """The resource a failing hook of `provider` was called for (its props are the hook's
+    last mapping argument) and the backend it talks to, for the failure's message."""
+    props = next((a for a in reversed(args) if isinstance(a, Mapping)), {})
+    settings = getattr(provider, "_settings", None)
+    return provider.label(props), settings.describe() if settings else "the backend"
+
+
 class ApiProvider(ResourceProvider):
     """A dynamic provider backed by the provisioning API: settings read in `configure`, a
     lazily built thread-safe client, and reads shared by the hooks of one run."""
@@ -106,11 +118,25 @@ class ApiProvider(ResourceProvider):
     serialize_as_secret_always = False
     """The pickled provider holds no secrets (it is a reference to this class), so keep it plain."""
 
+    kind: ClassVar[str]
+    """What the resource is called in messages, for example "Subscription"."""
     _settings: ConnectionSettings
     _client: ProvisioningClient | None
     _client_lock: threading.Lock
     _reads: dict[tuple[str, ...], tuple[float, Any]]
     _reads_lock: threading.Lock
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every hook a provider defines fails with one line a user can act on."""
+        super().__init_subclass__(**kwargs)
+        for name in _HOOKS:
+            if name in cls.__dict__:
+                setattr(cls, name, reported(cls.__dict__[name], _failing_resource))
+
+    def label(self, props: Mapping[str, Any]) -> str:
+        """The resource in messages; its kind alone here."""
+        del props
+        return self.kind
 
     def configure(self, req: ConfigureRequest) -> None:
         """Read endpoint, token and embedded backend file from the stack config."""
@@ -171,6 +197,11 @@ class DeclaredProvider(ApiProvider):
 
     inputs_model: ClassVar[type[DeclaredInputs]]
 
+    def label(self, props: Mapping[str, Any]) -> str:
+        """The resource in messages: its kind and the last field of its natural key."""
+        value = props.get(self.inputs_model.natural_key[-1])
+        return f"{self.kind} {'(not known yet)' if is_unknown(value) else value}"
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = validate_inputs(self.inputs_model, news)
         if not failures and not any(is_unknown(v) for v in inputs.values()):
@@ -192,9 +223,6 @@ class DeclaredProvider(ApiProvider):
 class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
     """A provider of one API object per resource. Create-or-adopt, read, update and
     delete-or-release follow from the hooks below, which say how to reach the object."""
-
-    kind: ClassVar[str]
-    """What the object is called in messages, for example "Subscription"."""
 
     @abstractmethod
     def create_new(self, props: dict[str, Any]) -> Obj:
@@ -230,9 +258,6 @@ class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
         """Whether an existing object was let go by another resource of this stack."""
         return False
 
-    def label(self, props: dict[str, Any]) -> str:
-        """The object in messages: its kind and the last field of its natural key."""
-        return f"{self.kind} {props[self.inputs_model.natural_key[-1]]}"
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         obj, adopted = self._create_or_adopt(props)

@@ -17,10 +17,10 @@ from ccprovider.domain import (
 from ccprovider.resources.base import (
     ApiResource,
     ObjectProvider,
-    ProviderError,
     engine_values,
     salt,
 )
+from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.inputs import DeclaredInputs, Replace
 
 _GUARD_ATTEMPTS = 10

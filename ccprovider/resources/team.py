@@ -34,11 +34,11 @@ from ccprovider.domain import (
 from ccprovider.resources.base import (
     ApiResource,
     DeclaredProvider,
-    ProviderError,
     engine_values,
     let_go,
     stack_mark,
 )
+from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.inputs import (
     DeclaredInputs,
     Replace,
@@ -149,6 +149,7 @@ class TeamAssignmentsProvider(DeclaredProvider):
     """Assigns a team's users their licenses through the vendor's bulk request."""
 
     inputs_model = TeamInputs
+    kind = "Team"
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         ids = news.get("subscription_ids")

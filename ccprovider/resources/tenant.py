@@ -1,5 +1,6 @@
 """The `Tenant` resource: one customer tenant in the provisioning backend."""
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import pulumi
@@ -38,7 +39,7 @@ class TenantProvider(ObjectProvider[contract.Tenant]):
     inputs_model = TenantInputs
     kind = "Tenant"
 
-    def label(self, props: dict[str, Any]) -> str:
+    def label(self, props: Mapping[str, Any]) -> str:
         return f"Tenant '{props['name']}'"
 
     def live_failures(self, olds: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:

@@ -1,0 +1,86 @@
+"""A backend failure reaches the user as one line naming the resource, the HTTP status, the
+vendor's message, its trackingId and the fix; never as a Python traceback."""
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from ccprovider.backend.subprocess_server import serve_in_subprocess
+from ccprovider.client import ProvisioningClient
+from ccprovider.contract import TenantBody
+from tests.e2e.declarations import tenant
+from tests.e2e.harness import PulumiProject
+
+TOKENS = {"admin-token": "customer_admin", "reader-token": "partner_read_only"}
+
+
+def failed_up(project: PulumiProject, endpoint: str, token: str | None = None) -> str:
+    project.run("config", "set", "ccprovider:endpoint", endpoint)
+    if token is not None:
+        project.run("config", "set", "--secret", "ccprovider:token", token)
+    project.declare(tenant())
+    result = project.run("up", "--yes", check=False)
+    assert result.returncode != 0, result.stdout
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    return output
+
+
+@pytest.fixture
+def tokens_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tokens.json"
+    path.write_text(json.dumps(TOKENS))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("wrong-token", "with 401: "),
+        ("reader-token", "with 403: "),
+    ],
+    ids=["401", "403"],
+)
+def test_a_refused_token_names_the_config_key_to_fix(
+    project: PulumiProject, tmp_path: Path, tokens_file: Path, token: str, expected: str
+) -> None:
+    with serve_in_subprocess(tmp_path / "b.sqlite3", "--tokens", str(tokens_file)) as url:
+        output = failed_up(project, url, token)
+
+    assert f"Tenant 'acme-e2e': {url} answered POST /v1/tenants {expected}" in output
+    assert "trackingId " in output
+    assert "ccprovider:token" in output
+
+
+def test_a_conflict_says_what_to_do(project: PulumiProject, tmp_path: Path) -> None:
+    with serve_in_subprocess(tmp_path / "b.sqlite3", "--no-auth") as url:
+        ProvisioningClient(url).create_tenant(TenantBody(name="acme-e2e", offer="flex3"))
+        output = failed_up(project, url)
+
+    assert f"Tenant 'acme-e2e' already exists in {url}" in output
+    assert "Set `adopt: true`" in output
+
+
+def test_a_backend_that_keeps_failing_is_named_after_the_retries(
+    project: PulumiProject, tmp_path: Path
+) -> None:
+    faults = ("--no-auth", "--faults", "1", "--fault-seed", "3")
+    with serve_in_subprocess(tmp_path / "b.sqlite3", *faults) as url:
+        output = failed_up(project, url)
+
+    # The faults are 5xx, 429 and answers cut off: whichever the last retry met, one line.
+    [line] = [ln for ln in output.splitlines() if "error: Tenant 'acme-e2e': " in ln][:1]
+    assert f"the backend at {url}" in line or f"{url} answered POST /v1/tenants with" in line
+    assert "Fix: " in line
+
+
+def test_an_unreachable_backend_names_the_url_and_the_tries(project: PulumiProject) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    output = failed_up(project, url)
+
+    assert f"Tenant 'acme-e2e': the backend at {url} cannot be reached (9 tries)" in output
+    assert "Fix: check ccprovider:endpoint" in output
