@@ -9,7 +9,6 @@ created is deleted. It never removes what it does not own.
 
 from typing import Any, ClassVar
 
-import pulumi
 from pulumi.dynamic import CheckFailure, ReadResult, UpdateResult
 
 from ccprovider import contract
@@ -193,6 +192,3 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
 
 class LicenseAssignment(ApiResource, provider=LicenseAssignmentProvider):
     """One user's mapping to a subscription; the resource's id is the user's backend id."""
-
-    email: pulumi.Output[str]
-    subscription: pulumi.Output[str]

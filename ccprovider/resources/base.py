@@ -312,9 +312,9 @@ def _plain(value: Any) -> Any:
 
 class ApiResource(Resource):
     """A dynamic resource of ccprovider, declared by its provider's inputs model: construct
-    it with a mapping of those fields (plain values or Pulumi Inputs). Its computed outputs
-    are the `pulumi.Output` attributes it declares beyond the inputs, registered up front (as
-    None) so that they are typed attributes of the resource."""
+    it with a mapping of those fields (plain values or Pulumi Inputs). Every input is also an
+    output attribute of the resource; the computed outputs are the `pulumi.Output`
+    attributes a resource class declares, registered up front (as None)."""
 
     provider: ClassVar[type[DeclaredProvider]]
     computed: ClassVar[tuple[str, ...]]

@@ -100,6 +100,4 @@ class PartnerAccessProvider(ObjectProvider[contract.Partner]):
 class PartnerAccess(ApiResource, provider=PartnerAccessProvider):
     """A partner organisation's access to the tenant; outputs the backend's partner id."""
 
-    org: pulumi.Output[str]
-    access: pulumi.Output[str]
     partner_id: pulumi.Output[str]

@@ -143,8 +143,6 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
 class Subscription(ApiResource, provider=SubscriptionProvider):
     """A subscription; outputs its backend id, end date, status and primacy as last seen."""
 
-    external_id: pulumi.Output[str]
-    tenant_id: pulumi.Output[str]
     subscription_id: pulumi.Output[str]
     end_date: pulumi.Output[str]
     status: pulumi.Output[str]

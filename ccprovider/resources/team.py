@@ -240,5 +240,4 @@ class TeamAssignmentsProvider(DeclaredProvider):
 class TeamAssignments(ApiResource, provider=TeamAssignmentsProvider):
     """A team's users and their subscriptions, assigned in bulk."""
 
-    members: pulumi.Output[dict[str, Any]]
     adopted_users: pulumi.Output[list[str]]

@@ -111,9 +111,5 @@ class TenantProvider(ObjectProvider[contract.Tenant]):
 class Tenant(ApiResource, provider=TenantProvider):
     """A contact-center tenant; outputs the backend's tenant id and creation time."""
 
-    name: pulumi.Output[str]
-    offer: pulumi.Output[str]
-    hybrid: pulumi.Output[bool]
-    telephony: pulumi.Output[str]
     tenant_id: pulumi.Output[str]
     created_at: pulumi.Output[str]
