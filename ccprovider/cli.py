@@ -133,11 +133,13 @@ def export(args: argparse.Namespace) -> int:
 def _month(text: str) -> str:
     """A billing period as given on the command line, checked before any request."""
     try:
-        datetime.strptime(text, "%Y-%m")
+        month = datetime.strptime(text, "%Y-%m")
     except ValueError:
+        month = None
+    if month is None or f"{month:%Y-%m}" != text or month.year < 2000:
         raise argparse.ArgumentTypeError(
             f"'{text}' is not a month: use YYYY-MM, for example 2026-05"
-        ) from None
+        )
     return text
 
 

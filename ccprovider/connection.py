@@ -58,7 +58,7 @@ class ConnectionSettings:
         """Read the settings from a stack config bag with a `get(key)` method."""
         return cls(
             endpoint=str(config.get(ENDPOINT_KEY) or "").strip(),
-            token=config.get(TOKEN_KEY) or None,
+            token=str(config.get(TOKEN_KEY) or "").strip() or None,
             backend_file=Path(config.get(BACKEND_FILE_KEY) or DEFAULT_DB_PATH),
         )
 

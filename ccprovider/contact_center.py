@@ -160,7 +160,8 @@ def leaving_notice(email: str, delete_users: bool) -> str:
     if delete_users:
         return (
             f"{email} leaves the declaration: its license is released and, as deleteUsers is "
-            "true, its account is deleted if this stack created it."
+            "true, its account is deleted if this stack created it (a member leaving a team "
+            "that stays is released now, and its account goes with the stack's tenant)."
         )
     return (
         f"{email} leaves the declaration: its license is released and its account kept "

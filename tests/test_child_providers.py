@@ -467,3 +467,27 @@ def test_full_admin_is_granted_read_only_first_then_raised(
     assert put.json()["access"] == "full_admin"
     assert result.outs is not None
     assert result.outs["access"] == "full_admin"
+
+
+def test_an_update_keeps_an_adopted_subscription_adopted(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    olds = {**SUB_INPUTS, "adopted": True}
+    with requests_mock.Mocker() as mock:
+        mock.put(f"{TENANT_URL}/subscriptions/id-SUB-2", json=wire(live_subscription("SUB-2")))
+        result = subscriptions.update("id-SUB-2", olds, dict(SUB_INPUTS))
+
+    assert result.outs is not None
+    assert result.outs["adopted"] is True  # so that deleting it later only releases it
+
+
+def test_releasing_a_user_of_a_tenant_that_is_gone_succeeds(
+    assignments: LicenseAssignmentProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        mock.patch(
+            f"{TENANT_URL}/licenses/users/bulk", status_code=404, json=wire(vendor_error("gone"))
+        )
+        assignments.delete("u-1", dict(ASSIGNMENT))
+
+    assert [r.method for r in mock.request_history] == ["PATCH"]

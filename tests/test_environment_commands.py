@@ -283,12 +283,13 @@ def test_a_bad_usage_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
     )
 
 
+@pytest.mark.parametrize("period", ["May 2026", "2026-5", "1999-01"])
 def test_a_report_period_is_checked_before_any_request(
-    stacks: Path, capsys: pytest.CaptureFixture[str]
+    stacks: Path, capsys: pytest.CaptureFixture[str], period: str
 ) -> None:
     """Staging points at an endpoint no one serves: a request would fail differently."""
     with pytest.raises(SystemExit) as exited:
-        run(stacks, "report", "--stack", "staging", "--period", "May 2026")
+        run(stacks, "report", "--stack", "staging", "--period", period)
 
     assert exited.value.code == 2
-    assert "'May 2026' is not a month: use YYYY-MM, for example 2026-05" in capsys.readouterr().err
+    assert f"'{period}' is not a month: use YYYY-MM, for example 2026-05" in capsys.readouterr().err

@@ -57,3 +57,10 @@ def test_the_provider_host_reports_a_provider_error_as_its_message_alone(
         raise KeyError("a bug")
     except KeyError:
         assert host.traceback.format_exc().startswith("Traceback (most recent call last):")
+
+
+def test_a_malformed_endpoint_is_named_as_a_settings_error() -> None:
+    error = explained(requests.exceptions.MissingSchema("no scheme"), "Tenant 'acme'", "host:1")
+
+    assert "connection settings are malformed" in str(error)
+    assert "ccprovider:endpoint" in str(error)

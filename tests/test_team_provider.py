@@ -196,3 +196,19 @@ def test_delete_releases_members_and_deletes_created_ones_only_with_delete_users
     # A released member this stack created stays marked as the stack's, for the tenant's
     # delete; an adopted one goes back unmarked.
     assert [p.get("externalId") for p in bulk_parts(mock)] == ["proj/dev#", None, None, None]
+
+
+def test_a_member_leaving_a_team_that_stays_is_released_even_with_delete_users(
+    teams: TeamAssignmentsProvider,
+) -> None:
+    """The update runs beside the receiving side's create: deleting could race with a move."""
+    olds = {**team(a1="SUB-1", a2="SUB-1"), "adopted_users": [], "delete_users": True}
+    news = {**team(a1="SUB-1"), "delete_users": True}
+
+    with requests_mock.Mocker() as mock:
+        mock.patch(BULK, json=wire(bulk_outcome()))
+        teams.update("t-1/care", olds, news)
+
+    assert [(p["action"], p["email"]) for p in bulk_parts(mock)] == [
+        ("release", "a2@acme.example")
+    ]

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from pulumi.dynamic import CheckFailure, ReadResult, UpdateResult
 
 from ccprovider import contract
+from ccprovider.api_errors import NotFoundError
 from ccprovider.contract import license_id
 from ccprovider.domain import Email, SubscriptionId, UserIdentity
 from ccprovider.resources.base import (
@@ -185,7 +186,10 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
         this assignment's mark: a team of this stack may have taken them over in this update."""
         adopted = not _created_user(props)
         part = let_go(props, props["email"], _mark(props), adopted=adopted)
-        [result] = self.client.bulk_assign(props["tenant_id"], [part])
+        try:
+            [result] = self.client.bulk_assign(props["tenant_id"], [part])
+        except NotFoundError:
+            return  # the tenant is gone, and its users with it
         if result.status == "error":
             raise ProviderError(f"Releasing {props['email']} failed: {result.description}")
 

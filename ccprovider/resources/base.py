@@ -80,13 +80,18 @@ def stack_mark(props: Mapping[str, Any]) -> str:
 
 
 def let_go(
-    props: Mapping[str, Any], email: str, mark: str, *, adopted: bool
+    props: Mapping[str, Any], email: str, mark: str, *, adopted: bool, may_delete: bool = True
 ) -> contract.BulkAssignment:
     """What happens to a user a resource held under `mark` when the declaration drops them:
     released (no license; an adopted user goes back unmarked, one this stack created stays
     marked as the stack's, for the tenant's delete to remove), or, when the tenant says
-    `deleteUsers`, deleted if this stack created them. Only while they still carry `mark`."""
-    if props.get("delete_users") and not adopted:
+    `deleteUsers` and the caller `may_delete`, deleted if this stack created them. Only
+    while they still carry `mark`, so a user another resource took over is left alone.
+
+    Only a delete step may delete: the engine runs those after every create and update,
+    so a user moving to another resource of the stack has been taken over by then. An
+    update running beside the receiving side's create must only release."""
+    if may_delete and props.get("delete_users") and not adopted:
         return contract.BulkAssignment(
             action=contract.BulkAction.DELETE, email=email, if_external_id=mark
         )
@@ -291,7 +296,10 @@ class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
         return self.read_result(id_, self.outputs(obj, props) if obj else None)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self.outputs(self.replace(id_, olds, news), news))
+        """Replace the live object; whether it was adopted carries over from the old state,
+        so that an adopted object stays released, never deleted, after any update."""
+        obj = self.replace(id_, olds, news)
+        return UpdateResult(self.outputs(obj, {**news, ADOPTED: olds.get(ADOPTED, False)}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if not props.get(ADOPTED):  # an adopted object is released, not deleted

@@ -33,6 +33,15 @@ class ProviderError(Exception):
     """A failure of a hook that the user can act on; the engine shows its message alone."""
 
 
+_MALFORMED = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidHeader,
+)
+"""What requests raises, without trying, for an endpoint or token that cannot be sent."""
+
+
 def _fix(error: ApiError) -> str:
     """What to do about a refusal of the API, by its kind."""
     if isinstance(error, UnauthorizedError):
@@ -58,6 +67,12 @@ def explained(failure: Exception, resource: str, backend: str) -> ProviderError 
             f"{resource}: {backend} answered {failure.method} {failure.path} with "
             f"{failure.status}: {failure.message}{' ' + details if details else ''}"
             f"{tracking}. Fix: {_fix(failure)}."
+        )
+    if isinstance(failure, _MALFORMED):
+        return ProviderError(
+            f"{resource}: the stack's connection settings are malformed ({failure}). Fix: "
+            "set ccprovider:endpoint to a URL such as http://host:8080 and ccprovider:token "
+            "to the bare token."
         )
     if isinstance(failure, requests.ConnectionError | requests.Timeout):
         return ProviderError(

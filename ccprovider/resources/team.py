@@ -203,7 +203,10 @@ class TeamAssignmentsProvider(DeclaredProvider):
         ]
         removed = sorted(set(olds["members"]) - set(news["members"]))
         parts = [_assign(news, e) for e in changed]
-        parts += [let_go(news, e, team_mark(news), adopted=e in adopted) for e in removed]
+        mark = team_mark(news)
+        parts += [
+            let_go(news, e, mark, adopted=e in adopted, may_delete=False) for e in removed
+        ]
         results = self._apply(news, parts)
         kept = (adopted - set(removed)) | _newly_adopted(news, results)
         return UpdateResult(_outputs(news, kept))
