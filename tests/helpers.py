@@ -153,15 +153,9 @@ def live_subscription(external_id: str, **fields: Any) -> contract.Subscription:
     """Active primary subscription `external_id` of t-1: named, flex3 on webex_calling, 36
     months from 2025-01-01; its id is `id-<external_id>`."""
     defaults = {
+        **subscription_fields(external_id, entitlements={}),
         "id": f"id-{external_id}",
         "tenant_id": "t-1",
-        "external_id": external_id,
-        "department": "customer-care",
-        "license_model": "named",
-        "offer": "flex3",
-        "telephony": "webex_calling",
-        "start": date(2025, 1, 1),
-        "term_months": 36,
         "end_date": date(2028, 1, 1),
         "status": "active",
         "cancelled": False,

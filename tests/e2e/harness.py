@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -196,3 +197,17 @@ def changed_properties(diff_output: str, resource_type: str, op: str) -> list[st
         if re.match(r"^[~+-] \w+\s*:", line):
             block.append(re.sub(r"\s+:", ":", line))
     return block
+
+
+def ccprovider(project: PulumiProject, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m ccprovider` in the project, as a user does next to their stacks."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ccprovider", "--stacks-dir", ".", *args],
+        cwd=project.directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"ccprovider {' '.join(args)}:\n{result.stdout}{result.stderr}"
+    return result

@@ -2,31 +2,15 @@
 the billing report of the domain document's example."""
 
 import json
-import subprocess
-import sys
 from datetime import date
 from typing import Any
 
 from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody
 from tests.e2e.declarations import subscription, tenant, user
-from tests.e2e.harness import PulumiProject
+from tests.e2e.harness import PulumiProject, ccprovider
 from tests.helpers import subscription_body, user_body
 
 DYNAMIC = "pulumi-python:dynamic/ccprovider:"
-
-
-def ccprovider(project: PulumiProject, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m ccprovider` in the project, as a user does next to their stacks."""
-    result = subprocess.run(
-        [sys.executable, "-m", "ccprovider", "--stacks-dir", ".", *args],
-        cwd=project.directory,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"ccprovider {' '.join(args)}:\n{result.stdout}{result.stderr}"
-    return result
 
 
 def planned_changes(project: PulumiProject) -> dict[str, list[str]]:

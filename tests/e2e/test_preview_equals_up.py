@@ -1,14 +1,12 @@
 """A preview is the record a team approves a change from: for every kind of change, the steps
 `pulumi preview` lists are exactly the steps the following `pulumi up` takes."""
 
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ccprovider.contract import ClockChange, LicenseOperation, LicensePatch, TenantBody, UserBody
 from tests.e2e.declarations import ending_in, subscription, tenant, user
-from tests.e2e.harness import PulumiProject
+from tests.e2e.harness import PulumiProject, ccprovider
 from tests.helpers import subscription_body
 
 
@@ -108,16 +106,7 @@ def test_promotion_into_an_existing_stack_previews_what_it_applies(
     applied(project, two_subscriptions(name="acme-dev"))
     staging = project.init_stack("staging")
     applied(staging, tenant(name="acme-staging"))
-    command = ["promote", "e2e", "staging", "--yes"]
-    promoted = subprocess.run(
-        [sys.executable, "-m", "ccprovider", "--stacks-dir", ".", *command],
-        cwd=project.directory,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert promoted.returncode == 0, promoted.stdout + promoted.stderr
+    ccprovider(project, "promote", "e2e", "staging", "--yes")
 
     planned, taken = staging.preview_then_up()
 
