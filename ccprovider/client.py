@@ -10,6 +10,8 @@ never duplicated.
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import date
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -358,6 +360,12 @@ class ProvisioningClient:
     def billing_summary(self, tenant_id: str, period: str) -> contract.BillingSummary:
         path = f"/tenants/{tenant_id}/billing"
         return self._object(contract.BillingSummary, "GET", path, period=period)
+
+    def today(self) -> date:
+        """The provisioning system's date, from the `Date` header of a light read: subscription
+        status and remap deadlines follow its clock, not this machine's."""
+        response = self.call("GET", "/tenants", max=1)
+        return parsedate_to_datetime(response.headers["Date"]).date()
 
     def clock(self) -> contract.ClockState:
         return self._object(contract.ClockState, "GET", "/admin/clock")

@@ -61,6 +61,20 @@ def test_the_clock_reads_and_moves(client: ProvisioningClient, clock_today: date
     assert client.clock().today == date(2026, 6, 11)
 
 
+def test_every_answer_is_dated_by_the_simulated_clock(
+    client: ProvisioningClient, clock_today: date
+) -> None:
+    refused = requests.get(f"{client.base_url}/v1/tenants/no-such-tenant", timeout=10)
+    assert client.today() == clock_today
+
+    client.change_clock(ClockChange(advance_days=100))
+
+    assert client.today() == date(2026, 9, 9)
+    # One `Date` per answer, errors included: the server's own header gives way to it.
+    [dated] = refused.raw.headers.getlist("Date")
+    assert dated.startswith("Mon, 01 Jun 2026 12:00:")
+
+
 def test_the_published_api_surface(backend_url: str) -> None:
     schema = requests.get(f"{backend_url}/openapi.json", timeout=10).json()
     surface = {

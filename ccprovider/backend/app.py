@@ -28,6 +28,7 @@ from ccprovider.backend.middleware import (
     FaultInjector,
     Faults,
     Idempotency,
+    ProvisioningDate,
     RequestLog,
 )
 from ccprovider.backend.routes import (
@@ -128,7 +129,7 @@ def create_app(
     service = ProvisioningService(store)
     for module in (tenants, subscriptions, users, licenses, partners, usage, admin):
         app.include_router(module.router(service), responses=ERROR_RESPONSES)
-    # The last added runs first: faults, then the body limit, then idempotent replays.
+    # The last added runs first: dating, faults, the body limit, then idempotent replays.
     app.add_middleware(Idempotency, store=store)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     if faults is not None and (faults.rate or faults.latency_ms):
@@ -136,4 +137,5 @@ def create_app(
     request_log = os.environ.get(REQUEST_LOG_ENV)
     if request_log:
         app.add_middleware(RequestLog, path=request_log)
+    app.add_middleware(ProvisioningDate, store=store)  # outermost: every answer is dated
     return app

@@ -18,11 +18,13 @@ import json
 import random
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from email.utils import format_datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
 from ccprovider.backend.http import REQUEST_KEY, error_response
+from ccprovider.backend.service.common import now
 from ccprovider.backend.storage import Store
 
 Scope = MutableMapping[str, Any]
@@ -202,3 +204,31 @@ class BodyLimit:
                 await error_response(413, message, ["Send smaller batches."])(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+class ProvisioningDate:
+    """Dates every answer, as the HTTP `Date` header, by the simulated clock: clients read
+    the provisioning system's date from it, as they would from the vendor's servers, and
+    judge subscription status and remap deadlines by that date, not by their own."""
+
+    def __init__(self, app: App, store: Store) -> None:
+        self.app = app
+        self.store = store
+
+    def _date(self) -> bytes:
+        with self.store.read() as tx:
+            return format_datetime(now(tx), usegmt=True).encode("latin-1")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message["headers"] if k.lower() != b"date"]
+                headers.append((b"date", await run_in_threadpool(self._date)))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, dated)

@@ -24,7 +24,10 @@ def _config(
     faults: Faults | None,
 ) -> uvicorn.Config:
     app = create_app(SqliteStore(db_path), policy, RateLimiter(rate_limit), faults)
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    # The app dates its answers by the simulated clock; uvicorn would add a second `Date`.
+    return uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, date_header=False
+    )
 
 
 def serve(
