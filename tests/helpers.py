@@ -2,7 +2,8 @@
 requests-mock built from the contract's models, so that a contract change breaks the mocks
 as it breaks the client."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from email.utils import format_datetime
 from typing import Any, TypeVar
 
 import requests
@@ -123,6 +124,13 @@ def configured(provider: P) -> P:
 def wire(answer: BaseModel) -> dict[str, Any]:
     """The JSON body the backend sends for `answer`: camelCase, as the contract dumps it."""
     return answer.model_dump(mode="json", by_alias=True)
+
+
+def provisioning_date(mock: requests_mock.Mocker, today: date) -> None:
+    """Answer the read of the provisioning system's date (the `Date` of a light tenant
+    list) with `today`."""
+    stamp = format_datetime(datetime.combine(today, time(12), UTC), usegmt=True)
+    mock.get(f"{ENDPOINT}/v1/tenants", json=wire(page()), headers={"Date": stamp})
 
 
 def page(*items: BaseModel) -> contract.Page[Any]:

@@ -1,6 +1,7 @@
 """The Subscription, LicenseAssignment and PartnerAccess providers' hooks, called directly as
 the engine calls them, with requests-mock answering for the backend."""
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from tests.helpers import (
     live_tenant,
     live_user,
     page,
+    provisioning_date,
     vendor_error,
     wire,
 )
@@ -56,12 +58,59 @@ def subscriptions() -> SubscriptionProvider:
 def test_subscription_check_normalizes_terms(subscriptions: SubscriptionProvider) -> None:
     news = {**SUB_INPUTS, "tenant_id": Unknown(), "start": "2025-06-01", "subscription_id": None}
 
-    result = subscriptions.check({}, news)
+    with requests_mock.Mocker() as mock:
+        provisioning_date(mock, date(2026, 1, 1))
+        result = subscriptions.check({}, news)
 
     assert result.failures == []
     assert result.inputs["entitlements"]["wfo"] == 0
     assert result.inputs["billing"] == {"cycle": "annual"}
     assert "subscription_id" not in result.inputs
+
+
+@pytest.mark.parametrize(
+    ("today", "status"),
+    [(date(2025, 5, 31), "pending"), (date(2027, 5, 31), "active"), (date(2027, 6, 1), "expired")],
+)
+def test_subscription_check_expects_the_status_of_the_provisioning_date(
+    subscriptions: SubscriptionProvider, today: date, status: str
+) -> None:
+    with requests_mock.Mocker() as mock:
+        provisioning_date(mock, today)
+        result = subscriptions.check({}, {**SUB_INPUTS, "tenant_id": Unknown()})
+
+    assert result.inputs["status"] == status
+
+
+def test_a_subscription_whose_live_status_differs_from_the_expected_one_has_changes(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        provisioning_date(mock, date(2027, 6, 1))
+        news = subscriptions.check({}, {**SUB_INPUTS, "tenant_id": Unknown()}).inputs
+    news["tenant_id"] = "t-1"
+
+    # What a refresh compares (live outputs against the inputs of the last update) ...
+    assert subscriptions.diff("id-SUB-2", {**news, "status": "active"}, news).changes is True
+    # ... and a state written before the status was expected: nothing to compare.
+    assert subscriptions.diff("id-SUB-2", news, {**news, "status": None}).changes is False
+    assert subscriptions.diff("id-SUB-2", news, dict(news)).changes is False
+
+
+def test_a_subscription_cancelled_in_the_backend_fails_check_with_the_fix(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        provisioning_date(mock, date(2026, 1, 1))
+        mock.get(TENANT_URL, json=wire(live_tenant(telephony="webex_calling")))
+        cancelled = live_subscription("SUB-2", cancelled=True, status="cancelled")
+        mock.get(f"{TENANT_URL}/subscriptions", json=wire(page(cancelled)))
+        result = subscriptions.check({}, dict(SUB_INPUTS))
+
+    [failure] = result.failures
+    assert failure.property == "status"
+    assert "Subscription SUB-2 was cancelled in http://backend.test" in failure.reason
+    assert "then remove SUB-2 from ccprovider:tenant" in failure.reason
 
 
 def test_a_subscription_whose_telephony_differs_from_the_live_tenant_fails_check(
@@ -125,12 +174,11 @@ def test_subscription_diff(
     replaces: list[str],
     delete_first: bool,
 ) -> None:
-    olds = subscriptions.check({}, {**SUB_INPUTS, "tenant_id": Unknown()}).inputs | {
-        "tenant_id": "t-1"
-    }
-    news = subscriptions.check({}, {**SUB_INPUTS, "tenant_id": Unknown(), **change}).inputs | {
-        "tenant_id": "t-1"
-    }
+    with requests_mock.Mocker() as mock:
+        provisioning_date(mock, date(2026, 1, 1))
+        olds = subscriptions.check({}, {**SUB_INPUTS, "tenant_id": Unknown()}).inputs
+        news = subscriptions.check({}, {**SUB_INPUTS, "tenant_id": Unknown(), **change}).inputs
+    olds["tenant_id"] = news["tenant_id"] = "t-1"
 
     result = subscriptions.diff("id-SUB-2", olds, news)
 

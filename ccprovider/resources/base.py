@@ -10,6 +10,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from datetime import date
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -174,6 +175,10 @@ class ApiProvider(ResourceProvider):
             if self._client is None:
                 self._client = connect(self._settings)
             return self._client
+
+    def provisioning_today(self) -> date:
+        """The provisioning system's date, read once per run: date rules follow its clock."""
+        return self.shared_read(("today",), self.client.today)
 
     def no_access_reason(self, tenant_id: str, sub_id: str) -> str | None:
         """Why users mapped to the live subscription `sub_id` would have no access, read once
@@ -365,3 +370,7 @@ class ApiResource(Resource):
             **dict.fromkeys(self.computed),
         }
         super().__init__(self.provider(), resource_name, props, opts)
+
+    def live(self, *fields: str) -> pulumi.Output[dict[str, Any]]:
+        """Fields of the resource (inputs or computed) as the backend last reported them."""
+        return pulumi.Output.all(**{f: getattr(self, f) for f in fields})

@@ -3,9 +3,9 @@
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import CheckFailure
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ReadResult
 
-from ccprovider import contract, rules
+from ccprovider import contract, domain, rules
 from ccprovider.api_errors import PreconditionFailedError
 from ccprovider.domain import (
     ContractDate,
@@ -21,9 +21,13 @@ from ccprovider.resources.base import (
     salt,
 )
 from ccprovider.resources.failures import ProviderError
-from ccprovider.resources.inputs import DeclaredInputs, Replace
+from ccprovider.resources.inputs import DeclaredInputs, Replace, is_unknown
 
 _GUARD_ATTEMPTS = 10
+_TERM_FIELDS = tuple(SubscriptionTerms.model_fields)
+STATUS = "status"
+"""An input added by `check` and an output: the status the declared dates give on the
+provisioning clock, and the status the backend reports."""
 
 
 class SubscriptionInputs(SubscriptionTerms, DeclaredInputs):
@@ -56,6 +60,32 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
     inputs_model = SubscriptionInputs
     kind = "Subscription"
 
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate, and add the status the declared dates give on the provisioning clock:
+        `diff` holds the live status to it, so a subscription that expired or was cancelled
+        in the backend shows on refresh and in the preview."""
+        result = super().check(olds, news)
+        inputs = result.inputs
+        if not result.failures and not any(is_unknown(inputs.get(f)) for f in _TERM_FIELDS):
+            declared = domain.Subscription(**_terms(inputs))
+            inputs[STATUS] = rules.subscription_status(declared, self.provisioning_today()).value
+        return result
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = super().diff(id_, olds, news)
+        expected, live = news.get(STATUS), olds.get(STATUS)
+        if result.changes or expected is None or live is None or expected == live:
+            return result
+        return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The live subscription; its status is among the inputs that match it, so that a
+        refresh shows a status change as a change of that input."""
+        result = super().read(id_, props)
+        if result.outs and result.inputs is not None:
+            result.inputs[STATUS] = result.outs[STATUS]
+        return result
+
     def live_failures(self, olds: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:
         changed = olds.get("telephony") and rules.telephony_change_violation(
             f"Subscription {inputs['external_id']}",
@@ -68,14 +98,23 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
 
     def _tenant_rule_failures(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         """The live tenant decides the telephony option and license model (its first
-        subscription chose them, perhaps outside this stack): check the new terms against it."""
+        subscription chose them, perhaps outside this stack): check the new terms against it.
+        A subscription cancelled in the backend cannot be declared back to life."""
         tenant = self.client.get_tenant(inputs["tenant_id"])
         if tenant is None:
             return []
         external_id = inputs["external_id"]
-        others = [
-            s for s in self.client.list_subscriptions(tenant.id) if s.external_id != external_id
-        ]
+        live = list(self.client.list_subscriptions(tenant.id))
+        if any(s.external_id == external_id and s.cancelled for s in live):
+            return [
+                CheckFailure(
+                    STATUS,
+                    f"Subscription {external_id} was cancelled in {self._settings.describe()}, "
+                    "and a cancelled order cannot be reactivated. Fix: remap its users to an "
+                    f"active subscription, then remove {external_id} from ccprovider:tenant.",
+                )
+            ]
+        others = [s for s in live if s.external_id != external_id]
         terms = [*others, SubscriptionTerms.model_validate(_terms(inputs))]
         violations = [
             *rules.telephony_violations(terms, tenant.telephony),
