@@ -1,22 +1,33 @@
 """The ccprovider program: stack config -> validated TenantSpec -> resources -> outputs."""
 
-from datetime import date
-
 import pulumi
-from pulumi.runtime.config import CONFIG, get_config_env
+from pulumi.runtime.config import CONFIG, get_config, get_config_env
 
-from ccprovider.connection import CONFIG_NAMESPACE, unknown_config_keys
+from ccprovider.connection import (
+    CONFIG_NAMESPACE,
+    KNOWN_KEYS,
+    ConnectionSettings,
+    connect,
+    unknown_config_keys,
+)
 from ccprovider.contact_center import ContactCenter, leaving_notice, leaving_users
+from ccprovider.live import LiveReadError, adoption_notices, existing_objects, read, tenant_label
 from ccprovider.spec import SpecError, parse_tenant_spec
 
-today = date.today()
 config = pulumi.Config(CONFIG_NAMESPACE)
 misspelled = unknown_config_keys({*get_config_env(), *CONFIG.get()})
 if misspelled:
     raise pulumi.RunError("invalid stack config:\n" + "\n".join(f"  {p}" for p in misspelled))
+declared = config.require_object("tenant")
+settings = ConnectionSettings.from_config({key: get_config(key) for key in KNOWN_KEYS})
+label = tenant_label(declared)
 try:
-    spec = parse_tenant_spec(config.require_object("tenant"), today)
-except SpecError as error:
+    # Every date rule follows the provisioning system's clock, not this machine's.
+    client = connect(settings)
+    today = read(label, settings, client.today)
+    spec = parse_tenant_spec(declared, today)
+    existing = read(label, settings, lambda: existing_objects(client, spec)) if spec.adopt else {}
+except (SpecError, LiveReadError) as error:
     raise pulumi.RunError(str(error)) from None
 
 # A protected tenant and its subscriptions (prod) cannot be deleted, not even by
@@ -26,13 +37,19 @@ center = ContactCenter("contact-center", spec, today, pulumi.ResourceOptions(pro
 for need in center.expiring:
     pulumi.log.warn(f"remap before expiry: {need.describe()}")
 
-# What the last update of this stack declared, to say what happens to users who leave it.
+# What the last update of this stack managed, to say what this one takes over and what
+# happens to the users who leave the declaration.
 this_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-last_update = pulumi.StackReference(this_stack).get_output("usersPerSubscription")
-last_update.apply(
-    lambda previous: [
-        pulumi.log.info(leaving_notice(email, spec.delete_users))
-        for email in leaving_users(previous, spec)
+pulumi.StackReference(this_stack).outputs.apply(
+    lambda last: [
+        pulumi.log.info(notice)
+        for notice in [
+            *adoption_notices(existing, last),
+            *(
+                leaving_notice(email, bool(last.get("deleteUsers")))
+                for email in leaving_users(last.get("usersPerSubscription"), spec)
+            ),
+        ]
     ]
 )
 
@@ -43,3 +60,5 @@ pulumi.export("primarySubscription", center.primary_subscription)
 pulumi.export("pooledEntitlements", center.pooled_entitlements)
 pulumi.export("usersPerSubscription", center.users_per_subscription)
 pulumi.export("expiringUsers", center.expiring_users)
+pulumi.export("partnerAccess", center.partner_access)
+pulumi.export("deleteUsers", spec.delete_users)

@@ -5,16 +5,19 @@ resource per team, for users declared with a `team`) and the partners, with the
 dependencies the engine needs to order changes safely: subscriptions
 after the tenant, assignments after their subscription (so a remap lands before the old
 subscription is deleted, which the engine does last), partners after the customer admins
-who approve them. Its own outputs apply `ccprovider.rules` to the declaration.
+who approve them. Its own outputs apply `ccprovider.rules` to the resources' live outputs
+on the provisioning clock: they describe the tenant as the backend holds it.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pulumi
 
-from ccprovider import rules
+from ccprovider import domain, rules
+from ccprovider.domain import SubscriptionStatus, SubscriptionTerms
 from ccprovider.resources import (
     LicenseAssignment,
     PartnerAccess,
@@ -26,6 +29,10 @@ from ccprovider.resources import (
 from ccprovider.spec import TenantSpec, UserSpec, expiring_users
 
 COMPONENT_TYPE = "ccprovider:index:ContactCenter"
+_LIVE_TERMS = (*SubscriptionTerms.model_fields, "status")
+"""What the stack outputs need of each subscription: its terms and its live status."""
+_LIVE_MAPPING = ("email", "subscription")
+"""What they need of each user."""
 
 
 class ContactCenter(pulumi.ComponentResource):
@@ -97,28 +104,18 @@ class ContactCenter(pulumi.ComponentResource):
             )
             previous = [self.partners[p.org]]
 
-        declared = spec.declared_subscriptions()
-        primary = rules.primary_subscription(declared, today)
-        self.primary_subscription = primary.external_id if primary else None
-        self.pooled_entitlements = {
-            usage_type.value: units
-            for usage_type, units in rules.pooled_entitlements(declared, today).items()
-            if units
-        }
-        self.users_per_subscription = {
-            s.external_id: [u.email for u in spec.users if u.subscription == s.external_id]
-            for s in spec.subscriptions
-        }
         self.expiring = expiring_users(spec, today)
-        self.expiring_users = [
-            {
-                "email": need.email,
-                "subscription": need.subscription,
-                "reason": need.reason,
-                "canMoveTo": list(need.candidates),
-            }
-            for need in self.expiring
-        ]
+        live = pulumi.Output.all(
+            subscriptions=[s.live(*_LIVE_TERMS) for s in self.subscriptions.values()],
+            mappings=[a.live(*_LIVE_MAPPING) for a in self.assignments.values()],
+            teams=[team.live("members") for team in self.teams.values()],
+            partners=[p.live("org", "access") for p in self.partners.values()],
+        ).apply(lambda found: TenantView.of(found, today, spec.remap_warning_days))
+        self.primary_subscription = live.apply(lambda view: view.primary)
+        self.pooled_entitlements = live.apply(lambda view: view.pooled)
+        self.users_per_subscription = live.apply(lambda view: view.users_per_subscription)
+        self.expiring_users = live.apply(lambda view: view.expiring_users)
+        self.partner_access = live.apply(lambda view: view.partner_access)
         self.register_outputs(
             {
                 "tenantId": tenant_id,
@@ -126,6 +123,7 @@ class ContactCenter(pulumi.ComponentResource):
                 "pooledEntitlements": self.pooled_entitlements,
                 "usersPerSubscription": self.users_per_subscription,
                 "expiringUsers": self.expiring_users,
+                "partnerAccess": self.partner_access,
             }
         )
 
@@ -148,15 +146,72 @@ class ContactCenter(pulumi.ComponentResource):
         }
 
 
+@dataclass(frozen=True)
+class TenantView:
+    """The tenant as the backend holds it (the resources' live outputs), judged on the
+    provisioning clock: what the stack outputs report."""
+
+    primary: str | None
+    pooled: dict[str, int]
+    users_per_subscription: dict[str, list[str]]
+    expiring_users: list[dict[str, Any]]
+    partner_access: dict[str, str]
+
+    @classmethod
+    def of(cls, found: dict[str, Any], today: date, warning_days: int) -> "TenantView":
+        """The view of live subscriptions (terms and status), single assignments (e-mail,
+        subscription), team members (e-mail to member) and partners on `today`."""
+        subscriptions = [
+            domain.Subscription(
+                **{f: v for f, v in terms.items() if f != "status"},
+                cancelled=terms["status"] == SubscriptionStatus.CANCELLED,
+            )
+            for terms in found["subscriptions"]
+        ]
+        # Facts the backend reported, not declarations: taken as they are, unvalidated.
+        users = [domain.LicenseAssignment.model_construct(**m) for m in found["mappings"]]
+        users += [
+            domain.LicenseAssignment.model_construct(**member, email=email)
+            for team in found["teams"]
+            for email, member in team["members"].items()
+        ]
+        primary = rules.primary_subscription(subscriptions, today)
+        report = rules.remap_report(subscriptions, users, today, warning_days)
+        return cls(
+            primary=primary.external_id if primary else None,
+            pooled={
+                t.value: units
+                for t, units in rules.pooled_entitlements(subscriptions, today).items()
+                if units
+            },
+            users_per_subscription={
+                s.external_id: sorted(u.email for u in users if u.subscription == s.external_id)
+                for s in subscriptions
+            },
+            expiring_users=[
+                {
+                    "email": need.email,
+                    "subscription": need.subscription,
+                    "reason": need.reason,
+                    "canMoveTo": list(need.candidates),
+                }
+                for need in [*report.stranded, *report.expiring]
+            ],
+            partner_access={p["org"]: p["access"] for p in found["partners"]},
+        )
+
+
 def leaving_users(previous: Mapping[str, list[str]] | None, spec: TenantSpec) -> list[str]:
-    """The users the last update declared (its `usersPerSubscription` output) that the
+    """The users the last update managed (its `usersPerSubscription` output) that the
     declaration no longer holds, sorted."""
     before = {email for emails in (previous or {}).values() for email in emails}
     return sorted(before - {u.email for u in spec.users})
 
 
 def leaving_notice(email: str, delete_users: bool) -> str:
-    """What removing `email` from the declaration does, as the preview and the update say."""
+    """What removing `email` from the declaration does, as the preview and the update say.
+    `delete_users` is the setting of the last update: the steps that let users go run with
+    the state it wrote."""
     if delete_users:
         return (
             f"{email} leaves the declaration: its license is released and, as deleteUsers is "
@@ -165,5 +220,6 @@ def leaving_notice(email: str, delete_users: bool) -> str:
         )
     return (
         f"{email} leaves the declaration: its license is released and its account kept "
-        "(set deleteUsers: true to delete the accounts this stack created)."
+        "(with deleteUsers: true, the accounts this stack created are deleted when they "
+        "leave in a later update)."
     )

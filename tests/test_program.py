@@ -40,17 +40,23 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return {}, []
 
 
-def run_program(tenant: Any) -> tuple[RecordingMocks, dict[str, Any]]:
-    """Run the program under mocks; return the mocks and the program's globals."""
+def run_program(tenant: Any, directory: Path) -> tuple[RecordingMocks, dict[str, Any]]:
+    """Run the program under mocks, with its embedded backend's database in `directory`
+    (the program reads the provisioning clock); return the mocks and the program's globals."""
     mocks = RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project="ccprovider", stack="test", preview=False)
-    pulumi.runtime.set_all_config({"ccprovider:tenant": json.dumps(tenant)})
+    pulumi.runtime.set_all_config(
+        {
+            "ccprovider:tenant": json.dumps(tenant),
+            "ccprovider:backendFile": str(directory / "backend.sqlite3"),
+        }
+    )
     return mocks, runpy.run_path(str(PROGRAM))
 
 
 @pulumi.runtime.test
-def test_the_declaration_becomes_a_tenant_and_its_children() -> pulumi.Output[None]:
-    mocks, program = run_program(declaration())
+def test_the_declaration_becomes_a_tenant_and_its_children(tmp_path: Path) -> pulumi.Output[None]:
+    mocks, program = run_program(declaration(), tmp_path)
     center = program["center"]
 
     def check(_: Any) -> None:
@@ -75,24 +81,39 @@ def test_the_declaration_becomes_a_tenant_and_its_children() -> pulumi.Output[No
     return pulumi.Output.all(*(a.id for a in center.assignments.values()), *leaves).apply(check)
 
 
-def test_the_computed_outputs_apply_the_rules_to_the_declaration() -> None:
-    _, program = run_program(declaration())
+@pulumi.runtime.test
+def test_the_computed_outputs_apply_the_rules_to_the_resources_live_outputs(
+    tmp_path: Path,
+) -> pulumi.Output[None]:
+    _, program = run_program(declaration(), tmp_path)
     center = program["center"]
 
-    assert center.primary_subscription == "SUB-1"
-    assert center.pooled_entitlements == {"standard_agent": 25, "wfo": 15}
-    assert center.users_per_subscription == {
-        "SUB-1": ["admin1@acme.example"],
-        "SUB-2": ["agent1@acme.example"],
-    }
+    def check(outputs: list[Any]) -> None:
+        primary, pooled, per_subscription, partners = outputs
+        assert primary == "SUB-1"
+        assert pooled == {"standard_agent": 25, "wfo": 15}
+        assert per_subscription == {
+            "SUB-1": ["admin1@acme.example"],
+            "SUB-2": ["agent1@acme.example"],
+        }
+        assert partners == {"partner-a": "full_admin", "partner-b": "read_only"}
+
+    return pulumi.Output.all(
+        center.primary_subscription,
+        center.pooled_entitlements,
+        center.users_per_subscription,
+        center.partner_access,
+    ).apply(check)
 
 
 @pulumi.runtime.test
-def test_users_of_a_team_are_one_bulk_resource_with_subscription_ids() -> pulumi.Output[None]:
+def test_users_of_a_team_are_one_bulk_resource_with_subscription_ids(
+    tmp_path: Path,
+) -> pulumi.Output[None]:
     tenant = declaration()
     for declared in tenant["users"]:
         declared["team"] = "care"
-    mocks, program = run_program(tenant)
+    mocks, program = run_program(tenant, tmp_path)
     center = program["center"]
 
     def check(_: Any) -> None:
@@ -111,6 +132,6 @@ def test_users_of_a_team_are_one_bulk_resource_with_subscription_ids() -> pulumi
     return pulumi.Output.all(*(p.partner_id for p in center.partners.values())).apply(check)
 
 
-def test_an_invalid_declaration_stops_the_program_with_the_config_path() -> None:
+def test_an_invalid_declaration_stops_the_program_with_the_config_path(tmp_path: Path) -> None:
     with pytest.raises(pulumi.RunError, match=r"ccprovider:tenant\.offer"):
-        run_program(declaration(offer="flex4"))
+        run_program(declaration(offer="flex4"), tmp_path)

@@ -33,12 +33,44 @@ Step = tuple[str, str]
 
 def changed_steps(result: dict[str, Any]) -> list[Step]:
     """The steps of a `preview --json` or `up --json` result that change something, sorted
-    (reads, such as the program's reference to its own last outputs, change nothing)."""
+    (reads, such as the program's reference to its own last outputs, and refreshes change
+    nothing in the backend; `refresh_drift` tells what a refresh found)."""
     return sorted(
         (step["op"], step["urn"].rpartition("::")[2])
         for step in result.get("steps", [])
-        if step["op"] not in ("same", "read")
+        if step["op"] not in ("same", "read", "refresh")
     )
+
+
+def infos(result: dict[str, Any]) -> list[str]:
+    """The info lines the program logged, from a `preview --json` or `up --json` result."""
+    return [
+        d["message"].strip()
+        for d in result.get("diagnostics", [])
+        if d.get("severity") == "info"
+    ]
+
+
+_REFRESHED = re.compile(
+    r"^\s*~\s+\S+ (\S+) (?:refresh|update|updated)(?: \([\d.]+s\))? \[diff: ([^\]]+)\]", re.M
+)
+
+
+def refresh_drift(output: str) -> list[tuple[str, str]]:
+    """The resources whose refresh found a change, with the changed inputs, from the text
+    of a `preview --refresh`, `up --refresh` (where the step reads "refresh") or `refresh`
+    (where it reads "update"); the JSON of a preview does not carry what a dynamic
+    provider's refresh read."""
+    return sorted(set(_REFRESHED.findall(output)))
+
+
+_PLANNED_AS_TAKEN = re.compile(r"to (create|update|delete)")
+
+
+def resource_summary(output: str) -> list[str]:
+    """The `Resources:` summary of a preview or an update, in the update's words."""
+    block = output.split("\nResources:\n", 1)[1].split("\n\n", 1)[0]
+    return [_PLANNED_AS_TAKEN.sub(r"\1d", line.strip()) for line in block.splitlines()]
 
 
 class PulumiCommandError(AssertionError):
@@ -144,10 +176,14 @@ class PulumiProject:
 
     def preview_then_up(self, *args: str) -> tuple[list[Step], list[Step]]:
         """The steps that `pulumi preview ARGS` plans and then those `pulumi up ARGS` takes."""
-        planned = changed_steps(self.preview_json(*args))
+        planned, taken = self.preview_then_up_json(*args)
+        return changed_steps(planned), changed_steps(taken)
+
+    def preview_then_up_json(self, *args: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The results of `pulumi preview --json ARGS` and then `pulumi up --json ARGS`."""
+        planned = self.preview_json(*args)
         # `up --json` prints its result, then the engine's events one per line.
-        result, _ = json.JSONDecoder().raw_decode(self.run("up", "--yes", "--json", *args).stdout)
-        taken = changed_steps(result)
+        taken, _ = json.JSONDecoder().raw_decode(self.run("up", "--yes", "--json", *args).stdout)
         return planned, taken
 
     def outputs(self) -> dict[str, Any]:

@@ -6,7 +6,14 @@ from typing import Any
 
 from ccprovider.contract import ClockChange, LicenseOperation, LicensePatch, TenantBody, UserBody
 from tests.e2e.declarations import ending_in, subscription, tenant, user
-from tests.e2e.harness import PulumiProject, ccprovider
+from tests.e2e.harness import (
+    PulumiProject,
+    ccprovider,
+    changed_steps,
+    infos,
+    refresh_drift,
+    resource_summary,
+)
 from tests.helpers import subscription_body
 
 
@@ -126,7 +133,8 @@ def test_adopting_existing_objects_previews_what_it_applies(project: PulumiProje
         )
     project.declare(tenant(adopt=True))
 
-    planned, taken = project.preview_then_up()
+    preview, update = project.preview_then_up_json()
+    planned, taken = changed_steps(preview), changed_steps(update)
 
     assert planned == taken
     assert {name for _, name in taken} == {
@@ -137,6 +145,18 @@ def test_adopting_existing_objects_previews_what_it_applies(project: PulumiProje
         "admin1@acme.example",
         "agent1@acme.example",
     }
+    # The creates that take over existing objects are named, in the preview and the update.
+    takeovers = [
+        "adopt: takes over 1 existing tenant(s) rather than creating them: acme-e2e",
+        "adopt: takes over 1 existing subscription(s) rather than creating them: SUB-1",
+        "adopt: takes over 1 existing user(s) rather than creating them: admin1@acme.example",
+    ]
+    assert [line for line in infos(preview) if line.startswith("adopt:")] == takeovers
+    assert [line for line in infos(update) if line.startswith("adopt:")] == takeovers
+    # Once they are the stack's, nothing is taken over any more.
+    again = project.preview_json()
+    assert changed_steps(again) == []
+    assert not [line for line in infos(again) if line.startswith("adopt:")]
 
 
 def test_a_refresh_after_a_subscription_expired_previews_what_it_applies(
@@ -148,6 +168,9 @@ def test_a_refresh_after_a_subscription_expired_previews_what_it_applies(
         later = datetime.now(UTC) + timedelta(days=20)
         backend.change_clock(ClockChange(now=later))
 
-    planned, taken = project.preview_then_up("--refresh")
+    preview = project.run("preview", "--refresh").stdout
+    update = project.run("up", "--refresh", "--yes").stdout
 
-    assert planned == taken
+    # The refresh finds SUB-OLD expired; nothing else changes, in the preview and the update.
+    assert refresh_drift(preview) == refresh_drift(update) == [("SUB-OLD", "~status")]
+    assert resource_summary(preview) == resource_summary(update) == ["7 unchanged"]

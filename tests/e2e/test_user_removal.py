@@ -46,3 +46,25 @@ def test_removed_users_are_released_or_deleted_as_the_preview_says(
                 assert left.licenses == []
     project.run("preview", "--expect-no-changes")
     project.run("destroy", "--yes")  # released accounts go with the stack's tenant
+
+
+def test_turning_delete_users_on_applies_to_users_who_leave_afterwards(
+    project: PulumiProject,
+) -> None:
+    project.declare(declared(delete_users=False))
+    project.run("up", "--yes")
+    tenant_id = project.outputs()["tenantId"]
+    changed = declared(delete_users=True)
+    changed["users"] = [u for u in changed["users"] if u["email"] != "agent1@acme.example"]
+    project.declare(changed)
+
+    preview = project.run("preview").stdout
+    project.run("up", "--yes")
+
+    # Its assignment lets it go with the state the last update wrote: deleteUsers false.
+    said = "agent1@acme.example leaves the declaration: its license is released and its account"
+    assert f"{said} kept" in preview
+    with project.backend() as backend:
+        kept = backend.find_user(tenant_id, "agent1@acme.example")
+    assert kept is not None
+    assert kept.licenses == []

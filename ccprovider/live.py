@@ -1,0 +1,84 @@
+"""What the program reads from the provisioning system before it declares anything: the
+provisioning clock, which every date rule of the preview follows, and with `adopt: true`
+the declared objects that already exist there, which the update will take over."""
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from ccprovider.client import ProvisioningClient
+from ccprovider.connection import ConnectionSettings
+from ccprovider.resources.failures import explained
+from ccprovider.spec import TenantSpec
+
+T = TypeVar("T")
+
+KINDS = ("tenant", "subscription", "user", "partner")
+"""The kinds of object a stack declares, in the order notices name them."""
+
+
+class LiveReadError(Exception):
+    """Reading the provisioning system failed in a way the user can act on; the message is
+    the one line to show."""
+
+
+def tenant_label(raw: Any) -> str:
+    """The declared tenant in messages, read before the declaration is validated."""
+    name = raw.get("name") if isinstance(raw, Mapping) else None
+    return f"Tenant '{name}'" if isinstance(name, str) else "Tenant"
+
+
+def read(label: str, settings: ConnectionSettings, call: Callable[[], T]) -> T:
+    """`call`'s result; a failure a user can act on becomes a `LiveReadError` naming
+    `label`, the cause and the fix, as a failing resource would."""
+    try:
+        return call()
+    except Exception as failure:
+        error = explained(failure, label, settings.describe())
+        if error is None:
+            raise
+        raise LiveReadError(str(error)) from None
+
+
+def existing_objects(client: ProvisioningClient, spec: TenantSpec) -> dict[str, list[str]]:
+    """The declared objects that already exist in the backend, by kind, by name."""
+    tenant = client.find_tenant(spec.name)
+    if tenant is None:
+        return {}
+    subs = {s.external_id for s in client.list_subscriptions(tenant.id)}
+    users = {u.email for u in client.list_users(tenant.id)}
+    partners = {p.org for p in client.list_partners(tenant.id)}
+    found = {
+        "tenant": [spec.name],
+        "subscription": [s.external_id for s in spec.subscriptions if s.external_id in subs],
+        "user": [u.email for u in spec.users if u.email in users],
+        "partner": [p.org for p in spec.partners if p.org in partners],
+    }
+    return {kind: names for kind, names in found.items() if names}
+
+
+def managed_objects(last_outputs: Mapping[str, Any]) -> dict[str, set[str]]:
+    """The objects the stack's last update managed, by kind, from its outputs."""
+    per_subscription: Mapping[str, list[str]] = last_outputs.get("usersPerSubscription") or {}
+    return {
+        "tenant": {last_outputs["tenantName"]} if last_outputs.get("tenantName") else set(),
+        "subscription": set(per_subscription),
+        "user": {e for emails in per_subscription.values() for e in emails},
+        "partner": set(last_outputs.get("partnerAccess") or {}),
+    }
+
+
+def adoption_notices(
+    existing: Mapping[str, list[str]], last_outputs: Mapping[str, Any]
+) -> list[str]:
+    """One line per kind naming the existing objects this update takes over rather than
+    creates: those the backend holds and the stack's last update did not manage."""
+    managed = managed_objects(last_outputs)
+    notices = []
+    for kind in KINDS:
+        taken = [name for name in existing.get(kind, []) if name not in managed[kind]]
+        if taken:
+            notices.append(
+                f"adopt: takes over {len(taken)} existing {kind}(s) rather than creating "
+                f"them: {', '.join(taken)}"
+            )
+    return notices
