@@ -10,11 +10,16 @@ no-op dynamic resources: the engine's floor. Columns: wall time, the peak reside
 of the step's largest process (CLI, language host or provider), backend requests per
 managed user, and our time divided by the floor's.
 
+Then, for each N, with every user on one subscription, it raises that subscription's
+entitlement and times `pulumi preview --json`, printing the steps it plans: one update.
+
     PATH="$(scripts/bootstrap --print-pulumi-dir):$PATH" .venv/bin/python bench/engine_scale.py \\
-        [--users 100 1000 5000] [--backends embedded server] [--modes single teams]
+        [--users 100 1000 5000] [--backends embedded server] [--modes single teams] \\
+        [--sections scale entitlement]
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -23,6 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -34,6 +40,7 @@ MAIN_PROGRAM = REPO / "__main__.py"
 REQUEST_LOG_ENV = "CCPROVIDER_BACKEND_REQUEST_LOG"
 STEPS = ("preview", "up", "re-up")
 MODES = ("single", "teams")
+SECTIONS = ("scale", "entitlement")
 PULUMI = shutil.which("pulumi") or "pulumi"
 PEAK_OF_CHILDREN = (
     "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
@@ -99,6 +106,19 @@ class Project:
         requests = len(self.log.read_text().splitlines())
         return Measure(seconds, peak_kib / 1024, requests)
 
+    def preview_json(self) -> dict[str, Any]:
+        """`pulumi preview --json`, parsed."""
+        result = subprocess.run(  # noqa: S603 - the real CLI
+            [PULUMI, "preview", "--json", "--non-interactive"],
+            cwd=self.root,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        parsed: dict[str, Any] = json.loads(result.stdout)
+        return parsed
+
     def run_steps(self) -> dict[str, Measure]:
         return {
             "preview": self.measure("preview"),
@@ -110,9 +130,12 @@ class Project:
 USERS_FILE = "users.yaml"
 
 
-def tenant(users: int, team_size: int | None) -> tuple[dict[str, object], list[dict[str, str]]]:
-    """A tenant of `users` users, in teams of `team_size` (bulk) unless it is None; and its
-    users, which it reads from USERS_FILE as large tenants do."""
+def tenant(
+    users: int, team_size: int | None, on: tuple[str, ...] = ("SUB-1", "SUB-2")
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """A tenant of `users` users, in teams of `team_size` (bulk) unless it is None, mapped
+    in turn to the subscriptions `on`; and its users, which it reads from USERS_FILE as
+    large tenants do."""
     subscriptions = [
         {
             "id": sub,
@@ -129,7 +152,7 @@ def tenant(users: int, team_size: int | None) -> tuple[dict[str, object], list[d
             "email": f"user{i}@bench.example",
             "role": "agent",
             "agentProfile": "standard",
-            "subscription": "SUB-1" if i % 2 else "SUB-2",
+            "subscription": on[i % len(on)],
         }
         for i in range(users - 1)
     ]
@@ -137,7 +160,7 @@ def tenant(users: int, team_size: int | None) -> tuple[dict[str, object], list[d
     if team_size is not None:
         for index, declared_user in enumerate(declared):
             declared_user["team"] = f"team-{index // team_size}"
-    declaration: dict[str, object] = {
+    declaration: dict[str, Any] = {
         "name": f"bench-{users}",
         "offer": "flex3",
         "telephony": "webex_calling",
@@ -162,6 +185,27 @@ def ours(scratch: Path, users: int, backend: str, team_size: int | None) -> dict
         return project.run_steps()
 
 
+def entitlement_change(scratch: Path, users: int) -> tuple[float, list[str]]:
+    """With every user on SUB-1, raise its entitlement: the seconds `pulumi preview --json`
+    takes and the steps it plans (operation and resource name)."""
+    declaration, declared_users = tenant(users, None, on=("SUB-1",))
+    config: dict[str, object] = {"ccprovider:tenant": declaration, "ccprovider:endpoint": ""}
+    project = Project(scratch / f"entitlement-{users}", MAIN_PROGRAM, config)
+    (project.root / USERS_FILE).write_text(yaml.safe_dump(declared_users))
+    project.pulumi("up", "--yes", "--skip-preview")
+    declaration["subscriptions"][0]["entitlements"]["standardAgents"] += 1
+    (project.root / "Pulumi.bench.yaml").write_text(yaml.safe_dump({"config": config}))
+    started = time.perf_counter()
+    preview = project.preview_json()
+    seconds = time.perf_counter() - started
+    planned = [
+        f"{step['op']} {step['urn'].rpartition('::')[2]}"
+        for step in preview.get("steps", [])
+        if step["op"] not in ("same", "read")
+    ]
+    return seconds, planned
+
+
 def floor(scratch: Path, users: int) -> dict[str, Measure]:
     project = Project(scratch / f"floor-{users}", FLOOR_PROGRAM, {"floor:count": str(users)})
     return project.run_steps()
@@ -173,22 +217,36 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", default=["embedded", "server"])
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--team-size", type=int, default=100)
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; pulumi: {PULUMI}")
+    with tempfile.TemporaryDirectory() as scratch_dir:
+        scratch = Path(scratch_dir)
+        if "scale" in args.sections:
+            scale(scratch, args.users, args.modes, args.backends, args.team_size)
+        if "entitlement" in args.sections:
+            print(f"{'N':>6} {'entitlement change on the one subscription':<44} {'seconds':>8}")
+            for users in args.users:
+                seconds, planned = entitlement_change(scratch, users)
+                print(f"{users:>6} {'preview plans: ' + ', '.join(planned):<44} {seconds:>8.1f}")
+
+
+def scale(
+    scratch: Path, sizes: list[int], modes: list[str], backends: list[str], team_size: int
+) -> None:
+    """The table of steps, per size, mode and backend, against the engine's floor."""
     print(
         f"{'N':>6} {'mode':<7} {'backend':<9} {'step':<8} {'seconds':>8} {'peak MiB':>9} "
         f"{'req/user':>9} {'floor s':>8} {'ratio':>6}"
     )
-    with tempfile.TemporaryDirectory() as scratch_dir:
-        scratch = Path(scratch_dir)
-        for users in args.users:
-            base = floor(scratch, users)
-            _print_rows(users, "floor", "-", base, base)
-            for mode in args.modes:
-                team_size = args.team_size if mode == "teams" else None
-                for backend in args.backends:
-                    measured = ours(scratch, users, backend, team_size)
-                    _print_rows(users, mode, backend, measured, base)
+    for users in sizes:
+        base = floor(scratch, users)
+        _print_rows(users, "floor", "-", base, base)
+        for mode in modes:
+            for backend in backends:
+                measured = ours(scratch, users, backend, team_size if mode == "teams" else None)
+                _print_rows(users, mode, backend, measured, base)
+    print()
 
 
 def _print_rows(
