@@ -11,7 +11,14 @@ from ccprovider.connection import (
     unknown_config_keys,
 )
 from ccprovider.contact_center import ContactCenter, leaving_notice, leaving_users
-from ccprovider.live import LiveReadError, adoption_notices, existing_objects, read, tenant_label
+from ccprovider.live import (
+    LiveReadError,
+    ProvisioningClock,
+    adoption_notices,
+    existing_objects,
+    read,
+    tenant_label,
+)
 from ccprovider.spec import SpecError, parse_tenant_spec
 
 config = pulumi.Config(CONFIG_NAMESPACE)
@@ -21,11 +28,13 @@ if misspelled:
 declared = config.require_object("tenant")
 settings = ConnectionSettings.from_config({key: get_config(key) for key in KNOWN_KEYS})
 label = tenant_label(declared)
+# Every date rule follows the provisioning system's clock, not this machine's; it is read
+# once the declaration's schema holds, so a malformed declaration reaches no backend.
+clock = ProvisioningClock(label, settings)
 try:
-    # Every date rule follows the provisioning system's clock, not this machine's.
+    spec = parse_tenant_spec(declared, clock.today)
+    today = clock.today()
     client = connect(settings)
-    today = read(label, settings, client.today)
-    spec = parse_tenant_spec(declared, today)
     existing = read(label, settings, lambda: existing_objects(client, spec)) if spec.adopt else {}
 except (SpecError, LiveReadError) as error:
     raise pulumi.RunError(str(error)) from None

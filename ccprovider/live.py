@@ -3,10 +3,11 @@ provisioning clock, which every date rule of the preview follows, and with `adop
 the declared objects that already exist there, which the update will take over."""
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, TypeVar
 
 from ccprovider.client import ProvisioningClient
-from ccprovider.connection import ConnectionSettings
+from ccprovider.connection import ConnectionSettings, connect
 from ccprovider.resources.failures import explained
 from ccprovider.spec import TenantSpec
 
@@ -37,6 +38,21 @@ def read(label: str, settings: ConnectionSettings, call: Callable[[], T]) -> T:
         if error is None:
             raise
         raise LiveReadError(str(error)) from None
+
+
+class ProvisioningClock:
+    """The provisioning system's date, read from the backend on first use and then kept, so
+    that one run judges every rule on one day."""
+
+    def __init__(self, label: str, settings: ConnectionSettings) -> None:
+        self._label = label
+        self._settings = settings
+        self._today: date | None = None
+
+    def today(self) -> date:
+        if self._today is None:
+            self._today = read(self._label, self._settings, connect(self._settings).today)
+        return self._today
 
 
 def existing_objects(client: ProvisioningClient, spec: TenantSpec) -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ config, for example `ccprovider:tenant.subscriptions[1].telephony`, and says the
 import difflib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -192,8 +192,9 @@ def _duplicates(values: Iterable[str]) -> set[str]:
     return {value for value, count in Counter(values).items() if count > 1}
 
 
-def _rule_problems(spec: TenantSpec, today: date, _path: _Paths) -> list[str]:
-    """Every vendor rule the declaration breaks on `today`, each at its config path."""
+def _rule_problems(spec: TenantSpec, today: Callable[[], date], _path: _Paths) -> list[str]:
+    """Every vendor rule the declaration breaks on `today()`, each at its config path. The
+    rules that need no date come first: when one is broken, the date is not read."""
     problems: list[str] = []
     position = {s.external_id: i for i, s in enumerate(spec.subscriptions)}
     for collection, key, values in (
@@ -220,8 +221,11 @@ def _rule_problems(spec: TenantSpec, today: date, _path: _Paths) -> list[str]:
         index = position[violation.objects[0]]
         problems.append(f"{_path(['subscriptions', index, 'licenseModel'])}: {violation}")
 
+    if problems:
+        return problems
+    on = today()
     declared = spec.declared_subscriptions()
-    report = rules.remap_report(declared, spec.users, today, spec.remap_warning_days)
+    report = rules.remap_report(declared, spec.users, on, spec.remap_warning_days)
     user_index = {u.email: i for i, u in enumerate(spec.users)}
     for need in report.stranded:
         problems.append(
@@ -232,7 +236,7 @@ def _rule_problems(spec: TenantSpec, today: date, _path: _Paths) -> list[str]:
             )
         )
 
-    active = len(rules.active_subscriptions(declared, today))
+    active = len(rules.active_subscriptions(declared, on))
     for index, partner in enumerate(spec.partners):
         refused = rules.partner_access_violation(
             partner.org,
@@ -294,10 +298,14 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def parse_tenant_spec(raw: Any, today: date, root: Path = Path()) -> TenantSpec:
+def parse_tenant_spec(
+    raw: Any, today: date | Callable[[], date], root: Path = Path()
+) -> TenantSpec:
     """Validate the raw `ccprovider:tenant` config object (with the users of its `usersFile`,
     relative to `root`) against its schema and the vendor's rules on `today`; raise
-    `SpecError` listing every problem with its config path."""
+    `SpecError` listing every problem with its config path. `today` may be a function that
+    reads the date (from the backend): it is called only once the schema and the rules that
+    need no date hold, so that a malformed declaration reaches no backend."""
     if not isinstance(raw, dict):
         raise SpecError([f"{CONFIG_KEY} must be an object (name, offer, telephony, ...)"])
     raw, paths = _with_users_file(raw, root)
@@ -305,7 +313,7 @@ def parse_tenant_spec(raw: Any, today: date, root: Path = Path()) -> TenantSpec:
         spec = TenantSpec.model_validate(raw)
     except ValidationError as error:
         raise SpecError(paths.problem(e["loc"], _explained(e)) for e in error.errors()) from None
-    problems = _rule_problems(spec, today, paths)
+    problems = _rule_problems(spec, today if callable(today) else lambda: today, paths)
     if problems:
         raise SpecError(problems)
     return spec

@@ -259,3 +259,18 @@ def test_removed_users_are_named_with_what_happens_to_them() -> None:
     assert leaving_users(None, spec) == []
     assert "account kept" in leaving_notice("gone@acme.example", delete_users=False)
     assert "account is deleted" in leaving_notice("gone@acme.example", delete_users=True)
+
+
+def test_the_date_is_read_only_once_the_schema_holds() -> None:
+    reads: list[date] = []
+
+    def provisioning_today() -> date:
+        reads.append(TODAY)
+        return TODAY
+
+    with pytest.raises(SpecError):
+        parse_tenant_spec(declaration(offer="flex4"), provisioning_today)
+    assert reads == []
+
+    parse_tenant_spec(declaration(), provisioning_today)
+    assert reads == [TODAY]
