@@ -35,7 +35,7 @@ class LicenseModel(StrEnum):
 
 
 class Telephony(StrEnum):
-    """The tenant's telephony option, chosen by its first subscription."""
+    """The tenant's telephony option, that of its subscriptions in force."""
 
     WEBEX_CALLING = "webex_calling"
     PSTN_BUNDLED = "pstn_bundled"

@@ -70,6 +70,18 @@ def active_subscriptions(subscriptions: Iterable[Subscription], today: date) -> 
     )
 
 
+def subscriptions_in_force(
+    subscriptions: Iterable[Subscription], today: date
+) -> list[Subscription]:
+    """The subscriptions active or yet to start on `today`, oldest first: the orders that
+    decide the tenant's telephony option and license model (expired and cancelled ones no
+    longer do, so a tenant whose orders all ended may choose anew)."""
+    in_force = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING)
+    return sorted(
+        (s for s in subscriptions if subscription_status(s, today) in in_force), key=_seniority
+    )
+
+
 def primary_subscription(subscriptions: Iterable[Subscription], today: date) -> Subscription | None:
     """The oldest active subscription (earliest start, then lowest external id), if any."""
     active = active_subscriptions(subscriptions, today)

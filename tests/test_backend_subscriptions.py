@@ -9,7 +9,7 @@ from ccprovider.api_errors import ApiError
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import ClockChange
 from ccprovider.domain import SubscriptionStatus
-from tests.helpers import assert_vendor_error, subscription_body
+from tests.helpers import assert_vendor_error, assign_license, subscription_body, user_body
 
 
 def subscriptions_url(client: ProvisioningClient, tenant_id: str) -> str:
@@ -192,7 +192,7 @@ def test_invalid_terms_name_the_field(client: ProvisioningClient, tenant_id: str
     assert list(client.list_subscriptions(tenant_id)) == []
 
 
-def test_the_tenants_telephony_stays_when_its_first_subscription_goes(
+def test_the_tenant_follows_its_subscriptions_in_force_when_the_first_goes(
     client: ProvisioningClient, tenant_id: str
 ) -> None:
     first = client.create_subscription(tenant_id, subscription_body("SUB-1", telephony="vpop"))
@@ -202,4 +202,71 @@ def test_the_tenants_telephony_stays_when_its_first_subscription_goes(
 
     tenant = client.get_tenant(tenant_id)
     assert tenant is not None
-    assert tenant.telephony == "vpop"
+    assert tenant.telephony == "pstn_bundled"
+
+
+def test_a_tenant_whose_named_order_was_replaced_takes_concurrent_ones(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    named = client.create_subscription(tenant_id, subscription_body("SUB-1"))
+    client.delete_subscription(tenant_id, named.id)
+    client.create_subscription(tenant_id, subscription_body("SUB-1", license_model="concurrent"))
+
+    second = client.create_subscription(
+        tenant_id, subscription_body("SUB-2", license_model="concurrent")
+    )
+
+    assert second.license_model == "concurrent"
+    tenant = client.get_tenant(tenant_id)
+    assert tenant is not None
+    assert tenant.license_model == "concurrent"
+
+
+def test_the_tenant_follows_a_telephony_changed_by_put(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    only = client.create_subscription(tenant_id, subscription_body("SUB-1", telephony="vpop"))
+
+    client.replace_subscription(
+        tenant_id, only.id, subscription_body("SUB-1", telephony="webex_calling")
+    )
+
+    tenant = client.get_tenant(tenant_id)
+    assert tenant is not None
+    assert tenant.telephony == "webex_calling"
+
+
+def test_an_expired_order_no_longer_decides_the_license_model(
+    client: ProvisioningClient, tenant_id: str, clock_today: date
+) -> None:
+    # SUB-OLD (named, 36 months from 2023-01-01) ended on 2026-01-01, before clock_today.
+    client.create_subscription(tenant_id, subscription_body("SUB-OLD", start=date(2023, 1, 1)))
+
+    fresh = client.create_subscription(
+        tenant_id, subscription_body("SUB-2", license_model="concurrent", start=clock_today)
+    )
+
+    assert fresh.license_model == "concurrent"
+    tenant = client.get_tenant(tenant_id)
+    assert tenant is not None
+    assert tenant.license_model == "concurrent"
+
+
+def test_terms_that_would_end_a_subscription_carrying_users_are_refused(
+    client: ProvisioningClient, tenant_id: str, clock_today: date
+) -> None:
+    sub = client.create_subscription(tenant_id, subscription_body("SUB-1"))
+    client.create_user(tenant_id, user_body("agent1@acme.example"))
+    assign_license(client, tenant_id, "agent1@acme.example", f"{sub.id}:standard-agent")
+    ended = subscription_body("SUB-1", start=date(2023, 1, 1))
+
+    response = requests.put(
+        f"{subscriptions_url(client, tenant_id)}/{sub.id}",
+        json=ended.model_dump(mode="json", by_alias=True),
+        timeout=10,
+    )
+
+    assert_vendor_error(response, 409, "SUB-1 still carries 1 user(s)", "expired on 2026-01-01")
+    live = client.get_subscription(tenant_id, sub.id)
+    assert live is not None
+    assert (live.start, live.status) == (date(2025, 1, 1), SubscriptionStatus.ACTIVE)

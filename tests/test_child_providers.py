@@ -148,6 +148,19 @@ def test_a_subscription_whose_license_model_differs_from_the_live_tenant_fails_c
     assert "concurrent and named subscriptions cannot be mixed" in failure.reason
 
 
+def test_an_expired_order_of_another_license_model_does_not_fail_check(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    with requests_mock.Mocker() as mock:
+        provisioning_date(mock, date(2026, 1, 1))
+        mock.get(TENANT_URL, json=wire(live_tenant()))
+        expired = live_subscription("SUB-OLD", license_model="concurrent", status="expired")
+        mock.get(f"{TENANT_URL}/subscriptions", json=wire(page(expired)))
+        result = subscriptions.check({}, dict(SUB_INPUTS))
+
+    assert result.failures == []
+
+
 def test_changing_a_subscriptions_telephony_fails_check_without_asking_the_backend(
     subscriptions: SubscriptionProvider,
 ) -> None:

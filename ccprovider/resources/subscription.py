@@ -11,6 +11,7 @@ from ccprovider.domain import (
     ContractDate,
     LicenseModel,
     SubscriptionId,
+    SubscriptionStatus,
     SubscriptionTerms,
     Telephony,
 )
@@ -114,7 +115,9 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
                     f"active subscription, then remove {external_id} from ccprovider:tenant.",
                 )
             ]
-        others = [s for s in live if s.external_id != external_id]
+        # Expired and cancelled orders no longer decide the tenant's option and model.
+        in_force = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING)
+        others = [s for s in live if s.external_id != external_id and s.status in in_force]
         terms = [*others, SubscriptionTerms.model_validate(_terms(inputs))]
         violations = [
             *rules.telephony_violations(terms, tenant.telephony),

@@ -43,7 +43,7 @@ class TenantProvider(ObjectProvider[contract.Tenant]):
         return f"Tenant '{props['name']}'"
 
     def live_failures(self, olds: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:
-        """A tenant's option is chosen once, by its first subscription, perhaps outside this
+        """A tenant's option is that of its subscriptions in force, perhaps outside this
         stack: declaring another one is a tenant-wide change that goes through vendor support.
         Asked only when the option changes or an existing tenant is adopted."""
         declared = inputs["telephony"]

@@ -11,6 +11,29 @@ from tests.helpers import subscription_body
 SUBSCRIPTION_TYPE = "pulumi-python:dynamic/ccprovider:Subscription"
 
 
+def test_a_tenant_whose_only_order_changed_license_model_takes_more_of_that_model(
+    project: PulumiProject,
+) -> None:
+    declared = tenant(users=[])
+    project.declare(declared)
+    project.run("up", "--yes")
+    declared["subscriptions"][0]["licenseModel"] = "concurrent"  # replaces SUB-1
+    project.declare(declared)
+    project.run("up", "--yes")
+    declared["subscriptions"].append(
+        subscription("SUB-2", date(2025, 6, 1), 24, licenseModel="concurrent")
+    )
+    project.declare(declared)
+
+    project.run("up", "--yes")
+
+    with project.backend() as backend:
+        [live] = backend.list_tenants()
+        models = {s.external_id: s.license_model for s in backend.list_subscriptions(live.id)}
+    assert live.license_model == "concurrent"
+    assert models == {"SUB-1": "concurrent", "SUB-2": "concurrent"}
+
+
 def test_a_declared_telephony_mismatch_fails_preview_naming_both_subscriptions(
     project: PulumiProject,
 ) -> None:

@@ -121,6 +121,30 @@ def tenant_subscriptions(tx: Transaction, tenant_id: str) -> list[Subscription]:
     return [subscription_of(r) for r in tx.page(SUBSCRIPTION, tenant_id)]
 
 
+CHOSEN_BY_SUBSCRIPTIONS = ("telephony", "license_model")
+"""Tenant fields its subscriptions in force decide."""
+
+
+def chosen_by_subscriptions(tx: Transaction, tenant_id: str) -> dict[str, str]:
+    """The telephony option and license model of the tenant's subscriptions in force (the
+    oldest's); none when none is in force, so that the next subscription chooses."""
+    in_force = rules.subscriptions_in_force(tenant_subscriptions(tx, tenant_id), now(tx).date())
+    if not in_force:
+        return {}
+    oldest = in_force[0]
+    return {"telephony": oldest.telephony.value, "license_model": oldest.license_model.value}
+
+
+def follow_subscriptions_in_force(tx: Transaction, tenant_id: str) -> None:
+    """Record on the tenant what its subscriptions in force now decide. A change bumps the
+    tenant's version, which subscriptions racing to be the first check (`If-Match`)."""
+    tenant = tenant_record(tx, tenant_id)
+    kept = {k: v for k, v in tenant.body.items() if k not in CHOSEN_BY_SUBSCRIPTIONS}
+    body = {**kept, **chosen_by_subscriptions(tx, tenant_id)}
+    if body != tenant.body:
+        tx.update(tenant, body, now(tx), key=tenant.key, ref=None)
+
+
 def create_once(
     tx: Transaction,
     kind: str,

@@ -1,7 +1,7 @@
-"""Subscriptions of a tenant: one license model per tenant, the first choosing the tenant's
-telephony option, and no deletion while users are mapped to them."""
+"""Subscriptions of a tenant: one license model among those in force, which (the oldest
+first) give the tenant its telephony option and license model; no deletion, and no terms
+that end one, while users are mapped to it."""
 
-from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -18,6 +18,7 @@ from ccprovider.backend.service.common import (
     conflict,
     create_once,
     find_or_page,
+    follow_subscriptions_in_force,
     now,
     record_to_replace,
     subscription_of,
@@ -25,7 +26,7 @@ from ccprovider.backend.service.common import (
     tenant_subscriptions,
 )
 from ccprovider.backend.storage import Record, Transaction
-from ccprovider.domain import LicenseModel, Subscription
+from ccprovider.domain import Subscription
 
 
 def _subscription_view(tx: Transaction, record: Record) -> contract.Subscription:
@@ -45,14 +46,31 @@ def _subscription_view(tx: Transaction, record: Record) -> contract.Subscription
 
 
 def _refuse_mixed_license_model(
-    others: Sequence[Subscription], body: contract.SubscriptionBody, tenant: Record
+    tx: Transaction, tenant_id: str, body: contract.SubscriptionBody, replaced: str | None = None
 ) -> None:
-    recorded = tenant.body.get("license_model")
-    violations = rules.license_model_violations(
-        [*others, body], LicenseModel(recorded) if recorded and others else None
-    )
+    """Refuse `body` when its license model differs from the subscriptions in force (but
+    `replaced`, the one it replaces)."""
+    others = [s for s in tenant_subscriptions(tx, tenant_id) if s.external_id != replaced]
+    in_force = rules.subscriptions_in_force(others, now(tx).date())
+    violations = rules.license_model_violations([*in_force, body])
     if violations:
         raise conflict(violations[0])
+
+
+def _refuse_ending_while_carrying_users(
+    tx: Transaction, record: Record, body: contract.SubscriptionBody
+) -> None:
+    """Refuse new terms under which a subscription that carries users gives no access:
+    users are remapped before their subscription ends, never after."""
+    terms = Subscription(**body.model_dump(), cancelled=record.body["cancelled"])
+    problem = rules.access_problem(terms, now(tx).date())
+    carried = tx.count(USER, record.tenant_id, ref=record.id)
+    if problem is not None and carried:
+        raise ConflictError(
+            f"Subscription {record.key} still carries {carried} user(s), and under these "
+            f"terms it {problem}.",
+            "Remap its users to an active subscription first, or they lose access.",
+        )
 
 
 def _external_id_taken(external_id: str, existing: Record) -> ConflictError:
@@ -65,13 +83,9 @@ def _external_id_taken(external_id: str, existing: Record) -> ConflictError:
 def _new_subscription(
     tx: Transaction, tenant: Record, body: contract.SubscriptionBody
 ) -> dict[str, Any]:
-    """What to store for a new subscription of `tenant`, once it fits the tenant's license
-    model. The first subscription provisioned chooses the tenant's telephony option and
-    license model, for good: later changes go through vendor support."""
-    _refuse_mixed_license_model(tenant_subscriptions(tx, tenant.id), body, tenant)
-    if "telephony" not in tenant.body:
-        chosen = {"telephony": body.telephony.value, "license_model": body.license_model.value}
-        tx.update(tenant, {**tenant.body, **chosen}, now(tx), key=tenant.key, ref=None)
+    """What to store for a new subscription of `tenant`, once it fits the license model of
+    the subscriptions in force."""
+    _refuse_mixed_license_model(tx, tenant.id, body)
     return {**body.model_dump(mode="json"), "cancelled": False}
 
 
@@ -99,6 +113,7 @@ class SubscriptionService(Area):
                 taken=partial(_external_id_taken, body.external_id),
                 build=partial(_new_subscription, tx, tenant, body),
             )
+            follow_subscriptions_in_force(tx, tenant_id)
             return Versioned(_subscription_view(tx, record), record.version)
 
     def get_subscription(self, tenant_id: str, sub_id: str) -> Versioned[contract.Subscription]:
@@ -130,10 +145,11 @@ class SubscriptionService(Area):
                 key_name="externalId",
                 fix="Create a new subscription for a new order instead.",
             )
-            others = [s for s in tenant_subscriptions(tx, tenant_id) if s.external_id != record.key]
-            _refuse_mixed_license_model(others, body, tenant_record(tx, tenant_id))
+            _refuse_mixed_license_model(tx, tenant_id, body, replaced=record.key)
+            _refuse_ending_while_carrying_users(tx, record, body)
             stored = {**body.model_dump(mode="json"), "cancelled": record.body["cancelled"]}
             updated = tx.update(record, stored, now(tx), key=record.key, ref=None)
+            follow_subscriptions_in_force(tx, tenant_id)
             return Versioned(_subscription_view(tx, updated), updated.version)
 
     def cancel_subscription(self, tenant_id: str, sub_id: str) -> Versioned[contract.Subscription]:
@@ -142,6 +158,7 @@ class SubscriptionService(Area):
             if not record.body["cancelled"]:
                 cancelled = {**record.body, "cancelled": True}
                 record = tx.update(record, cancelled, now(tx), key=record.key, ref=None)
+                follow_subscriptions_in_force(tx, tenant_id)
             return Versioned(_subscription_view(tx, record), record.version)
 
     def delete_subscription(self, tenant_id: str, sub_id: str, if_match: int | None) -> None:
@@ -158,3 +175,4 @@ class SubscriptionService(Area):
                     "Remap them to another subscription first, or they lose access.",
                 )
             tx.delete(record)
+            follow_subscriptions_in_force(tx, tenant_id)

@@ -1,10 +1,12 @@
-"""Tenants: unique names, and what their first subscription chooses for them for good."""
+"""Tenants: unique names, and the telephony option and license model their subscriptions in
+force decide."""
 
 from functools import partial
 
 from ccprovider import contract, rules
 from ccprovider.backend.errors import ConflictError
 from ccprovider.backend.service.common import (
+    CHOSEN_BY_SUBSCRIPTIONS,
     NO_TENANT,
     PARTNER,
     SUBSCRIPTION,
@@ -15,6 +17,7 @@ from ccprovider.backend.service.common import (
     PageOf,
     Versioned,
     check_version,
+    chosen_by_subscriptions,
     create_once,
     find_or_page,
     now,
@@ -23,17 +26,18 @@ from ccprovider.backend.service.common import (
 )
 from ccprovider.backend.storage import Record, Transaction
 
-_CHOSEN_BY_FIRST_SUBSCRIPTION = ("telephony", "license_model")
-"""Tenant fields the first subscription sets; later changes go through vendor support."""
-
 
 def _tenant_view(tx: Transaction, record: Record) -> contract.Tenant:
+    """The tenant, with what its subscriptions in force decide today (one of them may have
+    expired since the last change)."""
     primary = rules.primary_subscription(tenant_subscriptions(tx, record.id), now(tx).date())
+    settings = {k: v for k, v in record.body.items() if k not in CHOSEN_BY_SUBSCRIPTIONS}
     return contract.Tenant(
         id=record.id,
         created_at=record.created_at,
         updated_at=record.updated_at,
-        **record.body,
+        **settings,
+        **chosen_by_subscriptions(tx, record.id),
         primary_subscription=primary.external_id if primary else None,
     )
 
@@ -82,7 +86,7 @@ class TenantService(Area):
             existing = tx.find(TENANT, NO_TENANT, body.name)
             if existing is not None and existing.id != tenant_id:
                 raise _name_taken(body.name, existing)
-            chosen = {k: record.body[k] for k in _CHOSEN_BY_FIRST_SUBSCRIPTION if k in record.body}
+            chosen = {k: record.body[k] for k in CHOSEN_BY_SUBSCRIPTIONS if k in record.body}
             updated = tx.update(
                 record,
                 {**body.model_dump(mode="json"), **chosen},
