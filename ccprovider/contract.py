@@ -6,15 +6,16 @@ build on the owner-controlled models of `ccprovider.domain`; responses add what 
 backend computes.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Generic, Literal, Self, TypeVar
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from ccprovider.domain import (
     AgentProfile,
     CamelModel,
+    Count,
     Email,
     LicenseKind,
     LicenseModel,
@@ -304,11 +305,26 @@ class ClockState(CamelModel):
     today: date
 
 
+_CLOCK_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2999, 12, 31, tzinfo=UTC))
+
+
+def _simulated_time(value: datetime) -> datetime:
+    """`value` in UTC (naive means UTC), within the range the simulated clock can show."""
+    low, high = _CLOCK_RANGE
+    try:
+        utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:
+        utc = low - timedelta(days=1)
+    if not low <= utc <= high:
+        raise ValueError(f"the simulated clock runs from {low.date()} to {high.date()}")
+    return utc
+
+
 class ClockChange(CamelModel):
     """Move the simulated clock forward by some days, or to a given time."""
 
-    advance_days: Annotated[int, Field(ge=0, le=36_500)] | None = None
-    now: Annotated[datetime, Field(le=datetime(2999, 12, 31, tzinfo=UTC))] | None = None
+    advance_days: Annotated[Count, Field(ge=0, le=36_500)] | None = None
+    now: Annotated[datetime, AfterValidator(_simulated_time)] | None = None
 
 
 # Lists and errors

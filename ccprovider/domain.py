@@ -8,12 +8,14 @@ from them; the spec, the API contract and the providers build on them.
 import calendar
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -179,13 +181,25 @@ class TenantSettings(CamelModel):
 
     name: TenantName
     offer: Offer
-    hybrid: bool = False
+    hybrid: StrictBool = False
 
 
 ContractDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))]
 """A day a contract or its usage can fall on."""
 
-Units = Annotated[int, Field(ge=0, le=1_000_000)]
+
+def _not_a_boolean(value: Any) -> Any:
+    """Refuse true/false where a number belongs (pydantic would read true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, not true or false")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_not_a_boolean)]
+"""A whole number, never a boolean in disguise; whole-valued floats (as the engine sends
+numbers) are accepted."""
+
+Units = Annotated[Count, Field(ge=0, le=1_000_000)]
 """A count of licenses, ports or messages: never negative, never absurd."""
 
 
@@ -241,7 +255,7 @@ class SubscriptionOrder(CamelModel):
     department: Department
     license_model: LicenseModel
     start: ContractDate
-    term_months: int = Field(ge=1, le=120)
+    term_months: Count = Field(ge=1, le=120)
     entitlements: Entitlements = Field(default_factory=Entitlements)
     billing: Billing = Field(default_factory=Billing)
 

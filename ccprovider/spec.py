@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, BeforeValidator, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -26,6 +26,7 @@ from ccprovider.connection import TENANT_KEY
 from ccprovider.domain import (
     PATTERN_MEANINGS,
     ContractDate,
+    Count,
     LicenseAssignment,
     Offer,
     PartnerAccess,
@@ -87,9 +88,9 @@ class TenantSpec(TenantSettings):
     """A whole tenant as a stack declares it."""
 
     telephony: Telephony
-    remap_warning_days: Annotated[int, Field(ge=0, le=365)] = DEFAULT_REMAP_WARNING_DAYS
-    adopt: bool = False
-    delete_users: bool = False
+    remap_warning_days: Annotated[Count, Field(ge=0, le=365)] = DEFAULT_REMAP_WARNING_DAYS
+    adopt: StrictBool = False
+    delete_users: StrictBool = False
     """When a user leaves the declaration, delete the account this stack created instead of
     only releasing its license (the default keeps accounts: they may carry other services)."""
     subscriptions: list[SubscriptionSpec] = Field(default_factory=list)
@@ -264,6 +265,8 @@ def _explained(error: ErrorDetails) -> str:
         return f"unknown key '{key}'.{hint} Valid keys here: {', '.join(valid)}."
     if kind.startswith("date"):
         return f"'{value}' is not a date: use YYYY-MM-DD, for example 2025-01-31."
+    if kind.startswith("bool"):
+        return f"{value!r} is not a yes-or-no value: use true or false."
     if kind == "string_pattern_mismatch":
         meaning = PATTERN_MEANINGS.get(str((error.get("ctx") or {}).get("pattern")))
         if meaning:

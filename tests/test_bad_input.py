@@ -128,6 +128,20 @@ DECLARATIONS: list[tuple[str, Edit, str]] = [
         set_path("subscriptions[0].billing", {"cycle": "weekly"}),
         "subscriptions[0].billing.cycle",
     ),
+    (
+        "true as a count",
+        set_path("subscriptions[0].entitlements.standardAgents", True),
+        "subscriptions[0].entitlements.standardAgents",
+    ),
+    (
+        "false as a term",
+        set_path("subscriptions[0].termMonths", False),
+        "subscriptions[0].termMonths",
+    ),
+    ("true as a warning window", set_path("remapWarningDays", True), "remapWarningDays"),
+    ("a number for adopt", set_path("adopt", 1), "adopt"),
+    ("a number for deleteUsers", set_path("deleteUsers", 0), "deleteUsers"),
+    ("a number for hybrid", set_path("hybrid", 1), "hybrid"),
 ]
 
 
@@ -183,6 +197,35 @@ PAYLOADS: list[tuple[str, str, str, Any, str]] = [
         "records.0.usageType",
     ),
     ("empty usage batch", "POST", "/usage", {"records": []}, "records"),
+    (
+        "false as a usage quantity",
+        "POST",
+        "/usage",
+        {"records": [{"day": "2026-05-01", "usageType": "wfo", "quantity": False}]},
+        "records.0.quantity",
+    ),
+    (
+        "true as an entitlement",
+        "POST",
+        "/subscriptions",
+        {**SUB, "entitlements": {"standardAgents": True}},
+        "entitlements.standardAgents",
+    ),
+    (
+        "a number for hybrid",
+        "POST",
+        "/tenants",
+        {"name": "acme-x", "offer": "flex", "hybrid": 1},
+        "hybrid",
+    ),
+    ("true as clock days", "POST", "/admin/clock", {"advanceDays": True}, "advanceDays"),
+    (
+        "a time before the clock's range",
+        "POST",
+        "/admin/clock",
+        {"now": "0001-01-01T00:00:00+23:59"},
+        "now",
+    ),
     ("unknown partner access", "POST", "/partners", {"org": "p-a", "access": "owner"}, "access"),
     (
         "unknown license operation",
@@ -203,7 +246,10 @@ PAYLOADS: list[tuple[str, str, str, Any, str]] = [
 
 
 def _snapshot(url: str, tenant_id: str) -> str:
-    parts = [requests.get(f"{url}/v1/tenants", timeout=10).json()]
+    parts = [
+        requests.get(f"{url}/v1/tenants", timeout=10).json(),
+        requests.get(f"{url}/v1/admin/clock", timeout=10).json()["today"],
+    ]
     for kind in ("subscriptions", "users", "partners"):
         parts.append(requests.get(f"{url}/v1/tenants/{tenant_id}/{kind}", timeout=10).json())
     return json.dumps(parts, sort_keys=True)
@@ -215,7 +261,7 @@ def _snapshot(url: str, tenant_id: str) -> str:
 def test_a_bad_payload_gives_one_error_naming_the_field_and_changes_nothing(
     backend_url: str, tenant_id: str, case: str, method: str, path: str, body: Any, field: str
 ) -> None:
-    prefix = "" if path == "/tenants" else f"/tenants/{tenant_id}"
+    prefix = "" if path in ("/tenants", "/admin/clock") else f"/tenants/{tenant_id}"
     before = _snapshot(backend_url, tenant_id)
 
     response = requests.request(method, f"{backend_url}/v1{prefix}{path}", json=body, timeout=10)

@@ -55,8 +55,17 @@ def rename_key(path: tuple[str | int, ...], new: str) -> Edit:
             "ccprovider:tenant.users[0].email: 'admin1@acme.example' is declared twice, again "
             "at ccprovider:tenant.users[1].email",
         ),
+        (
+            set_in(("subscriptions", 0, "entitlements", "standardAgents"), True),
+            "ccprovider:tenant.subscriptions[0].entitlements.standardAgents: expected a whole "
+            "number, not true or false",
+        ),
+        (
+            set_in(("adopt",), 1),
+            "ccprovider:tenant.adopt: 1 is not a yes-or-no value: use true or false.",
+        ),
     ],
-    ids=["date", "email", "unknown key", "duplicate email"],
+    ids=["date", "email", "unknown key", "duplicate email", "true as a count", "1 as a flag"],
 )
 def test_a_rough_declaration_fails_the_preview_with_one_clear_line(
     project: PulumiProject, edit: Edit, expected: str
