@@ -1,6 +1,7 @@
 """The backend's idempotent creates, injected faults and body limits, and a client that rides
 out the faults without duplicating anything."""
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -57,6 +58,58 @@ def test_a_replay_with_another_token_is_not_served_from_the_first(db_path: Path)
         assert post("two").status_code == 409
     finally:
         server.stop()
+
+
+def test_a_replay_for_a_token_the_backend_no_longer_knows_is_refused(db_path: Path) -> None:
+    headers = {"Authorization": "Bearer retired", "Idempotency-Key": "create-acme"}
+    before = BackgroundServer(db_path, policy=AccessPolicy({"retired": Role.CUSTOMER_ADMIN}))
+    url = before.start()
+    try:
+        created = requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
+    finally:
+        before.stop()
+    # Restarted with the token removed from its tokens file.
+    after = BackgroundServer(db_path, policy=AccessPolicy({"current": Role.CUSTOMER_ADMIN}))
+    url = after.start()
+    try:
+        replay = requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
+    finally:
+        after.stop()
+
+    assert created.status_code == 201
+    assert_vendor_error(replay, 401, "valid bearer token")
+
+
+def test_a_key_reused_with_another_body_is_refused(backend_url: str) -> None:
+    key = {"Idempotency-Key": "create-a-tenant"}
+    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    other = {"name": "acme-other", "offer": "flex3"}
+
+    reused = requests.post(f"{backend_url}/v1/tenants", json=other, headers=key, timeout=10)
+
+    assert first.status_code == 201
+    assert_vendor_error(reused, 422, "create-a-tenant was already used with another request")
+    listed = requests.get(f"{backend_url}/v1/tenants", timeout=10).json()["items"]
+    assert [t["name"] for t in listed] == ["acme-dev"]
+
+
+def test_stored_answers_hold_nothing_a_token_could_be_recovered_from(db_path: Path) -> None:
+    token = "customer-admin-token"
+    server = BackgroundServer(db_path, policy=AccessPolicy({token: Role.CUSTOMER_ADMIN}))
+    url = server.start()
+    try:
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k"}
+        requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
+    finally:
+        server.stop()
+
+    unsalted = hashlib.sha256(f"Bearer {token}".encode()).hexdigest()
+    database = sqlite3.connect(db_path)
+    [(stored_key,)] = database.execute("SELECT key FROM idempotency").fetchall()
+    dump = "\n".join(database.iterdump())
+    assert stored_key.endswith(" k")
+    assert token not in dump
+    assert unsalted not in dump
 
 
 def test_bodies_over_the_limit_or_without_a_length_are_refused(backend_url: str) -> None:

@@ -24,6 +24,7 @@ from ccprovider.backend.http import (
     error_response,
 )
 from ccprovider.backend.middleware import (
+    Authorize,
     BodyLimit,
     FaultInjector,
     Faults,
@@ -116,7 +117,6 @@ def create_app(
     limiter = rate_limiter or RateLimiter()
 
     def guard(request: Request) -> None:
-        policy.authorize(request)
         limiter.admit(request)
 
     app = FastAPI(
@@ -129,8 +129,10 @@ def create_app(
     service = ProvisioningService(store)
     for module in (tenants, subscriptions, users, licenses, partners, usage, admin):
         app.include_router(module.router(service), responses=ERROR_RESPONSES)
-    # The last added runs first: dating, faults, the body limit, then idempotent replays.
+    # The last added runs first: dating, faults, the body limit, authorization, then
+    # idempotent replays.
     app.add_middleware(Idempotency, store=store)
+    app.add_middleware(Authorize, policy=policy)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     if faults is not None and (faults.rate or faults.latency_ms):
         app.add_middleware(FaultInjector, faults=faults)

@@ -14,16 +14,20 @@
 
 import asyncio
 import hashlib
+import hmac
 import json
 import random
+import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from email.utils import format_datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 
-from ccprovider.backend.http import REQUEST_KEY, error_response
+from ccprovider.backend.errors import BackendError
+from ccprovider.backend.http import REQUEST_KEY, AccessPolicy, error_response
 from ccprovider.backend.service.common import now
 from ccprovider.backend.storage import Store
 
@@ -45,17 +49,54 @@ def _header(scope: Scope, name: str) -> str | None:
     return None
 
 
+_CALLER_SALT = "idempotency_caller_salt"
+"""The setting holding this database's random salt, with which answers are keyed by caller
+without storing anything a token could be recovered from."""
+
+
+def _caller_salt(store: Store) -> bytes:
+    """This database's salt, created on first use (atomically, as processes share it)."""
+    with store.write() as tx:
+        salt = tx.get_setting(_CALLER_SALT)
+        if salt is None:
+            salt = secrets.token_hex(32)
+            tx.set_setting(_CALLER_SALT, salt)
+    return bytes.fromhex(salt)
+
+
+class Authorize:
+    """Refuses a request its token does not allow before anything else answers it, a
+    replayed answer included."""
+
+    def __init__(self, app: App, policy: AccessPolicy) -> None:
+        self.app = app
+        self.policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                self.policy.authorize(Request(scope))
+            except BackendError as refused:
+                response = error_response(refused.status, refused.message, refused.details)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class Idempotency:
-    """Stores the answer to each keyed POST and replays it for the same key. The key,
+    """Stores the answer to each keyed POST and replays it for the same key and body; the
+    same key with another body is refused (422), as a reused key is a client's bug. The key,
     scoped to the method, path and caller, is left on the request's state (`REQUEST_KEY`)
     for the route to pass to the create, which records it on the object it creates."""
 
     def __init__(self, app: App, store: Store) -> None:
         self.app = app
         self.store = store
+        self.salt = _caller_salt(store)
 
     def _key(self, scope: Scope, key: str) -> str:
-        caller = hashlib.sha256((_header(scope, "authorization") or "").encode()).hexdigest()
+        authorization = (_header(scope, "authorization") or "").encode()
+        caller = hmac.new(self.salt, authorization, hashlib.sha256).hexdigest()
         return f"{scope['method']} {scope['path']} {caller} {key}"
 
     def _replay(self, key: str) -> dict[str, Any] | None:
@@ -80,8 +121,15 @@ class Idempotency:
             return
         full_key = self._key(scope, key)
         scope.setdefault("state", {})[REQUEST_KEY] = full_key
+        body = await _whole_body(receive)
+        digest = hashlib.sha256(body).hexdigest()
         replay = await run_in_threadpool(self._replay, full_key)
         if replay is not None:
+            if replay.get("digest", digest) != digest:
+                reused = f"Idempotency-Key {key} was already used with another request body."
+                fix = "Send a new key for a new request; retry a request with its own key."
+                await error_response(422, reused, [fix])(scope, receive, send)
+                return
             headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in replay["headers"]]
             await send(
                 {"type": "http.response.start", "status": replay["status"], "headers": headers}
@@ -95,19 +143,46 @@ class Idempotency:
         async def hold(message: Message) -> None:
             messages.append(message)
 
-        await self.app(scope, receive, hold)
+        await self.app(scope, _replaying(body, receive), hold)
         start = next((m for m in messages if m["type"] == "http.response.start"), None)
         if start is not None and 200 <= start["status"] < 300:
-            body = b"".join(
+            answer = b"".join(
                 m.get("body", b"") for m in messages if m["type"] == "http.response.body"
             )
-            text = body.decode()
+            text = answer.decode()
             created = json.loads(text).get("id") if start["status"] == 201 and text else None
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]]
             stored = {"status": start["status"], "headers": headers, "body": text}
-            await run_in_threadpool(self._remember, full_key, {**stored, "created": created})
+            await run_in_threadpool(
+                self._remember, full_key, {**stored, "created": created, "digest": digest}
+            )
         for message in messages:
             await send(message)
+
+
+async def _whole_body(receive: Receive) -> bytes:
+    """The request's body, read to its end (`BodyLimit` has bounded it)."""
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app the body read already, then waits as `receive` does
+    (for the client to disconnect)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed
 
 
 @dataclass(frozen=True)
