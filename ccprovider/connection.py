@@ -1,21 +1,22 @@
 """How providers reach the provisioning API: settings from stack config, and a client for them.
 
 With no endpoint configured, the backend runs embedded: one `BackgroundServer` per
-database file per process, serving the same HTTP app as the standalone server.
+database file per process, serving the same HTTP app as the standalone server to that
+process alone (a random token), for as long as the process's parent lives.
 """
 
 import difflib
+import os
+import secrets
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ccprovider.backend import DEFAULT_DB_PATH
 from ccprovider.client import ProvisioningClient
-
-if TYPE_CHECKING:
-    from ccprovider.backend.server import BackgroundServer
 
 CONFIG_NAMESPACE = "ccprovider"
 ENDPOINT_KEY = f"{CONFIG_NAMESPACE}:endpoint"
@@ -41,8 +42,9 @@ def unknown_config_keys(keys: Iterable[str]) -> list[str]:
             )
     return problems
 
-_embedded_servers: dict[Path, "BackgroundServer"] = {}
+_embedded_servers: dict[Path, tuple[str, str]] = {}
 _embedded_lock = threading.Lock()
+_PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,23 +69,40 @@ class ConnectionSettings:
         return self.endpoint or f"embedded backend ({self.backend_file})"
 
 
-def embedded_backend_url(db_path: Path) -> str:
-    """The URL of this process's embedded backend on `db_path`, starting it on first use.
-    The backend (FastAPI, uvicorn, SQLite) is imported here, only by a process that uses it."""
+def embedded_backend(db_path: Path) -> tuple[str, str]:
+    """The URL of this process's embedded backend on `db_path` and the random token it
+    requires (even on loopback, no other process may use it), starting it on first use.
+    The backend (FastAPI, uvicorn, SQLite) is imported here, only by a process that uses
+    it; it ends with this process, which ends when the engine that started it is gone."""
+    from ccprovider.backend.http import AccessPolicy, Role  # noqa: PLC0415
     from ccprovider.backend.server import BackgroundServer  # noqa: PLC0415
 
     key = db_path.resolve()
     with _embedded_lock:
-        server = _embedded_servers.get(key)
-        if server is None:
-            server = BackgroundServer(key)
-            server.start()
-            _embedded_servers[key] = server
-        return server.url
+        served = _embedded_servers.get(key)
+        if served is None:
+            token = secrets.token_urlsafe(32)
+            server = BackgroundServer(key, policy=AccessPolicy({token: Role.CUSTOMER_ADMIN}))
+            served = _embedded_servers[key] = (server.start(), token)
+            _exit_with_parent()
+        return served
+
+
+def _exit_with_parent() -> None:
+    """End this process when its parent (the engine, or the language host) is gone: a
+    provider whose engine was killed would otherwise keep serving the tenant's data."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="ccprovider-parent-watch", daemon=True).start()
 
 
 def connect(settings: ConnectionSettings) -> ProvisioningClient:
     """A client of the configured backend."""
     if settings.endpoint:
         return ProvisioningClient(settings.endpoint, settings.token)
-    return ProvisioningClient(embedded_backend_url(settings.backend_file))
+    return ProvisioningClient(*embedded_backend(settings.backend_file))

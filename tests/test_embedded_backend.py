@@ -1,0 +1,87 @@
+"""The embedded backend serves its own process alone and ends when that process's parent (the
+engine) is gone, so a killed engine leaves no backend serving tenant data."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from ccprovider.connection import ConnectionSettings, connect, embedded_backend
+from ccprovider.contract import TenantBody
+from tests.helpers import assert_vendor_error
+
+_GONE_WITHIN_SECONDS = 60
+"""How long the orphaned backend may take to notice; a bound on the wait, not a target."""
+
+
+def test_the_embedded_backend_answers_only_its_own_token(tmp_path: Path) -> None:
+    url, token = embedded_backend(tmp_path / "backend.sqlite3")
+    client = connect(ConnectionSettings(backend_file=tmp_path / "backend.sqlite3"))
+
+    client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
+    anonymous = requests.get(f"{url}/v1/tenants", timeout=10)
+    guessed = requests.get(
+        f"{url}/v1/tenants", headers={"Authorization": "Bearer guess"}, timeout=10
+    )
+
+    assert_vendor_error(anonymous, 401)
+    assert_vendor_error(guessed, 401)
+    assert [t.name for t in client.list_tenants()] == ["acme-dev"]
+    assert token not in url
+
+
+# A parent that starts a child using the embedded backend, prints the child's pid and the
+# backend's URL, then waits to be killed.
+_PARENT = """
+import subprocess, sys
+command = [sys.executable, "-c", sys.argv[1], sys.argv[2]]
+child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+print(child.pid, child.stdout.readline().strip(), flush=True)
+child.wait()
+"""
+_CHILD = """
+import sys, threading
+from pathlib import Path
+from ccprovider.connection import embedded_backend
+print(embedded_backend(Path(sys.argv[1]))[0], flush=True)
+threading.Event().wait()
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) counts as gone.
+    status = Path(f"/proc/{pid}/stat")
+    return status.exists() and status.read_text().split()[2] != "Z"
+
+
+def test_the_embedded_backend_ends_when_its_engine_is_killed(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, _CHILD, str(tmp_path / "backend.sqlite3")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    pid, url = parent.stdout.readline().split()
+    child = int(pid)
+    assert requests.get(f"{url}/v1/tenants", timeout=10).status_code == 401  # it serves
+
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + _GONE_WITHIN_SECONDS
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    assert not _alive(child), "the embedded backend outlived its engine"
+    try:
+        requests.get(f"{url}/v1/tenants", timeout=5)
+    except requests.ConnectionError:
+        return
+    raise AssertionError(f"{url} still answers after its process was orphaned")
