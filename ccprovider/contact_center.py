@@ -58,10 +58,12 @@ class ContactCenter(pulumi.ComponentResource):
         guarded = pulumi.ResourceOptions(parent=self, protect=protect)
         child = pulumi.ResourceOptions(parent=self, protect=False)
         # A fixed resource name: renaming the tenant is an update of this one resource.
-        settings = spec.model_dump(include={"name", "offer", "hybrid", "telephony", "adopt"})
+        settings = spec.model_dump(
+            include={"name", "offer", "hybrid", "telephony", "adopt", "take_over"}
+        )
         self.tenant = Tenant("tenant", settings, guarded)
         tenant_id = self.tenant.id
-        owned = {"tenant_id": tenant_id, "adopt": spec.adopt}
+        owned = {"tenant_id": tenant_id, "adopt": spec.adopt, "take_over": spec.take_over}
         held = {**owned, "delete_users": spec.delete_users}
         self.subscriptions = {
             s.external_id: Subscription(

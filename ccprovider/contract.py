@@ -179,6 +179,8 @@ class BulkAssignment(CamelModel):
     license: str | None = None
     if_external_id: ExternalId | None = None
     if_external_id_prefix: ExternalId | None = None
+    or_unmarked: bool = False
+    """With `if_external_id_prefix`, assign also a user who carries no mark at all."""
 
     @model_validator(mode="after")
     def _fields_fit_the_action(self) -> Self:

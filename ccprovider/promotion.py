@@ -26,7 +26,7 @@ from ruamel.yaml.comments import CommentedMap
 from ccprovider.spec import TenantSpec, parse_tenant_spec
 from ccprovider.stackfile import StackFile, to_text
 
-ENVIRONMENT_KEYS = ("name", "adopt", "usersFile")
+ENVIRONMENT_KEYS = ("name", "adopt", "takeOver", "usersFile")
 
 
 def _without(tenant: CommentedMap, keys: Iterable[str]) -> CommentedMap:

@@ -90,6 +90,8 @@ class TenantSpec(TenantSettings):
     telephony: Telephony
     remap_warning_days: Annotated[Count, Field(ge=0, le=365)] = DEFAULT_REMAP_WARNING_DAYS
     adopt: StrictBool = False
+    take_over: StrictBool = False
+    """With `adopt`, take over also users another stack manages (they carry its mark)."""
     delete_users: StrictBool = False
     """When a user leaves the declaration, delete the account this stack created instead of
     only releasing its license (the default keeps accounts: they may carry other services)."""

@@ -25,7 +25,9 @@ def expired(client: ProvisioningClient, tenant_id: str, clock_today: date) -> Su
     return client.create_subscription(tenant_id, body)
 
 
-def assign(email: str, sub: Subscription, mark: str = MARK, **fields: str) -> BulkAssignment:
+def assign(
+    email: str, sub: Subscription, mark: str = MARK, **fields: str | bool
+) -> BulkAssignment:
     return BulkAssignment(
         action=BulkAction.ASSIGN,
         email=email,
@@ -84,6 +86,30 @@ def test_an_existing_user_is_taken_over_only_under_the_clients_mark_prefix(
     assert "not managed by this client" in (refused.description or "")
     assert adopted.status == "updated"
     assert adopted.previous_external_id is None
+
+
+def test_an_adopting_client_takes_unmarked_users_but_never_another_clients(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    client.create_user(tenant_id, user_body("unmarked@acme.example"))
+    theirs = user_body("theirs@acme.example").model_copy(update={"external_id": "proj/prod#x"})
+    client.create_user(tenant_id, theirs)
+    adopted, refused = client.bulk_assign(
+        tenant_id,
+        [
+            assign(email, sub1, if_external_id_prefix="proj/dev#", or_unmarked=True)
+            for email in ("unmarked@acme.example", "theirs@acme.example")
+        ],
+    )
+
+    assert adopted.status == "updated"
+    assert (refused.status, refused.description) == (
+        "error",
+        "User theirs@acme.example carries another client's mark 'proj/prod#x'.",
+    )
+    kept = client.find_user(tenant_id, "theirs@acme.example")
+    assert kept is not None
+    assert (kept.external_id, kept.licenses) == ("proj/prod#x", [])
 
 
 def test_a_switch_of_subscription_is_atomic_and_refused_whole_when_the_new_one_cannot_give_access(

@@ -381,6 +381,34 @@ def test_an_existing_user_is_refused_unless_adopted(assignments: LicenseAssignme
             assignments.create(dict(ASSIGNMENT))
 
 
+def test_adopt_leaves_a_user_another_stack_manages_unless_taken_over(
+    assignments: LicenseAssignmentProvider,
+) -> None:
+    theirs = agent1([], external_id="ccprovider/other#user:agent1@acme.example")
+    adopting = {**ASSIGNMENT, "adopt": True}
+    with requests_mock.Mocker() as mock:
+        mock.post(f"{TENANT_URL}/users", status_code=409, json=wire(vendor_error("exists")))
+        mock.get(f"{TENANT_URL}/users?email=agent1@acme.example", json=wire(page(theirs)))
+        mock.put(f"{TENANT_URL}/users/u-1", json=wire(agent1([])))
+        mock.patch(
+            f"{TENANT_URL}/licenses/users", json=patched(agent1(["id-SUB-1:standard-agent"]))
+        )
+        with pytest.raises(ProviderError) as refused:
+            assignments.create(dict(adopting))
+        taken = assignments.create({**adopting, "take_over": True})
+
+    assert str(refused.value).startswith(
+        "User agent1@acme.example is managed by stack ccprovider/other, so `adopt: true` "
+        "leaves it alone."
+    )
+    assert "set `takeOver: true`" in str(refused.value)
+    assert taken.outs is not None
+    assert taken.outs["adopted"] is True
+    assert mock.last_request.json()["licenses"] == [
+        {"id": "id-SUB-1:standard-agent", "operation": "add"}
+    ]
+
+
 def test_remapping_is_one_patch_that_adds_the_new_license_and_removes_the_old(
     assignments: LicenseAssignmentProvider,
 ) -> None:

@@ -120,7 +120,7 @@ def test_an_unknown_or_missing_input_names_the_resource_and_the_valid_inputs() -
     assert "unknown input(s) telefony" in message
     assert "missing input(s) telephony" in message
     listed = message.partition("Its inputs are: ")[2].rstrip(".").split(", ")
-    assert sorted(listed) == ["adopt", "hybrid", "name", "offer", "telephony"]
+    assert sorted(listed) == ["adopt", "hybrid", "name", "offer", "take_over", "telephony"]
 
 
 def test_a_field_added_with_a_default_does_not_diff_against_older_states() -> None:

@@ -39,8 +39,8 @@ def test_schema_errors_name_their_paths() -> None:
     assert "ccprovider:tenant.offer: Input should be 'flex' or 'flex3'" in found
     assert (
         "ccprovider:tenant.hybird: unknown key 'hybird'. Did you mean hybrid? Valid keys here: "
-        "name, offer, hybrid, telephony, remapWarningDays, adopt, deleteUsers, subscriptions, "
-        "users, usersFile, partners."
+        "name, offer, hybrid, telephony, remapWarningDays, adopt, takeOver, deleteUsers, "
+        "subscriptions, users, usersFile, partners."
     ) in found
     assert any(p.startswith("ccprovider:tenant.subscriptions[1].termMonths:") for p in found)
 

@@ -21,6 +21,7 @@ from ccprovider.resources.base import (
     ObjectProvider,
     engine_values,
     let_go,
+    managing_stack,
     marked_by_stack,
     salt,
     stack_mark,
@@ -97,6 +98,9 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
     def is_ours(self, existing: contract.User, props: dict[str, Any]) -> bool:
         return marked_by_stack(existing, props)
 
+    def managed_elsewhere(self, existing: contract.User, props: dict[str, Any]) -> str | None:
+        return managing_stack(existing, props)
+
     def converge(self, obj: contract.User, props: dict[str, Any], adopted: bool) -> contract.User:
         """Make an existing user this one, then give them their subscription's license."""
         del adopted
@@ -150,9 +154,10 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
         }
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """The live user, naming the subscription they are mapped to now."""
+        """The live user, naming the subscription they are mapped to now; gone for this
+        stack when another stack took them over (they carry its mark)."""
         user = self.fetch(id_, props)
-        if user is None:
+        if user is None or managing_stack(user, props) is not None:
             return self.read_result(id_, None)
         live = dict(props)
         if user.subscription_id != props.get("subscription_id"):

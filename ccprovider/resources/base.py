@@ -41,6 +41,7 @@ from ccprovider.resources.failures import (
 from ccprovider.resources.inputs import (
     ADOPT,
     OWNER,
+    TAKE_OVER,
     DeclaredInputs,
     diff_inputs,
     is_unknown,
@@ -64,6 +65,7 @@ def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
     An adopted object is released, never deleted, when the stack lets go of it."""
     return {
         ADOPT: props.get(ADOPT, False),
+        TAKE_OVER: props.get(TAKE_OVER, False),
         OWNER: props.get(OWNER),
         ADOPTED: props.get(ADOPTED, False),
     }
@@ -107,6 +109,12 @@ def let_go(
 def marked_by_stack(user: contract.User, props: Mapping[str, Any]) -> bool:
     """Whether a resource of this stack manages (or released) the user."""
     return (user.external_id or "").startswith(stack_mark(props))
+
+
+def managing_stack(user: contract.User, props: Mapping[str, Any]) -> str | None:
+    """The other stack (`project/stack`) whose mark the user carries, if any."""
+    owner, marked, _ = (user.external_id or "").partition("#")
+    return owner if marked and not marked_by_stack(user, props) else None
 
 
 def _failing_resource(provider: "ApiProvider", args: tuple[Any, ...]) -> tuple[str, str]:
@@ -268,6 +276,10 @@ class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
         """Whether an existing object was let go by another resource of this stack."""
         return False
 
+    def managed_elsewhere(self, _existing: Obj, _props: dict[str, Any]) -> str | None:
+        """The other stack that manages an existing object, when the object says so."""
+        return None
+
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         obj, adopted = self._create_or_adopt(props)
@@ -293,6 +305,13 @@ class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
                 f"{self.label(props)} already exists in {self._settings.describe()} and this "
                 "stack does not manage it. Set `adopt: true` in ccprovider:tenant to manage it "
                 "from this stack, or remove it from the backend."
+            )
+        other = self.managed_elsewhere(existing, props)
+        if other is not None and not props.get(TAKE_OVER):
+            raise ProviderError(
+                f"{self.label(props)} is managed by stack {other}, so `adopt: true` leaves it "
+                f"alone. Fix: declare it in one of the two stacks only, or set `takeOver: true` "
+                f"in ccprovider:tenant to take it over from {other}."
             )
         return existing, True
 

@@ -29,6 +29,7 @@ OWNER = "owner"
 keys of their creates, so that another stack (or person) sending an identical create is
 never mistaken for them. It is not compared in diffs."""
 ADOPT = "adopt"
+TAKE_OVER = "take_over"
 
 
 class DeclaredInputs(BaseModel):
@@ -39,9 +40,11 @@ class DeclaredInputs(BaseModel):
     """The fields that identify the object in the backend (unique there)."""
 
     adopt: bool = False
+    take_over: bool = False
+    """With `adopt`, take over also an object that another stack manages (its mark says so)."""
 
 
-ENGINE_KEYS = (OWNER, ADOPT)
+ENGINE_KEYS = (OWNER, ADOPT, TAKE_OVER)
 """Inputs every resource has besides its own fields; they are not compared in diffs."""
 
 
@@ -51,8 +54,9 @@ def is_unknown(value: Any) -> bool:
 
 
 def compared_fields(model: type[DeclaredInputs]) -> tuple[str, ...]:
-    """The fields a diff compares: every declared field but `adopt`."""
-    return tuple(name for name in model.model_fields if name != ADOPT)
+    """The fields a diff compares: every declared field but `adopt` and `take_over`, which
+    only say how a create treats an existing object."""
+    return tuple(name for name in model.model_fields if name not in (ADOPT, TAKE_OVER))
 
 
 def replace_fields(model: type[DeclaredInputs]) -> frozenset[str]:

@@ -40,6 +40,8 @@ from ccprovider.resources.base import (
 )
 from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.inputs import (
+    ADOPT,
+    TAKE_OVER,
     DeclaredInputs,
     Replace,
     compared_fields,
@@ -103,7 +105,9 @@ def _assign(props: dict[str, Any], email: str) -> BulkAssignment:
         agent_profile=profile,
         external_id=team_mark(props),
         license=license_id(sub_id, kind),
-        if_external_id_prefix=None if props.get("adopt") else stack_mark(props),
+        # Only members this stack manages; with adopt, unmarked ones too; with takeOver, any.
+        if_external_id_prefix=None if props.get(TAKE_OVER) else stack_mark(props),
+        or_unmarked=bool(props.get(ADOPT)),
     )
 
 
@@ -118,7 +122,8 @@ def _failures(team: str, results: list[contract.BulkAssignmentResult]) -> Provid
     return ProviderError(
         f"Team {team}: {len(failed)} of {len(results)} users could not be assigned; the "
         "others were.\n  " + "\n  ".join(lines) + "\nFix these users' declarations (or adopt "
-        "them), then run `pulumi up` again: it sends the team's wanted state and converges."
+        "them; `takeOver: true` takes over users another stack manages), then run `pulumi up` "
+        "again: it sends the team's wanted state and converges."
     )
 
 

@@ -88,3 +88,30 @@ def test_adoption_takes_over_existing_objects_without_duplicates(project: Pulumi
         for email in ("admin1@acme.example", "agent1@acme.example"):
             assert backend.check_access(tenant_id, email).has_access
     project.run("preview", "--expect-no-changes")
+
+
+def test_adopt_leaves_another_stacks_users_unless_the_tenant_takes_them_over(
+    project: PulumiProject,
+) -> None:
+    project.declare(tenant())
+    project.run("up", "--yes")
+    other = project.init_stack("other")
+    other.declare(tenant(adopt=True))
+
+    refused = other.run("up", "--yes", check=False)
+    with project.backend() as backend:
+        [live] = backend.list_tenants()
+        before = {u.email: u.external_id for u in backend.list_users(live.id)}
+    other.declare(tenant(adopt=True, takeOver=True))
+    other.run("up", "--yes")
+    with project.backend() as backend:
+        after = {u.email: u.external_id for u in backend.list_users(live.id)}
+    dropped = project.run("refresh", "--yes").stdout
+
+    assert refused.returncode != 0
+    assert "User agent1@acme.example is managed by stack ccprovider/e2e" in refused.stdout
+    assert "Traceback" not in refused.stdout + refused.stderr
+    assert all(mark.startswith("ccprovider/e2e#") for mark in before.values())
+    assert all(mark.startswith("ccprovider/other#") for mark in after.values())
+    # The stack that lost its users sees it on refresh, rather than a quiet preview.
+    assert "- 2 deleted" in dropped

@@ -56,14 +56,15 @@ def _assign(
     prefix = part.if_external_id_prefix
     mark = record.body.get("external_id") if record else None
     if record is not None and prefix is not None and not (mark or "").startswith(prefix):
-        return (
-            "error",
-            record,
-            (
+        if mark:
+            return "error", record, f"User {part.email} carries another client's mark '{mark}'."
+        if not part.or_unmarked:
+            return (
+                "error",
+                record,
                 f"User {part.email} already exists (id {record.id}) and is not managed by "
-                "this client: adopt it explicitly."
-            ),
-        )
+                "this client: adopt it explicitly.",
+            )
     identity = part.identity()
     wanted = part.license or ""
     if record is None or record.body["licenses"] != [wanted]:
