@@ -74,7 +74,7 @@ def embedded_backend(db_path: Path) -> tuple[str, str]:
     requires (even on loopback, no other process may use it), starting it on first use.
     The backend (FastAPI, uvicorn, SQLite) is imported here, only by a process that uses
     it; it ends with this process, which ends when the engine that started it is gone."""
-    from ccprovider.backend.http import AccessPolicy, Role  # noqa: PLC0415
+    from ccprovider.backend.http import AccessPolicy, Caller, Role  # noqa: PLC0415
     from ccprovider.backend.server import BackgroundServer  # noqa: PLC0415
 
     key = db_path.resolve()
@@ -82,7 +82,8 @@ def embedded_backend(db_path: Path) -> tuple[str, str]:
         served = _embedded_servers.get(key)
         if served is None:
             token = secrets.token_urlsafe(32)
-            server = BackgroundServer(key, policy=AccessPolicy({token: Role.CUSTOMER_ADMIN}))
+            policy = AccessPolicy({token: Caller(Role.CUSTOMER_ADMIN)})
+            server = BackgroundServer(key, policy=policy)
             served = _embedded_servers[key] = (server.start(), token)
             _exit_with_parent()
         return served

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from ccprovider.backend.http import AccessPolicy, Role
+from ccprovider.backend.http import AccessPolicy, Caller, Role
 from ccprovider.backend.middleware import Faults
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.backend.subprocess_server import ServerStartError, serve_in_subprocess
@@ -17,6 +17,7 @@ from ccprovider.contract import TenantBody
 from tests.helpers import assert_vendor_error, subscription_body, user_body
 
 ACME = {"name": "acme-dev", "offer": "flex3"}
+ADMIN = Caller(Role.CUSTOMER_ADMIN)
 
 
 def test_a_replayed_create_returns_the_first_answer_and_creates_nothing(backend_url: str) -> None:
@@ -45,7 +46,7 @@ def test_a_replay_after_the_object_was_deleted_creates_it_again(backend_url: str
 
 
 def test_a_replay_with_another_token_is_not_served_from_the_first(db_path: Path) -> None:
-    tokens = {"one": Role.CUSTOMER_ADMIN, "two": Role.CUSTOMER_ADMIN}
+    tokens = {"one": ADMIN, "two": ADMIN}
     server = BackgroundServer(db_path, policy=AccessPolicy(tokens))
     url = server.start()
     try:
@@ -62,14 +63,14 @@ def test_a_replay_with_another_token_is_not_served_from_the_first(db_path: Path)
 
 def test_a_replay_for_a_token_the_backend_no_longer_knows_is_refused(db_path: Path) -> None:
     headers = {"Authorization": "Bearer retired", "Idempotency-Key": "create-acme"}
-    before = BackgroundServer(db_path, policy=AccessPolicy({"retired": Role.CUSTOMER_ADMIN}))
+    before = BackgroundServer(db_path, policy=AccessPolicy({"retired": ADMIN}))
     url = before.start()
     try:
         created = requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
     finally:
         before.stop()
     # Restarted with the token removed from its tokens file.
-    after = BackgroundServer(db_path, policy=AccessPolicy({"current": Role.CUSTOMER_ADMIN}))
+    after = BackgroundServer(db_path, policy=AccessPolicy({"current": ADMIN}))
     url = after.start()
     try:
         replay = requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
@@ -95,7 +96,7 @@ def test_a_key_reused_with_another_body_is_refused(backend_url: str) -> None:
 
 def test_stored_answers_hold_nothing_a_token_could_be_recovered_from(db_path: Path) -> None:
     token = "customer-admin-token"
-    server = BackgroundServer(db_path, policy=AccessPolicy({token: Role.CUSTOMER_ADMIN}))
+    server = BackgroundServer(db_path, policy=AccessPolicy({token: ADMIN}))
     url = server.start()
     try:
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k"}

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ccprovider.backend import DEFAULT_DB_PATH
-from ccprovider.backend.http import AccessPolicy, Role
+from ccprovider.backend.http import AccessPolicy, Caller
 from ccprovider.backend.middleware import Faults
 from ccprovider.backend.server import serve
 
@@ -17,11 +17,12 @@ def _policy(tokens_file: Path | None, no_auth: bool) -> AccessPolicy:
     if tokens_file is None:
         sys.exit(
             "error: the server needs --tokens FILE, a JSON object mapping each bearer token to "
-            f"a role ({', '.join(r.value for r in Role)}), or --no-auth on a trusted machine"
+            'its caller ("customer_admin", or {"role": "partner", "org": "<org>"}), or '
+            "--no-auth on a trusted machine"
         )
     try:
         raw = json.loads(tokens_file.read_text())
-        return AccessPolicy({str(token): Role(role) for token, role in raw.items()})
+        return AccessPolicy({str(token): Caller.of(entry) for token, entry in raw.items()})
     except (OSError, ValueError, AttributeError) as error:
         sys.exit(f"error: cannot read tokens from {tokens_file}: {error}")
 

@@ -132,7 +132,7 @@ def create_app(
     # The last added runs first: dating, faults, the body limit, authorization, then
     # idempotent replays.
     app.add_middleware(Idempotency, store=store)
-    app.add_middleware(Authorize, policy=policy)
+    app.add_middleware(Authorize, policy=policy, store=store)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     if faults is not None and (faults.rate or faults.latency_ms):
         app.add_middleware(FaultInjector, faults=faults)

@@ -1,10 +1,11 @@
 """What every route shares: the vendor's error body, paging, ETags, auth and rate limiting."""
 
 import math
+import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
@@ -29,6 +30,8 @@ REQUEST_KEY = "idempotency_key"
 """Where on a request's state the `Idempotency` middleware leaves the request's key."""
 
 T = TypeVar("T")
+PartnerLookup = Callable[[str, str], str | None]
+"""The access (`read_only`, `full_admin`) a partner organisation holds on a tenant, if any."""
 
 PageSize = Annotated[int, Query(alias="max", ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[
@@ -93,38 +96,89 @@ def expected_version(if_match: str | None) -> int | None:
 
 
 class Role(StrEnum):
-    """What a bearer token may do."""
+    """What a bearer token speaks for."""
 
     CUSTOMER_ADMIN = "customer_admin"
-    PARTNER_FULL_ADMIN = "partner_full_admin"
-    PARTNER_READ_ONLY = "partner_read_only"
+    PARTNER = "partner"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a token speaks for: a customer admin, or a partner organisation (`org`), which
+    acts only on the tenants where it holds partner access, within that access."""
+
+    role: Role
+    org: str | None = None
+
+    @classmethod
+    def of(cls, entry: Any) -> "Caller":
+        """A tokens-file entry: a customer role as a string, or a partner as
+        `{"role": "partner", "org": "<org>"}`."""
+        if isinstance(entry, str) and entry == Role.CUSTOMER_ADMIN:
+            return cls(Role.CUSTOMER_ADMIN)
+        if isinstance(entry, Mapping) and entry.get("role") == Role.PARTNER and entry.get("org"):
+            return cls(Role.PARTNER, str(entry["org"]))
+        raise ValueError(
+            f"{entry!r} is not a role: use \"customer_admin\" or "
+            '{"role": "partner", "org": "<org>"} (partner tokens name their organisation)'
+        )
+
+
+CALLER = "caller"
+"""Where on a request's state the `Authorize` middleware leaves the request's `Caller`."""
+
+_TENANT_PATH = re.compile(r"^/v1/tenants/(?P<tenant>[^/]+)(?P<rest>/.*)?$")
 
 
 @dataclass(frozen=True)
 class AccessPolicy:
-    """Bearer tokens and their roles; no tokens means an open backend (embedded mode)."""
+    """Bearer tokens and who each speaks for; no tokens means an open backend."""
 
-    tokens: Mapping[str, Role] | None = None
+    tokens: Mapping[str, Caller] | None = None
 
-    def authorize(self, request: Request) -> None:
-        """Refuse a request its token does not allow: 401 without a known token, 403 for a
-        read-only partner's writes and for anyone but a customer admin on admin routes."""
+    def authorize(self, request: Request, partner_access: PartnerLookup) -> Caller | None:
+        """The request's caller, or a refusal: 401 without a known token; 403 for anyone
+        but a customer admin on admin routes, tenant creation and partner records; 403 for
+        a partner on a tenant where its organisation holds no access, and for its writes
+        where it holds read-only access. `partner_access(tenant_id, org)` reads the access."""
         if self.tokens is None:
-            return
+            return None
         scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-        role = self.tokens.get(token) if scheme.lower() == "bearer" else None
-        if role is None:
+        caller = self.tokens.get(token) if scheme.lower() == "bearer" else None
+        if caller is None:
             raise UnauthorizedError(
                 "A valid bearer token is required.",
                 "Send `Authorization: Bearer <token>` with a token this backend knows.",
             )
-        if role is Role.PARTNER_READ_ONLY and request.method not in _SAFE_METHODS:
+        if caller.role is Role.CUSTOMER_ADMIN:
+            return caller
+        path, writes = request.url.path, request.method not in _SAFE_METHODS
+        if path.startswith("/v1/admin"):
+            raise ForbiddenError("Only a customer admin may use the backend's admin routes.")
+        scoped = _TENANT_PATH.match(path)
+        if scoped is None:
+            if writes:
+                raise ForbiddenError("Only a customer admin may create tenants.")
+            return caller  # lists show the partner's tenants only
+        tenant_id, org = scoped["tenant"], str(caller.org)
+        access = partner_access(tenant_id, org)
+        if access is None:
+            raise ForbiddenError(
+                f"Partner {org} holds no access to tenant {tenant_id}.",
+                "Ask the tenant's customer admin to grant your organisation partner access.",
+            )
+        if writes and access != "full_admin":
             raise ForbiddenError(
                 "Read-only partner access cannot change anything.",
                 "Ask a customer admin to approve full admin access for your organisation.",
             )
-        if request.url.path.startswith("/v1/admin") and role is not Role.CUSTOMER_ADMIN:
-            raise ForbiddenError("Only a customer admin may use the backend's admin routes.")
+        if writes and (scoped["rest"] or "").startswith("/partners"):
+            raise ForbiddenError(
+                "Partner access is granted by the customer: only a customer admin may add, "
+                "change or approve partners.",
+                "Use a customer admin's token for partner records.",
+            )
+        return caller
 
 
 @dataclass

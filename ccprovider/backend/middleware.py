@@ -27,8 +27,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from ccprovider.backend.errors import BackendError
-from ccprovider.backend.http import REQUEST_KEY, AccessPolicy, error_response
-from ccprovider.backend.service.common import now
+from ccprovider.backend.http import CALLER, REQUEST_KEY, AccessPolicy, Caller, error_response
+from ccprovider.backend.service.common import PARTNER, now
 from ccprovider.backend.storage import Store
 
 Scope = MutableMapping[str, Any]
@@ -66,20 +66,30 @@ def _caller_salt(store: Store) -> bytes:
 
 class Authorize:
     """Refuses a request its token does not allow before anything else answers it, a
-    replayed answer included."""
+    replayed answer included, and leaves the caller on the request's state (`CALLER`)."""
 
-    def __init__(self, app: App, policy: AccessPolicy) -> None:
+    def __init__(self, app: App, policy: AccessPolicy, store: Store) -> None:
         self.app = app
         self.policy = policy
+        self.store = store
+
+    def _partner_access(self, tenant_id: str, org: str) -> str | None:
+        with self.store.read() as tx:
+            record = tx.find(PARTNER, tenant_id, org)
+        return str(record.body["access"]) if record else None
+
+    def _authorize(self, scope: Scope) -> Caller | None:
+        return self.policy.authorize(Request(scope), self._partner_access)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             try:
-                self.policy.authorize(Request(scope))
+                caller = await run_in_threadpool(self._authorize, scope)
             except BackendError as refused:
                 response = error_response(refused.status, refused.message, refused.details)
                 await response(scope, receive, send)
                 return
+            scope.setdefault("state", {})[CALLER] = caller
         await self.app(scope, receive, send)
 
 

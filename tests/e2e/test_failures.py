@@ -13,7 +13,7 @@ from ccprovider.contract import TenantBody
 from tests.e2e.declarations import tenant
 from tests.e2e.harness import PulumiProject
 
-TOKENS = {"admin-token": "customer_admin", "reader-token": "partner_read_only"}
+TOKENS = {"admin-token": "customer_admin", "reader-token": {"role": "partner", "org": "p-r"}}
 
 
 def failed_up(project: PulumiProject, endpoint: str, token: str | None = None) -> str:

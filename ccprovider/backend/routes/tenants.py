@@ -6,7 +6,9 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from ccprovider import contract
 from ccprovider.backend.http import (
+    CALLER,
     DEFAULT_PAGE_SIZE,
+    Caller,
     Cursor,
     IfMatch,
     PageSize,
@@ -29,7 +31,10 @@ def router(service: TenantService) -> APIRouter:
         max_: PageSize = DEFAULT_PAGE_SIZE,
         start: Cursor = 0,
     ) -> contract.Page[contract.Tenant]:
-        return paged(request, response, service.list_tenants(name, start, max_), max_)
+        caller = getattr(request.state, CALLER, None)
+        partner = caller.org if isinstance(caller, Caller) else None
+        page = service.list_tenants(name, start, max_, visible_to=partner)
+        return paged(request, response, page, max_)
 
     @routes.post("", status_code=status.HTTP_201_CREATED, response_model=contract.Tenant)
     def create_tenant(

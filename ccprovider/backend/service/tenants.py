@@ -72,10 +72,18 @@ class TenantService(Area):
             record = tenant_record(tx, tenant_id)
             return Versioned(_tenant_view(tx, record), record.version)
 
-    def list_tenants(self, name: str | None, after: int, limit: int) -> PageOf[contract.Tenant]:
+    def list_tenants(
+        self, name: str | None, after: int, limit: int, visible_to: str | None = None
+    ) -> PageOf[contract.Tenant]:
+        """A page of tenants; with `visible_to`, a partner organisation, only those where it
+        holds partner access (a page may then hold fewer than `limit`)."""
         with self.store.read() as tx:
             view = partial(_tenant_view, tx)
-            return find_or_page(tx, TENANT, NO_TENANT, name, after=after, limit=limit, view=view)
+            found = find_or_page(tx, TENANT, NO_TENANT, name, after=after, limit=limit, view=view)
+            if visible_to is None:
+                return found
+            shown = [t for t in found.items if tx.find(PARTNER, t.id, visible_to) is not None]
+            return PageOf(shown, found.next_cursor)
 
     def replace_tenant(
         self, tenant_id: str, body: contract.TenantBody, if_match: int | None
