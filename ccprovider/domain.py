@@ -6,11 +6,15 @@ from them; the spec, the API contract and the providers build on them.
 """
 
 import calendar
+import unicodedata
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
+import email_validator
+from confusable_homoglyphs.confusables import is_dangerous
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -146,16 +150,45 @@ SubscriptionId = Annotated[
 ]
 """A subscription's external id, as on the vendor's order (for example SUB-CORE-001)."""
 
-Email = Annotated[
-    str,
-    _name(
-        r"^[^@\s]+@[^@\s]+\.[^@\s.]+$",
-        254,
-        "an e-mail address such as name@example.com",
-        lower=True,
-    ),
-]
-"""A user's e-mail address, the natural key of a user; compared in lower case."""
+_INVISIBLE = ("Cc", "Cf")
+"""Unicode categories of control and format characters (BEL, zero-width space, the
+right-to-left override): they make two addresses look the same, or one look like another."""
+
+
+def _email_address(value: Any) -> Any:
+    """A declared e-mail address as the one form users are compared in: validated by
+    `email-validator`, NFKC-normalized and case-folded (a full-width letter is the letter),
+    without control or format characters, and without look-alike letters of another script
+    beside the Latin ones."""
+    if not isinstance(value, str):
+        return value  # the str type refuses it, in its own words
+    shown = value.strip()
+    hidden = sorted({f"U+{ord(c):04X}" for c in shown if unicodedata.category(c) in _INVISIBLE})
+    if hidden:
+        raise ValueError(
+            f"{shown!r} is not an e-mail address: it holds invisible or control characters "
+            f"({', '.join(hidden)})"
+        )
+    folded = unicodedata.normalize("NFKC", shown).casefold()
+    try:
+        address = email_validator.validate_email(folded, check_deliverability=False).normalized
+    except email_validator.EmailNotValidError as error:
+        reason = str(error).rstrip(".")
+        raise ValueError(
+            f"{shown!r} is not an e-mail address such as name@example.com "
+            f"({reason[:1].lower()}{reason[1:]})"
+        ) from None
+    if is_dangerous(address):
+        raise ValueError(
+            f"{shown!r} mixes look-alike letters of several scripts (such as a Cyrillic a "
+            "beside Latin letters): write it in one script"
+        )
+    return address
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email_address)]
+"""A user's e-mail address, the natural key of a user: one normalized form per address, so
+that addresses which only look different are one user."""
 
 _SLUG = _name(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", 63, _SLUG_MEANING)
 

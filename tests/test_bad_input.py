@@ -142,6 +142,34 @@ DECLARATIONS: list[tuple[str, Edit, str]] = [
     ("a number for adopt", set_path("adopt", 1), "adopt"),
     ("a number for deleteUsers", set_path("deleteUsers", 0), "deleteUsers"),
     ("a number for hybrid", set_path("hybrid", 1), "hybrid"),
+    (
+        "zero-width space in an email",
+        set_path("users[0].email", "admin\u200b1@acme.example"),
+        "users[0].email",
+    ),
+    (
+        "right-to-left override in an email",
+        set_path("users[0].email", "ad\u202emin1@acme.example"),
+        "users[0].email",
+    ),
+    ("bell in an email", set_path("users[0].email", "admin1\x07@acme.example"), "users[0].email"),
+    (
+        "cyrillic letter in an email",
+        set_path("users[1].email", "\u0430gent1@acme.example"),
+        "users[1].email",
+    ),
+    (
+        "markup as an email",
+        set_path("users[0].email", "<b>admin</b>@acme.example"),
+        "users[0].email",
+    ),
+    (
+        "full-width twin of a user",
+        append_user(
+            {"email": "\uff41dmin1@acme.example", "role": "admin", "subscription": "SUB-1"}
+        ),
+        "users[0].email",
+    ),
 ]
 
 
@@ -181,6 +209,20 @@ PAYLOADS: list[tuple[str, str, str, Any, str]] = [
     ),
     ("invalid start", "POST", "/subscriptions", {**SUB, "start": "2025-02-30"}, "start"),
     ("bad email", "POST", "/users", {"email": "nobody", "role": "admin"}, "email"),
+    (
+        "look-alike email",
+        "POST",
+        "/users",
+        {"email": "\u0430dmin@acme.example", "role": "admin"},
+        "email",
+    ),
+    (
+        "invisible character in an email",
+        "POST",
+        "/users",
+        {"email": "ad\u200bmin@acme.example", "role": "admin"},
+        "email",
+    ),
     ("unknown role", "POST", "/users", {"email": "a@acme.example", "role": "owner"}, "role"),
     (
         "negative usage",

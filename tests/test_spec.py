@@ -140,7 +140,7 @@ def test_an_invalid_email_says_what_an_email_is_not_a_regex() -> None:
 
     assert problem == (
         "ccprovider:tenant.users[1].email: 'agent1 at acme' is not an e-mail address such as "
-        "name@example.com."
+        "name@example.com (an email address must have an @-sign)"
     )
 
 

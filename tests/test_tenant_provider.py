@@ -60,13 +60,13 @@ def test_check_normalizes_and_fills_defaults(provider: TenantProvider) -> None:
     )
 
     assert result.failures == []
-    assert result.inputs == INPUTS
+    assert result.inputs == {**INPUTS, "take_over": False}
 
 
 def test_check_drops_output_placeholders(provider: TenantProvider) -> None:
     news = {**INPUTS, "tenant_id": None, "created_at": None}
 
-    assert provider.check({}, news).inputs == INPUTS
+    assert provider.check({}, news).inputs == {**INPUTS, "take_over": False}
 
 
 @pytest.mark.parametrize(
@@ -256,6 +256,7 @@ def test_delete_removes_the_users_the_stacks_teams_released_first(
             "license": None,
             "ifExternalId": "proj/dev#",
             "ifExternalIdPrefix": None,
+            "orUnmarked": False,
         }
     ]
     assert deleted.method == "DELETE"

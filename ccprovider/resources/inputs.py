@@ -41,10 +41,11 @@ class DeclaredInputs(BaseModel):
 
     adopt: bool = False
     take_over: bool = False
-    """With `adopt`, take over also an object that another stack manages (its mark says so)."""
+    """With `adopt`, take over also an object that another stack manages (its mark says so).
+    Only a create reads it; it is neither compared nor kept in the outputs."""
 
 
-ENGINE_KEYS = (OWNER, ADOPT, TAKE_OVER)
+ENGINE_KEYS = (OWNER, ADOPT)
 """Inputs every resource has besides its own fields; they are not compared in diffs."""
 
 

@@ -64,8 +64,21 @@ def rename_key(path: tuple[str | int, ...], new: str) -> Edit:
             set_in(("adopt",), 1),
             "ccprovider:tenant.adopt: 1 is not a yes-or-no value: use true or false.",
         ),
+        (
+            set_in(("users", 1, "email"), "\u0430gent1@acme.example"),
+            "ccprovider:tenant.users[1].email: '\u0430gent1@acme.example' mixes look-alike "
+            "letters of several scripts",
+        ),
     ],
-    ids=["date", "email", "unknown key", "duplicate email", "true as a count", "1 as a flag"],
+    ids=[
+        "date",
+        "email",
+        "unknown key",
+        "duplicate email",
+        "true as a count",
+        "1 as a flag",
+        "look-alike email",
+    ],
 )
 def test_a_rough_declaration_fails_the_preview_with_one_clear_line(
     project: PulumiProject, edit: Edit, expected: str
