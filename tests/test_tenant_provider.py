@@ -221,50 +221,42 @@ def test_update_puts_the_new_inputs(provider: TenantProvider) -> None:
 
 def test_delete_tolerates_an_already_removed_tenant(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(
-            f"{TENANTS}/t-1/licenses/users", status_code=404, json=wire(vendor_error("not found"))
-        )
+        mock.get(f"{TENANTS}/t-1/users", status_code=404, json=wire(vendor_error("not found")))
         provider.delete("t-1", OUTPUTS)
 
     assert mock.call_count == 1
 
 
-def test_delete_removes_the_users_the_stacks_teams_released_first(
+def test_delete_removes_every_user_the_stack_left_behind_first(
     provider: TenantProvider,
 ) -> None:
-    released = live_user(
-        "gone@acme.example", [], role="admin", agent_profile=None, external_id="proj/dev#"
-    )
+    def user(email: str, mark: str | None) -> contract.User:
+        return live_user(email, [], role="admin", agent_profile=None, external_id=mark)
+
+    users = [
+        user("released@acme.example", "proj/dev#"),
+        user("orphan@acme.example", "proj/dev#user:orphan@acme.example"),
+        user("handed-back@acme.example", None),
+        user("theirs@acme.example", "proj/prod#user:theirs@acme.example"),
+    ]
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}/t-1/licenses/users", json=wire(page(released)))
-        mock.patch(
-            f"{TENANTS}/t-1/licenses/users/bulk",
-            json=wire(bulk_outcome()),
-        )
+        mock.get(f"{TENANTS}/t-1/users", json=wire(page(*users)))
+        mock.patch(f"{TENANTS}/t-1/licenses/users/bulk", json=wire(bulk_outcome()))
         mock.delete(f"{TENANTS}/t-1", status_code=204)
         provider.delete("t-1", {**OUTPUTS, "owner": "proj/dev"})
 
     listed, bulk, deleted = mock.request_history
-    assert listed.qs["externalid"] == ["proj/dev#"]
-    assert bulk.json()["users"] == [
-        {
-            "action": "delete",
-            "email": "gone@acme.example",
-            "role": None,
-            "agentProfile": None,
-            "externalId": None,
-            "license": None,
-            "ifExternalId": "proj/dev#",
-            "ifExternalIdPrefix": None,
-            "orUnmarked": False,
-        }
+    assert listed.path == "/v1/tenants/t-1/users"
+    assert [(p["action"], p["email"], p["ifExternalId"]) for p in bulk.json()["users"]] == [
+        ("delete", "released@acme.example", "proj/dev#"),
+        ("delete", "orphan@acme.example", "proj/dev#user:orphan@acme.example"),
     ]
     assert deleted.method == "DELETE"
 
 
 def test_delete_surfaces_other_errors(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}/t-1/licenses/users", json=wire(page()))
+        mock.get(f"{TENANTS}/t-1/users", json=wire(page()))
         mock.delete(f"{TENANTS}/t-1", status_code=403, json=wire(vendor_error("Read-only access.")))
         with pytest.raises(Exception, match="Read-only access"):
             provider.delete("t-1", OUTPUTS)

@@ -19,7 +19,9 @@ from ccprovider.resources.base import (
     ApiResource,
     ObjectProvider,
     engine_values,
+    marked_by_stack,
     salt,
+    stack_mark,
 )
 from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.inputs import DeclaredInputs, Replace, is_unknown
@@ -179,7 +181,26 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
         return self.client.replace_subscription(news["tenant_id"], id_, _body(news))
 
     def remove(self, id_: str, props: dict[str, Any]) -> None:
-        self.client.delete_subscription(props["tenant_id"], id_)
+        """Delete the subscription, after releasing the users this stack marked that still
+        hold its licenses. The engine deletes a subscription only after every create and
+        update, and after deleting the assignments that depend on it, and the declaration
+        maps no user to an undeclared subscription: such users are orphans, created by an
+        `up` killed before it recorded them (`refresh --clear-pending-creates` forgets
+        them). Released, they stay the stack's, for the tenant's delete to remove."""
+        tenant_id = props["tenant_id"]
+        orphans = [
+            contract.BulkAssignment(
+                action=contract.BulkAction.RELEASE,
+                email=user.email,
+                external_id=stack_mark(props),
+                if_external_id=user.external_id,
+            )
+            for user in self.client.list_users(tenant_id)
+            if user.subscription_id == id_ and marked_by_stack(user, props)
+        ]
+        if orphans:
+            self.client.bulk_assign(tenant_id, orphans)
+        self.client.delete_subscription(tenant_id, id_)
 
 
 class Subscription(ApiResource, provider=SubscriptionProvider):

@@ -13,8 +13,8 @@ from ccprovider.resources.base import (
     ApiResource,
     ObjectProvider,
     engine_values,
+    marked_by_stack,
     salt,
-    stack_mark,
 )
 from ccprovider.resources.inputs import DeclaredInputs
 
@@ -86,9 +86,9 @@ class TenantProvider(ObjectProvider[contract.Tenant]):
         return self.client.replace_tenant(id_, _body(news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Delete the users this stack's teams released, then the tenant unless adopted."""
+        """Delete the users this stack left behind, then the tenant unless adopted."""
         try:
-            self._delete_released_users(id_, stack_mark(props))
+            self._delete_users_left_behind(id_, props)
         except NotFoundError:
             return  # the tenant is gone already
         super().delete(id_, props)
@@ -96,16 +96,20 @@ class TenantProvider(ObjectProvider[contract.Tenant]):
     def remove(self, id_: str, _props: dict[str, Any]) -> None:
         self.client.delete_tenant(id_)
 
-    def _delete_released_users(self, tenant_id: str, mark: str) -> None:
-        """Delete the users this stack's teams released, which no resource holds any more."""
-        released = [
+    def _delete_users_left_behind(self, tenant_id: str, props: dict[str, Any]) -> None:
+        """Delete every user that still carries this stack's mark. The engine deletes the
+        tenant after every resource of the stack, so no resource holds them: they were
+        released by the stack's teams, or created by an `up` killed before it recorded
+        them. Adopted users were handed back unmarked, and stay."""
+        left = [
             contract.BulkAssignment(
-                action=contract.BulkAction.DELETE, email=user.email, if_external_id=mark
+                action=contract.BulkAction.DELETE, email=user.email, if_external_id=user.external_id
             )
-            for user in self.client.list_managed_users(tenant_id, mark)
+            for user in self.client.list_users(tenant_id)
+            if marked_by_stack(user, props)
         ]
-        if released:
-            self.client.bulk_assign(tenant_id, released)
+        if left:
+            self.client.bulk_assign(tenant_id, left)
 
 
 class Tenant(ApiResource, provider=TenantProvider):

@@ -65,18 +65,27 @@ def big_tenant(users: int) -> dict[str, object]:
 
 
 def assert_exactly_declared(db: Path, users: int) -> None:
-    """The backend holds exactly the declared tenant: one of each, every user licensed."""
+    """The backend holds exactly the declared tenant: SUB-1 and no other subscription, and
+    exactly big_tenant's users by e-mail, each holding one license, of SUB-1."""
     server = BackgroundServer(db)
     client = ProvisioningClient(server.start())
     try:
         [live] = list(client.list_tenants())
-        assert [s.external_id for s in client.list_subscriptions(live.id)] == ["SUB-1"]
-        held = [u for u in client.list_users(live.id)]
-        assert len(held) == users
-        assert len({u.email for u in held}) == users
-        assert all(len(u.licenses) == 1 for u in held)
+        [sub1] = list(client.list_subscriptions(live.id))
+        held = {u.email: u for u in client.list_users(live.id)}
+        declared = tenant_users(big_tenant(users))
+        assert sub1.external_id == "SUB-1"
+        assert sorted(held) == sorted(declared)
+        assert {e: u.subscription_id for e, u in held.items()} == dict.fromkeys(held, sub1.id)
+        assert all(len(u.licenses) == 1 for u in held.values())
     finally:
         server.stop()
+
+
+def tenant_users(declared: dict[str, object]) -> list[str]:
+    users = declared["users"]
+    assert isinstance(users, list)
+    return [str(u["email"]) for u in users]
 
 
 def test_up_converges_under_a_20_percent_fault_rate_without_duplicates(
@@ -93,7 +102,11 @@ def test_up_converges_under_a_20_percent_fault_rate_without_duplicates(
     assert_exactly_declared(db, 200)
 
 
-def test_an_up_killed_part_way_converges_after_refresh_and_up(project: PulumiProject) -> None:
+@pytest.mark.parametrize("recovery", ["up", "destroy"])
+@pytest.mark.parametrize("killed_after", [5, 60])
+def test_an_up_killed_part_way_recovers_by_up_or_destroy(
+    project: PulumiProject, killed_after: int, recovery: str
+) -> None:
     project.declare(big_tenant(120))
     db = project.directory / ".ccprovider" / "backend.sqlite3"
     process = subprocess.Popen(
@@ -105,7 +118,7 @@ def test_an_up_killed_part_way_converges_after_refresh_and_up(project: PulumiPro
         start_new_session=True,
     )
     try:
-        _wait_for_users(db, at_least=30)
+        _wait_for_users(db, at_least=killed_after)
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
@@ -114,10 +127,14 @@ def test_an_up_killed_part_way_converges_after_refresh_and_up(project: PulumiPro
     _drop_torn_attribute_files(project.directory / ".pulumi-state")
     project.run("cancel", "--yes")  # the killed run's lock on the stack
     project.run("refresh", "--yes", "--clear-pending-creates")
-    project.run("up", "--yes")
+    project.run(recovery, "--yes")
 
-    project.run("preview", "--expect-no-changes")
-    assert_exactly_declared(db, 120)
+    if recovery == "up":
+        project.run("preview", "--expect-no-changes")
+        assert_exactly_declared(db, 120)
+    else:
+        with project.backend() as backend:
+            assert list(backend.list_tenants()) == []
 
 
 def _drop_torn_attribute_files(state: Path) -> None:
