@@ -149,6 +149,23 @@ class PulumiProject:
             )
         return result
 
+    def run_script(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `scripts/pulumi ARGS` (the project's wrapper, as its README says to) on the
+        project's stack; it must succeed."""
+        command = [str(REPO / "scripts" / "pulumi"), *args, "--non-interactive"]
+        result = subprocess.run(
+            [*command, "--stack", self.stack],
+            cwd=self.directory,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise PulumiCommandError(f"`{' '.join(command)}` exited {result.returncode}\n{result}")
+        return result
+
     @property
     def config_file(self) -> Path:
         return self.directory / f"Pulumi.{self.stack}.yaml"

@@ -179,13 +179,16 @@ def test_the_token_never_appears_in_plaintext(project: PulumiProject, tmp_path: 
     tokens = tmp_path / "tokens.json"
     tokens.write_text(json.dumps({TOKEN: "customer_admin"}))
     db = tmp_path / "secure.sqlite3"
+    trace = tmp_path / "up.trace"
     with serve_in_subprocess(db, "--tokens", str(tokens)) as url:
         project.run("config", "set", "ccprovider:endpoint", url)
         project.run("config", "set", "--secret", "ccprovider:token", TOKEN)
         project.declare(tenant())
-        outputs = [project.run("up", "--yes", "--diff").stdout]
+        traced = project.run_script("up", "--yes", "--diff", f"--tracing=file:{trace}")
+        outputs = [traced.stdout, traced.stderr]
         outputs.append(project.run("stack", "export").stdout)
-        outputs.append(project.run("preview", "--diff").stdout)
+        logged = project.run("preview", "--diff", "-v=9", "--logtostderr", "--logflow")
+        outputs += [logged.stdout, logged.stderr]
         project.run("config", "set", "--secret", "ccprovider:token", "wrong-token")
         project.declare(tenant(hybrid=True))
         failed = project.run("up", "--yes", check=False)
@@ -193,7 +196,15 @@ def test_the_token_never_appears_in_plaintext(project: PulumiProject, tmp_path: 
     assert failed.returncode != 0
     assert "A valid bearer token is required" in failed.stdout
     outputs += [failed.stdout, failed.stderr]
-    files = [p for p in project.directory.rglob("*") if p.is_file() and ".venv" not in p.parts]
-    outputs += [p.read_text(errors="replace") for p in files]
-    assert all(TOKEN not in text for text in outputs)
-    assert any("ccprovider:token" in text for text in outputs), "the files were searched"
+    home = Path(project.env["PULUMI_HOME"])
+    files = [
+        f
+        for d in (project.directory, home)
+        for f in d.rglob("*")
+        if f.is_file() and ".venv" not in f.parts
+    ]
+    files += [trace, db]  # the trace of the update, and the backend's database
+    found = [str(f) for f in files if TOKEN.encode() in f.read_bytes()]
+    found += [f"output {i}" for i, text in enumerate(outputs) if TOKEN in text]
+    assert found == []
+    assert any("ccprovider:token" in text for text in outputs), "the outputs were searched"
