@@ -13,6 +13,12 @@ from ccprovider.contract import TenantBody
 from tests.e2e.declarations import tenant
 from tests.e2e.harness import PulumiProject
 
+ENGINE_LINES = (
+    "error: update failed",
+    "error: preview failed",
+    "error: an unhandled error occurred: program exited",
+)
+"""The engine's own summary lines after a failure, which name no cause."""
 TOKENS = {"admin-token": "customer_admin", "reader-token": {"role": "partner", "org": "p-r"}}
 
 
@@ -85,3 +91,38 @@ def test_an_unreachable_backend_names_the_url_and_the_tries(project: PulumiProje
 
     assert f"Tenant 'acme-e2e': the backend at {url} cannot be reached (9 tries)" in output
     assert "Fix: check ccprovider:endpoint" in output
+
+
+def test_a_backend_that_went_down_fails_each_command_in_one_line_per_resource(
+    project: PulumiProject, tmp_path: Path
+) -> None:
+    with serve_in_subprocess(tmp_path / "b.sqlite3", "--no-auth") as url:
+        project.run("config", "set", "ccprovider:endpoint", url)
+        declared = tenant()
+        project.declare(declared)
+        project.run("up", "--yes")
+    declared["users"][1]["agentProfile"] = "premium"  # one changed user
+    project.declare(declared)
+
+    failures = {
+        command: project.run(*args, check=False)
+        for command, args in {
+            "up": ("up", "--yes"),
+            "refresh": ("refresh", "--yes"),
+            "destroy": ("destroy", "--yes"),
+        }.items()
+    }
+
+    unreachable = f"the backend at {url} cannot be reached (9 tries)"
+    for command, result in failures.items():
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, command
+        assert "Traceback" not in output, command
+        errors = {
+            line.strip()
+            for line in output.splitlines()
+            if line.strip().startswith("error:") and not line.strip().startswith(ENGINE_LINES)
+        }
+        assert errors, command
+        for line in errors:  # each names its resource, the URL, the tries and the fix
+            assert unreachable in line and "Fix: check ccprovider:endpoint" in line, line
