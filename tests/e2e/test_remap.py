@@ -17,6 +17,11 @@ SUBSCRIPTION_TYPE = "pulumi-python:dynamic/ccprovider:Subscription"
 USERS = ("admin1@acme.example", "agent1@acme.example")
 
 
+MIN_WATCH_ROUNDS = 10
+"""Rounds of access checks the watch must complete while an `up` runs (an `up` takes
+seconds, a round milliseconds): fewer means it stopped watching."""
+
+
 def expiring_tenant() -> dict[str, Any]:
     """Subscription 1 ends in 10 days and carries admin 1 and agent 1; subscription 2 is new."""
     return tenant(
@@ -39,17 +44,25 @@ def remapped(declared: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def access_watch(project: PulumiProject, tenant_id: str) -> Iterator[list[str]]:
-    """Poll the backend's access check for USERS while the block runs; yield the lapses."""
+    """Poll the backend's access check for USERS while the block runs; yield the lapses.
+    The watch must have polled all along: it fails the test if a poll raised or if it
+    polled too few rounds to have seen the update."""
     lapses: list[str] = []
+    rounds: list[int] = []
+    failures: list[BaseException] = []
     done = threading.Event()
     with project.backend() as backend:
 
         def watch() -> None:
-            while not done.is_set():
-                for email in USERS:
-                    access = backend.check_access(tenant_id, email)
-                    if not access.has_access:
-                        lapses.append(f"{email}: {access.reason}")
+            try:
+                while not done.is_set():
+                    for email in USERS:
+                        access = backend.check_access(tenant_id, email)
+                        if not access.has_access:
+                            lapses.append(f"{email}: {access.reason}")
+                    rounds.append(1)
+            except BaseException as failure:  # reported to the test below
+                failures.append(failure)
 
         watcher = threading.Thread(target=watch)
         watcher.start()
@@ -58,6 +71,8 @@ def access_watch(project: PulumiProject, tenant_id: str) -> Iterator[list[str]]:
         finally:
             done.set()
             watcher.join()
+    assert failures == [], f"the access watch stopped: {failures[0]!r}"
+    assert len(rounds) >= MIN_WATCH_ROUNDS, f"the access watch polled only {len(rounds)} rounds"
 
 
 def test_users_left_on_a_removed_subscription_fail_preview_with_where_to_go(
