@@ -82,7 +82,8 @@ class Authorize:
         return self.policy.authorize(Request(scope), self._partner_access)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        # The API needs a token; its schema and docs (`/openapi.json`, `/docs`) do not.
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(_API_PREFIX):
             try:
                 caller = await run_in_threadpool(self._authorize, scope)
             except BackendError as refused:
