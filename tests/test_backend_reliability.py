@@ -63,19 +63,17 @@ def test_a_replay_with_another_token_is_not_served_from_the_first(db_path: Path)
 
 def test_a_replay_for_a_token_the_backend_no_longer_knows_is_refused(db_path: Path) -> None:
     headers = {"Authorization": "Bearer retired", "Idempotency-Key": "create-acme"}
-    before = BackgroundServer(db_path, policy=AccessPolicy({"retired": ADMIN}))
-    url = before.start()
-    try:
-        created = requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
-    finally:
-        before.stop()
-    # Restarted with the token removed from its tokens file.
-    after = BackgroundServer(db_path, policy=AccessPolicy({"current": ADMIN}))
-    url = after.start()
-    try:
-        replay = requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
-    finally:
-        after.stop()
+
+    def post_with_tokens(*tokens: str) -> requests.Response:
+        server = BackgroundServer(db_path, policy=AccessPolicy(dict.fromkeys(tokens, ADMIN)))
+        url = server.start()
+        try:
+            return requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
+        finally:
+            server.stop()
+
+    created = post_with_tokens("retired")
+    replay = post_with_tokens("current")  # restarted with the token removed from the file
 
     assert created.status_code == 201
     assert_vendor_error(replay, 401, "valid bearer token")

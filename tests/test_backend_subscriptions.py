@@ -7,9 +7,16 @@ import requests
 
 from ccprovider.api_errors import ApiError
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import ClockChange
+from ccprovider.contract import ClockChange, Tenant
 from ccprovider.domain import SubscriptionStatus
 from tests.helpers import assert_vendor_error, assign_license, subscription_body, user_body
+
+
+def live_tenant(client: ProvisioningClient, tenant_id: str) -> Tenant:
+    """The tenant as the backend holds it now."""
+    tenant = client.get_tenant(tenant_id)
+    assert tenant is not None
+    return tenant
 
 
 def subscriptions_url(client: ProvisioningClient, tenant_id: str) -> str:
@@ -103,9 +110,7 @@ def test_a_telephony_mismatch_is_accepted_silently_as_the_vendor_does(
     )
 
     assert second.telephony == "pstn_bundled"
-    tenant = client.get_tenant(tenant_id)
-    assert tenant is not None
-    assert tenant.telephony == "vpop"
+    assert live_tenant(client, tenant_id).telephony == "vpop"
 
 
 def test_external_id_cannot_change(client: ProvisioningClient, tenant_id: str) -> None:
@@ -144,9 +149,7 @@ def test_status_and_primary_follow_the_simulated_clock(
     assert primary is not None
     assert (expired.status, expired.is_primary) == (SubscriptionStatus.EXPIRED, False)
     assert (primary.status, primary.is_primary) == (SubscriptionStatus.ACTIVE, True)
-    tenant = client.get_tenant(tenant_id)
-    assert tenant is not None
-    assert tenant.primary_subscription == "SUB-2"
+    assert live_tenant(client, tenant_id).primary_subscription == "SUB-2"
 
 
 def test_cancelling_moves_the_primary(
@@ -158,9 +161,7 @@ def test_cancelling_moves_the_primary(
     cancelled = client.cancel_subscription(tenant_id, sub1.id)
 
     assert (cancelled.status, cancelled.is_primary) == (SubscriptionStatus.CANCELLED, False)
-    tenant = client.get_tenant(tenant_id)
-    assert tenant is not None
-    assert tenant.primary_subscription == "SUB-2"
+    assert live_tenant(client, tenant_id).primary_subscription == "SUB-2"
 
 
 def test_find_by_external_id(client: ProvisioningClient, tenant_id: str) -> None:
@@ -200,9 +201,7 @@ def test_the_tenant_follows_its_subscriptions_in_force_when_the_first_goes(
 
     client.delete_subscription(tenant_id, first.id)
 
-    tenant = client.get_tenant(tenant_id)
-    assert tenant is not None
-    assert tenant.telephony == "pstn_bundled"
+    assert live_tenant(client, tenant_id).telephony == "pstn_bundled"
 
 
 def test_a_tenant_whose_named_order_was_replaced_takes_concurrent_ones(
@@ -217,9 +216,7 @@ def test_a_tenant_whose_named_order_was_replaced_takes_concurrent_ones(
     )
 
     assert second.license_model == "concurrent"
-    tenant = client.get_tenant(tenant_id)
-    assert tenant is not None
-    assert tenant.license_model == "concurrent"
+    assert live_tenant(client, tenant_id).license_model == "concurrent"
 
 
 def test_the_tenant_follows_a_telephony_changed_by_put(
@@ -231,9 +228,7 @@ def test_the_tenant_follows_a_telephony_changed_by_put(
         tenant_id, only.id, subscription_body("SUB-1", telephony="webex_calling")
     )
 
-    tenant = client.get_tenant(tenant_id)
-    assert tenant is not None
-    assert tenant.telephony == "webex_calling"
+    assert live_tenant(client, tenant_id).telephony == "webex_calling"
 
 
 def test_an_expired_order_no_longer_decides_the_license_model(
@@ -247,9 +242,7 @@ def test_an_expired_order_no_longer_decides_the_license_model(
     )
 
     assert fresh.license_model == "concurrent"
-    tenant = client.get_tenant(tenant_id)
-    assert tenant is not None
-    assert tenant.license_model == "concurrent"
+    assert live_tenant(client, tenant_id).license_model == "concurrent"
 
 
 def test_terms_that_would_end_a_subscription_carrying_users_are_refused(

@@ -128,9 +128,14 @@ class PulumiProject:
         other.run("stack", "init", stack)
         return other
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run `pulumi ARGS` on the project's stack; raise PulumiCommandError if `check` fails."""
-        command = ["pulumi", *args, "--non-interactive"]
+    def run(
+        self, *args: str, check: bool = True, via_script: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `pulumi ARGS` on the project's stack, or with `via_script` the project's
+        `scripts/pulumi` wrapper, as its README says to; raise PulumiCommandError if
+        `check` fails."""
+        pulumi = str(REPO / "scripts" / "pulumi") if via_script else "pulumi"
+        command = [pulumi, *args, "--non-interactive"]
         if args[:2] != ("stack", "init"):
             command += ["--stack", self.stack]
         result = subprocess.run(
@@ -147,23 +152,6 @@ class PulumiProject:
                 f"`{' '.join(command)}` exited {result.returncode}\n"
                 f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
             )
-        return result
-
-    def run_script(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run `scripts/pulumi ARGS` (the project's wrapper, as its README says to) on the
-        project's stack; it must succeed."""
-        command = [str(REPO / "scripts" / "pulumi"), *args, "--non-interactive"]
-        result = subprocess.run(
-            [*command, "--stack", self.stack],
-            cwd=self.directory,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise PulumiCommandError(f"`{' '.join(command)}` exited {result.returncode}\n{result}")
         return result
 
     @property

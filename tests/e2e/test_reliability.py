@@ -184,7 +184,7 @@ def test_the_token_never_appears_in_plaintext(project: PulumiProject, tmp_path: 
         project.run("config", "set", "ccprovider:endpoint", url)
         project.run("config", "set", "--secret", "ccprovider:token", TOKEN)
         project.declare(tenant())
-        traced = project.run_script("up", "--yes", "--diff", f"--tracing=file:{trace}")
+        traced = project.run("up", "--yes", "--diff", f"--tracing=file:{trace}", via_script=True)
         outputs = [traced.stdout, traced.stderr]
         outputs.append(project.run("stack", "export").stdout)
         logged = project.run("preview", "--diff", "-v=9", "--logtostderr", "--logflow")
