@@ -263,3 +263,28 @@ def test_terms_that_would_end_a_subscription_carrying_users_are_refused(
     live = client.get_subscription(tenant_id, sub.id)
     assert live is not None
     assert (live.start, live.status) == (date(2025, 1, 1), SubscriptionStatus.ACTIVE)
+
+
+def test_a_first_order_in_force_after_an_expiry_is_chosen_once(
+    client: ProvisioningClient, tenant_id: str, clock_today: date
+) -> None:
+    # SUB-OLD (webex_calling) ended before clock_today: no subscription is in force.
+    old = subscription_body("SUB-OLD", start=date(2023, 1, 1))
+    client.create_subscription(tenant_id, old)
+    _, version = client.get_tenant_version(tenant_id)
+
+    first = client.create_subscription(
+        tenant_id, subscription_body("SUB-A", start=clock_today), if_match=version
+    )
+    second = requests.post(
+        subscriptions_url(client, tenant_id),
+        json=subscription_body("SUB-B", start=clock_today, telephony="pstn_bundled").model_dump(
+            mode="json", by_alias=True
+        ),
+        headers={"If-Match": f'"{version}"'},
+        timeout=10,
+    )
+
+    assert first.external_id == "SUB-A"
+    assert_vendor_error(second, 412)
+    assert live_tenant(client, tenant_id).telephony == "webex_calling"

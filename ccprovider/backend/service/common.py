@@ -1,7 +1,8 @@
 """What every area of the service shares: results, the simulated now, lookups of the
 tenant and its objects, the idempotent create and the list by key or by page."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -135,13 +136,19 @@ def chosen_by_subscriptions(tx: Transaction, tenant_id: str) -> dict[str, str]:
     return {"telephony": oldest.telephony.value, "license_model": oldest.license_model.value}
 
 
-def follow_subscriptions_in_force(tx: Transaction, tenant_id: str) -> None:
-    """Record on the tenant what its subscriptions in force now decide. A change bumps the
-    tenant's version, which subscriptions racing to be the first check (`If-Match`)."""
+@contextmanager
+def following_subscriptions_in_force(tx: Transaction, tenant_id: str) -> Iterator[None]:
+    """Around a change of the tenant's subscriptions: record on the tenant what its
+    subscriptions in force decide afterwards. The tenant's version moves whenever that
+    differs from what they decided before, even when the stored record already says so (a
+    subscription expired since): subscriptions racing to be the first in force create
+    `If-Match` that version, so only one of them chooses."""
+    before = chosen_by_subscriptions(tx, tenant_id)
+    yield
+    after = chosen_by_subscriptions(tx, tenant_id)
     tenant = tenant_record(tx, tenant_id)
-    kept = {k: v for k, v in tenant.body.items() if k not in CHOSEN_BY_SUBSCRIPTIONS}
-    body = {**kept, **chosen_by_subscriptions(tx, tenant_id)}
-    if body != tenant.body:
+    body = {k: v for k, v in tenant.body.items() if k not in CHOSEN_BY_SUBSCRIPTIONS} | after
+    if body != tenant.body or after != before:
         tx.update(tenant, body, now(tx), key=tenant.key, ref=None)
 
 

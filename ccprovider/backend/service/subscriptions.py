@@ -18,7 +18,7 @@ from ccprovider.backend.service.common import (
     conflict,
     create_once,
     find_or_page,
-    follow_subscriptions_in_force,
+    following_subscriptions_in_force,
     now,
     record_to_replace,
     subscription_of,
@@ -103,17 +103,17 @@ class SubscriptionService(Area):
         two first subscriptions racing to choose the telephony option cannot both win."""
         with self.store.write() as tx:
             tenant = tenant_record(tx, tenant_id)
-            record = create_once(
-                tx,
-                SUBSCRIPTION,
-                tenant,
-                body.external_id,
-                request_key=request_key,
-                if_match=if_match,
-                taken=partial(_external_id_taken, body.external_id),
-                build=partial(_new_subscription, tx, tenant, body),
-            )
-            follow_subscriptions_in_force(tx, tenant_id)
+            with following_subscriptions_in_force(tx, tenant_id):
+                record = create_once(
+                    tx,
+                    SUBSCRIPTION,
+                    tenant,
+                    body.external_id,
+                    request_key=request_key,
+                    if_match=if_match,
+                    taken=partial(_external_id_taken, body.external_id),
+                    build=partial(_new_subscription, tx, tenant, body),
+                )
             return Versioned(_subscription_view(tx, record), record.version)
 
     def get_subscription(self, tenant_id: str, sub_id: str) -> Versioned[contract.Subscription]:
@@ -148,8 +148,8 @@ class SubscriptionService(Area):
             _refuse_mixed_license_model(tx, tenant_id, body, replaced=record.key)
             _refuse_ending_while_carrying_users(tx, record, body)
             stored = {**body.model_dump(mode="json"), "cancelled": record.body["cancelled"]}
-            updated = tx.update(record, stored, now(tx), key=record.key, ref=None)
-            follow_subscriptions_in_force(tx, tenant_id)
+            with following_subscriptions_in_force(tx, tenant_id):
+                updated = tx.update(record, stored, now(tx), key=record.key, ref=None)
             return Versioned(_subscription_view(tx, updated), updated.version)
 
     def cancel_subscription(self, tenant_id: str, sub_id: str) -> Versioned[contract.Subscription]:
@@ -157,8 +157,8 @@ class SubscriptionService(Area):
             record = child_record(tx, SUBSCRIPTION, tenant_id, sub_id)
             if not record.body["cancelled"]:
                 cancelled = {**record.body, "cancelled": True}
-                record = tx.update(record, cancelled, now(tx), key=record.key, ref=None)
-                follow_subscriptions_in_force(tx, tenant_id)
+                with following_subscriptions_in_force(tx, tenant_id):
+                    record = tx.update(record, cancelled, now(tx), key=record.key, ref=None)
             return Versioned(_subscription_view(tx, record), record.version)
 
     def delete_subscription(self, tenant_id: str, sub_id: str, if_match: int | None) -> None:
@@ -174,5 +174,5 @@ class SubscriptionService(Area):
                     f"Subscription {record.key} still carries {total} user(s): {emails}{more}.",
                     "Remap them to another subscription first, or they lose access.",
                 )
-            tx.delete(record)
-            follow_subscriptions_in_force(tx, tenant_id)
+            with following_subscriptions_in_force(tx, tenant_id):
+                tx.delete(record)
