@@ -45,20 +45,36 @@ def test_a_replay_after_the_object_was_deleted_creates_it_again(backend_url: str
     assert again.json()["id"] != first["id"]
 
 
-def test_a_replay_with_another_token_is_not_served_from_the_first(db_path: Path) -> None:
-    tokens = {"one": ADMIN, "two": ADMIN}
+def test_a_replay_is_served_to_its_caller_only_whatever_its_token(db_path: Path) -> None:
+    tokens = {
+        "one": ADMIN,
+        "two": ADMIN,
+        "partner": Caller(Role.PARTNER, "partner-a"),
+    }
     server = BackgroundServer(db_path, policy=AccessPolicy(tokens))
     url = server.start()
     try:
+        admin = ProvisioningClient(url, "one")
+        tenant = admin.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
+        grant = {"org": "partner-a", "access": "full_admin"}
+        bearer_one = {"Authorization": "Bearer one"}
+        requests.post(f"{url}/v1/tenants/{tenant.id}/partners", json=grant, headers=bearer_one)
+        users = f"{url}/v1/tenants/{tenant.id}/users"
+        body = {"email": "agent1@acme.example", "role": "admin"}
 
         def post(token: str) -> requests.Response:
             headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "same"}
-            return requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
+            return requests.post(users, json=body, headers=headers, timeout=10)
 
-        assert post("one").status_code == 201
-        assert post("two").status_code == 409
+        first, rerun, other = post("one"), post("two"), post("partner")
     finally:
         server.stop()
+
+    # Another token of the same customer admin (a restarted embedded backend's new one)
+    # is the same caller: its rerun gets the first answer. A partner is another caller.
+    assert first.status_code == rerun.status_code == 201
+    assert rerun.json() == first.json()
+    assert_vendor_error(other, 409, "already exists")
 
 
 def test_a_replay_for_a_token_the_backend_no_longer_knows_is_refused(db_path: Path) -> None:

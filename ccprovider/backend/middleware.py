@@ -14,10 +14,8 @@
 
 import asyncio
 import hashlib
-import hmac
 import json
 import random
-import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from email.utils import format_datetime
@@ -47,21 +45,6 @@ def _header(scope: Scope, name: str) -> str | None:
         if key.decode("latin-1").lower() == name:
             return str(value.decode("latin-1"))
     return None
-
-
-_CALLER_SALT = "idempotency_caller_salt"
-"""The setting holding this database's random salt, with which answers are keyed by caller
-without storing anything a token could be recovered from."""
-
-
-def _caller_salt(store: Store) -> bytes:
-    """This database's salt, created on first use (atomically, as processes share it)."""
-    with store.write() as tx:
-        salt = tx.get_setting(_CALLER_SALT)
-        if salt is None:
-            salt = secrets.token_hex(32)
-            tx.set_setting(_CALLER_SALT, salt)
-    return bytes.fromhex(salt)
 
 
 class Authorize:
@@ -98,17 +81,20 @@ class Idempotency:
     """Stores the answer to each keyed POST and replays it for the same key and body; the
     same key with another body is refused (422), as a reused key is a client's bug. The key,
     scoped to the method, path and caller, is left on the request's state (`REQUEST_KEY`)
-    for the route to pass to the create, which records it on the object it creates."""
+    for the route to pass to the create, which records it on the object it creates. Runs
+    after `Authorize`: a replay is answered only to a caller the tokens still allow."""
 
     def __init__(self, app: App, store: Store) -> None:
         self.app = app
         self.store = store
-        self.salt = _caller_salt(store)
 
     def _key(self, scope: Scope, key: str) -> str:
-        authorization = (_header(scope, "authorization") or "").encode()
-        caller = hmac.new(self.salt, authorization, hashlib.sha256).hexdigest()
-        return f"{scope['method']} {scope['path']} {caller} {key}"
+        """The key scoped to the request's method, path and caller: who the token speaks
+        for (set by `Authorize`), not the token, so that a rerun with a new token of the same
+        caller (a restarted embedded backend) finds its answers and no token is stored."""
+        caller = scope.get("state", {}).get(CALLER)
+        who = f"{caller.role}:{caller.org or ''}" if isinstance(caller, Caller) else "-"
+        return f"{scope['method']} {scope['path']} {who} {key}"
 
     def _replay(self, key: str) -> dict[str, Any] | None:
         with self.store.read() as tx:
