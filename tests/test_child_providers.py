@@ -259,7 +259,6 @@ def test_deleting_a_subscription_that_carries_users_reports_the_backends_reason(
     subscriptions: SubscriptionProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANT_URL}/users", json=wire(page()))  # none of them this stack's
         mock.delete(
             f"{TENANT_URL}/subscriptions/id-SUB-2",
             status_code=409,
@@ -270,34 +269,13 @@ def test_deleting_a_subscription_that_carries_users_reports_the_backends_reason(
                 )
             ),
         )
-        with pytest.raises(Exception, match="still carries 1 user"):
+        with pytest.raises(ProviderError) as refused:
             subscriptions.delete("id-SUB-2", SUB_INPUTS)
 
-
-def test_deleting_a_subscription_releases_the_stacks_orphans_on_it_first(
-    subscriptions: SubscriptionProvider,
-) -> None:
-    license_ = "id-SUB-2:standard-agent"
-    users = [
-        live_user("orphan@acme.example", [license_], external_id="ccprovider/dev#user:orphan"),
-        live_user("theirs@acme.example", [license_], external_id="ccprovider/prod#user:theirs"),
-        live_user("unmarked@acme.example", [license_], external_id=None),
-        live_user("elsewhere@acme.example", ["id-SUB-1:admin"], external_id="ccprovider/dev#x"),
-    ]
-    with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANT_URL}/users", json=wire(page(*users)))
-        mock.patch(f"{TENANT_URL}/licenses/users/bulk", json=wire(bulk_outcome()))
-        mock.delete(f"{TENANT_URL}/subscriptions/id-SUB-2", status_code=204)
-        subscriptions.delete("id-SUB-2", {**SUB_INPUTS, "owner": "ccprovider/dev"})
-
-    assert methods(mock) == [
-        "GET /v1/tenants/t-1/users",
-        "PATCH /v1/tenants/t-1/licenses/users/bulk",
-        "DELETE /v1/tenants/t-1/subscriptions/id-sub-2",  # requests-mock lower-cases paths
-    ]
-    assert [(p["action"], p["email"], p["externalId"]) for p in bulk_parts(mock)] == [
-        ("release", "orphan@acme.example", "ccprovider/dev#")
-    ]
+    assert "Subscription SUB-2 cannot be deleted: Subscription SUB-2 still carries 1 user" in str(
+        refused.value
+    )
+    assert "run `pulumi up` (it takes back the users this stack created)" in str(refused.value)
 
 
 def test_a_removed_subscription_reads_as_gone(subscriptions: SubscriptionProvider) -> None:

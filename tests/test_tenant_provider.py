@@ -227,17 +227,19 @@ def test_delete_tolerates_an_already_removed_tenant(provider: TenantProvider) ->
     assert mock.call_count == 1
 
 
-def test_delete_removes_every_user_the_stack_left_behind_first(
+def test_delete_removes_the_unlicensed_users_the_stack_left_behind_first(
     provider: TenantProvider,
 ) -> None:
     def user(email: str, mark: str | None) -> contract.User:
         return live_user(email, [], role="admin", agent_profile=None, external_id=mark)
 
+    held = live_user("held@acme.example", ["s-1:admin"], role="admin", agent_profile=None)
     users = [
         user("released@acme.example", "proj/dev#"),
         user("orphan@acme.example", "proj/dev#user:orphan@acme.example"),
         user("handed-back@acme.example", None),
         user("theirs@acme.example", "proj/prod#user:theirs@acme.example"),
+        held.model_copy(update={"external_id": "proj/dev#user:held@acme.example"}),
     ]
     with requests_mock.Mocker() as mock:
         mock.get(f"{TENANTS}/t-1/users", json=wire(page(*users)))

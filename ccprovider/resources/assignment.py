@@ -102,12 +102,18 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
         return managing_stack(existing, props)
 
     def converge(self, obj: contract.User, props: dict[str, Any], adopted: bool) -> contract.User:
-        """Make an existing user this one, then give them their subscription's license."""
+        """Make an existing user this one, then give them their subscription's license.
+        A create's answer may replay an earlier create of this user, released since (an
+        `up` killed, then a destroy that stopped): the license PATCH answers the user as
+        they are now, so a mark that is still not this assignment's is put right then."""
         del adopted
         tenant_id, identity = props["tenant_id"], _identity(props)
         if obj.external_id != identity.external_id:
             obj = self.client.replace_user(tenant_id, obj.id, identity)
-        return self._map(tenant_id, obj, _license(props))
+        user = self._map(tenant_id, obj, _license(props))
+        if user.external_id != identity.external_id:
+            user = self.client.replace_user(tenant_id, user.id, identity)
+        return user
 
     def _map(self, tenant_id: str, user: contract.User, wanted: str) -> contract.User:
         """Give the user `wanted` and take away any other license, in one atomic PATCH."""

@@ -6,7 +6,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ReadResult
 
 from ccprovider import contract, domain, rules
-from ccprovider.api_errors import PreconditionFailedError
+from ccprovider.api_errors import ConflictError, PreconditionFailedError
 from ccprovider.domain import (
     ContractDate,
     LicenseModel,
@@ -19,9 +19,7 @@ from ccprovider.resources.base import (
     ApiResource,
     ObjectProvider,
     engine_values,
-    marked_by_stack,
     salt,
-    stack_mark,
 )
 from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.inputs import DeclaredInputs, Replace, is_unknown
@@ -181,26 +179,19 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
         return self.client.replace_subscription(news["tenant_id"], id_, _body(news))
 
     def remove(self, id_: str, props: dict[str, Any]) -> None:
-        """Delete the subscription, after releasing the users this stack marked that still
-        hold its licenses. The engine deletes a subscription only after every create and
-        update, and after deleting the assignments that depend on it, and the declaration
-        maps no user to an undeclared subscription: such users are orphans, created by an
-        `up` killed before it recorded them (`refresh --clear-pending-creates` forgets
-        them). Released, they stay the stack's, for the tenant's delete to remove."""
-        tenant_id = props["tenant_id"]
-        orphans = [
-            contract.BulkAssignment(
-                action=contract.BulkAction.RELEASE,
-                email=user.email,
-                external_id=stack_mark(props),
-                if_external_id=user.external_id,
-            )
-            for user in self.client.list_users(tenant_id)
-            if user.subscription_id == id_ and marked_by_stack(user, props)
-        ]
-        if orphans:
-            self.client.bulk_assign(tenant_id, orphans)
-        self.client.delete_subscription(tenant_id, id_)
+        """Delete the subscription. The backend refuses while users hold its licenses, even
+        users this stack created but lost track of (an `up` killed before it recorded them):
+        the provider cannot tell them from users a resource still holds (a replacement
+        deletes the old subscription while its assignments still exist), and no user may
+        lose access implicitly. The refusal names the way out."""
+        try:
+            self.client.delete_subscription(props["tenant_id"], id_)
+        except ConflictError as refused:
+            raise ProviderError(
+                f"Subscription {props['external_id']} cannot be deleted: {refused.message} "
+                "Fix: remap those users first; if an interrupted `pulumi up` left them behind, "
+                "run `pulumi up` (it takes back the users this stack created), then try again."
+            ) from None
 
 
 class Subscription(ApiResource, provider=SubscriptionProvider):

@@ -97,16 +97,16 @@ class TenantProvider(ObjectProvider[contract.Tenant]):
         self.client.delete_tenant(id_)
 
     def _delete_users_left_behind(self, tenant_id: str, props: dict[str, Any]) -> None:
-        """Delete every user that still carries this stack's mark. The engine deletes the
-        tenant after every resource of the stack, so no resource holds them: they were
-        released by the stack's teams, or created by an `up` killed before it recorded
-        them. Adopted users were handed back unmarked, and stay."""
+        """Delete the users that carry this stack's mark and hold no license: released by
+        the stack's teams, or created by an `up` killed before it licensed and recorded
+        them. A user a resource holds has a license; adopted users were handed back
+        unmarked, and stay."""
         left = [
             contract.BulkAssignment(
                 action=contract.BulkAction.DELETE, email=user.email, if_external_id=user.external_id
             )
             for user in self.client.list_users(tenant_id)
-            if marked_by_stack(user, props)
+            if marked_by_stack(user, props) and not user.licenses
         ]
         if left:
             self.client.bulk_assign(tenant_id, left)
