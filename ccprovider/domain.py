@@ -158,8 +158,8 @@ right-to-left override): they make two addresses look the same, or one look like
 def _email_address(value: Any) -> Any:
     """A declared e-mail address as the one form users are compared in: validated by
     `email-validator`, NFKC-normalized and case-folded (a full-width letter is the letter),
-    without control or format characters, and without look-alike letters of another script
-    beside the Latin ones."""
+    without control or format characters, and without look-alike letters of several scripts
+    within its local part or one domain label (a whole part in one script is fine)."""
     if not isinstance(value, str):
         return value  # the str type refuses it, in its own words
     shown = value.strip()
@@ -178,12 +178,24 @@ def _email_address(value: Any) -> Any:
             f"{shown!r} is not an e-mail address such as name@example.com "
             f"({reason[:1].lower()}{reason[1:]})"
         ) from None
-    if is_dangerous(address):
+    local, _, domain = address.rpartition("@")
+    if any(is_dangerous(part) for part in (local, *domain.split("."))):
         raise ValueError(
             f"{shown!r} mixes look-alike letters of several scripts (such as a Cyrillic a "
             "beside Latin letters): write it in one script"
         )
     return address
+
+
+def email_key(value: str) -> str:
+    """The form users are compared and looked up in, for any string (a lookup may name an
+    address that is not valid): the normalized address, else the string NFKC-normalized
+    and case-folded."""
+    try:
+        normalized: str = _email_address(value)
+    except ValueError:
+        return unicodedata.normalize("NFKC", value.strip()).casefold()
+    return normalized
 
 
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email_address)]

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Self, get_args
 
-from pydantic import BaseModel, BeforeValidator, Field, StrictBool, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -102,6 +102,12 @@ class TenantSpec(TenantSettings):
     """A YAML file of more users, relative to the project directory, for large tenants."""
     partners: list[PartnerAccess] = Field(default_factory=list)
     """Partner organisations; full admin of a second partner needs `approvedBy`."""
+
+    @model_validator(mode="after")
+    def _take_over_with_adopt(self) -> Self:
+        if self.take_over and not self.adopt:
+            raise ValueError("takeOver: true takes over only what adopt: true adopts: set both")
+        return self
 
     def terms(self, subscription: SubscriptionSpec) -> SubscriptionTerms:
         """The full terms of a declared subscription, tenant defaults applied."""

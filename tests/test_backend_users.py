@@ -297,3 +297,16 @@ def test_a_switch_whose_addition_fails_keeps_the_old_license(
 
     assert "would leave agent1@acme.example without access" in str(raised.value)
     assert client.check_access(tenant_id, "agent1@acme.example").has_access is True
+
+
+def test_a_user_is_found_by_any_form_of_their_address(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    created = client.create_user(tenant_id, user_body("\uff41gent1@acme.example"))
+
+    found = client.find_user(tenant_id, "AGENT1@acme.example")
+
+    assert created.email == "agent1@acme.example"
+    assert found is not None
+    assert found.id == created.id
+    assert not client.check_access(tenant_id, "Agent1@ACME.example").has_access

@@ -274,3 +274,30 @@ def test_the_date_is_read_only_once_the_schema_holds() -> None:
 
     parse_tenant_spec(declaration(), provisioning_today)
     assert reads == [TODAY]
+
+
+def test_take_over_needs_adopt() -> None:
+    assert problems(declaration(takeOver=True)) == [
+        "ccprovider:tenant: takeOver: true takes over only what adopt: true adopts: set both"
+    ]
+    assert parse_tenant_spec(declaration(takeOver=True, adopt=True), TODAY).take_over
+
+
+@pytest.mark.parametrize(
+    ("address", "kept"),
+    [
+        ("\u03b4\u03bf\u03ba\u03b9\u03bc\u03ae@example.gr", True),  # Greek, one script
+        ("AGENT1@Acme.Example", True),
+        ("\u0430gent1@acme.example", False),  # a Cyrillic a beside Latin letters
+        ("agent1@\u0430cme.example", False),
+    ],
+)
+def test_a_part_written_in_one_script_is_an_address(address: str, kept: bool) -> None:
+    raw = declaration()
+    raw["users"][1]["email"] = address
+
+    if kept:
+        assert parse_tenant_spec(raw, TODAY).users[1].email == address.lower()
+    else:
+        [problem] = problems(raw)
+        assert "mixes look-alike letters of several scripts" in problem

@@ -105,8 +105,11 @@ def _assign(props: dict[str, Any], email: str) -> BulkAssignment:
         agent_profile=profile,
         external_id=team_mark(props),
         license=license_id(sub_id, kind),
-        # Only members this stack manages; with adopt, unmarked ones too; with takeOver, any.
-        if_external_id_prefix=None if props.get(TAKE_OVER) else stack_mark(props),
+        # Only members this stack manages; with adopt, unmarked ones too; with adopt and
+        # takeOver, any.
+        if_external_id_prefix=None
+        if props.get(ADOPT) and props.get(TAKE_OVER)
+        else stack_mark(props),
         or_unmarked=bool(props.get(ADOPT)),
     )
 

@@ -20,7 +20,7 @@ from ccprovider.backend.service.common import (
 from ccprovider.backend.service.users import license_offer, no_such_license, user_view
 from ccprovider.backend.storage import Transaction
 from ccprovider.contract import LicenseOperationKind, license_id
-from ccprovider.domain import LicenseKind, UsageType
+from ccprovider.domain import LicenseKind, UsageType, email_key
 
 _LICENSE_UNITS: dict[LicenseKind, UsageType | None] = {
     LicenseKind.ADMIN: None,
@@ -177,7 +177,7 @@ class LicenseService(Area):
         """Whether the user can use the contact center now, through which subscription."""
         with self.store.read() as tx:
             tenant_record(tx, tenant_id)
-            record = tx.find(USER, tenant_id, email.strip().lower())
+            record = tx.find(USER, tenant_id, email_key(email))
             if record is None:
                 raise NotFoundError(f"User {email} was not found in tenant '{tenant_id}'.")
             sub_record = tx.get(SUBSCRIPTION, record.ref) if record.ref else None

@@ -25,7 +25,7 @@ from ccprovider.backend.service.common import (
 )
 from ccprovider.backend.storage import Record, Transaction
 from ccprovider.contract import license_id
-from ccprovider.domain import LicenseKind, Subscription
+from ccprovider.domain import LicenseKind, Subscription, email_key
 
 _LICENSE_KINDS = frozenset(kind.value for kind in LicenseKind)
 
@@ -118,7 +118,7 @@ class UserService(Area):
     ) -> PageOf[contract.User]:
         with self.store.read() as tx:
             tenant_record(tx, tenant_id)
-            key = email.strip().lower() if email is not None else None
+            key = email_key(email) if email is not None else None
             return find_or_page(tx, USER, tenant_id, key, after=after, limit=limit, view=user_view)
 
     def replace_user(
