@@ -28,6 +28,7 @@ SETTINGS = {"name": "acme-dev", "offer": "flex3", "hybrid": False}
 INPUTS = {**SETTINGS, "telephony": "webex_calling", "adopt": False}
 OUTPUTS = {
     **INPUTS,
+    "take_over": False,
     "owner": None,
     "adopted": False,
     "tenant_id": "t-1",
@@ -198,7 +199,7 @@ def test_read_returns_live_outputs_and_matching_inputs(provider: TenantProvider)
 
     assert result.id == "t-1"
     assert result.outs == {**OUTPUTS, "offer": "flex"}
-    assert result.inputs == {**INPUTS, "offer": "flex", "owner": None}
+    assert result.inputs == {**INPUTS, "offer": "flex", "owner": None, "take_over": False}
 
 
 def test_read_of_a_removed_tenant_reports_it_gone(provider: TenantProvider) -> None:

@@ -65,6 +65,7 @@ def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
     An adopted object is released, never deleted, when the stack lets go of it."""
     return {
         ADOPT: props.get(ADOPT, False),
+        TAKE_OVER: props.get(TAKE_OVER, False),
         OWNER: props.get(OWNER),
         ADOPTED: props.get(ADOPTED, False),
     }

@@ -42,10 +42,10 @@ class DeclaredInputs(BaseModel):
     adopt: bool = False
     take_over: bool = False
     """With `adopt`, take over also an object that another stack manages (its mark says so).
-    Only a create reads it; it is neither compared nor kept in the outputs."""
+    Only a create reads it; it is not compared."""
 
 
-ENGINE_KEYS = (OWNER, ADOPT)
+ENGINE_KEYS = (OWNER, ADOPT, TAKE_OVER)
 """Inputs every resource has besides its own fields; they are not compared in diffs."""
 
 
@@ -163,4 +163,7 @@ def read_result(
     the object is gone, so that `refresh` shows drift and drops removed objects."""
     if outs is None:
         return ReadResult(None, {})
-    return ReadResult(id_, outs, {f: outs.get(f) for f in (*compared_fields(model), *ENGINE_KEYS)})
+    inputs = {f: outs.get(f) for f in compared_fields(model)}
+    # Engine keys as the outputs hold them; a state written before a key existed has none.
+    inputs.update({f: outs[f] for f in ENGINE_KEYS if f in outs})
+    return ReadResult(id_, outs, inputs)
