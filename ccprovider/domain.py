@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 
 import email_validator
+import icu
 from confusable_homoglyphs.confusables import is_dangerous
 from pydantic import (
     AfterValidator,
@@ -196,6 +197,15 @@ def email_key(value: str) -> str:
     except ValueError:
         return unicodedata.normalize("NFKC", value.strip()).casefold()
     return normalized
+
+
+_SPOOF_CHECKER = icu.SpoofChecker()
+
+
+def email_skeleton(address: str) -> str:
+    """The Unicode TR39 skeleton of a normalized address: two addresses with one skeleton
+    read the same (`paypa1@` and `paypal@`, `rn` and `m`, a Cyrillic and a Latin `a`)."""
+    return str(_SPOOF_CHECKER.getSkeleton(0, address))
 
 
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email_address)]

@@ -39,6 +39,7 @@ from ccprovider.domain import (
     Telephony,
     TenantSettings,
     UserRole,
+    email_skeleton,
 )
 
 CONFIG_KEY = TENANT_KEY
@@ -201,6 +202,23 @@ def _duplicates(values: Iterable[str]) -> set[str]:
     return {value for value, count in Counter(values).items() if count > 1}
 
 
+def _look_alikes(emails: list[str], _path: _Paths) -> list[str]:
+    """Each user whose address reads the same as an earlier user's (one Unicode TR39
+    skeleton, such as `paypa1@` and `paypal@`), named with that user: one would be taken
+    for the other when access is reviewed or granted."""
+    first_by_skeleton: dict[str, int] = {}
+    problems = []
+    for index, email in enumerate(emails):
+        first = first_by_skeleton.setdefault(email_skeleton(email), index)
+        if emails[first] != email:
+            problems.append(
+                f"{_path(['users', index, 'email'])}: '{email}' reads the same as "
+                f"'{emails[first]}' at {_path(['users', first, 'email'])}. Fix: give the "
+                "users addresses that cannot be taken for each other, or declare one of them."
+            )
+    return problems
+
+
 def _rule_problems(spec: TenantSpec, today: Callable[[], date], _path: _Paths) -> list[str]:
     """Every vendor rule the declaration breaks on `today()`, each at its config path. The
     rules that need no date come first: when one is broken, the date is not read."""
@@ -218,6 +236,7 @@ def _rule_problems(spec: TenantSpec, today: Callable[[], date], _path: _Paths) -
                 f"{_path([collection, first, key])}: '{duplicate}' is declared twice, again at "
                 f"{also}. Fix: declare it once."
             )
+    problems += _look_alikes([u.email for u in spec.users], _path)
     if problems:
         return problems  # the rules below would only echo the ambiguity
 

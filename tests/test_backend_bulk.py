@@ -168,3 +168,22 @@ def test_a_part_without_the_fields_its_action_needs_is_refused_whole(
     )
 
     assert_vendor_error(response, 400, "ifExternalId is required")
+
+
+def test_a_part_whose_address_reads_as_another_users_fails_alone(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    (held,) = client.bulk_assign(tenant_id, [assign("arnold@acme.example", sub1)])
+
+    twin, other = client.bulk_assign(
+        tenant_id, [assign("amold@acme.example", sub1), assign("agent9@acme.example", sub1)]
+    )
+
+    assert twin.status == "error"
+    assert held.user is not None
+    assert twin.description == (
+        "User amold@acme.example reads the same as existing user arnold@acme.example "
+        f"(id {held.user.id})."
+    )
+    assert client.find_user(tenant_id, "amold@acme.example") is None
+    assert other.status == "created"

@@ -52,6 +52,26 @@ def test_users_are_unique_by_email_case_insensitively(
     assert_vendor_error(response, 409, "agent1@acme.example already exists")
 
 
+def test_a_user_whose_address_reads_as_another_users_is_refused_until_that_user_goes(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    first = client.create_user(tenant_id, user_body("agent1@acme.example"))
+    url = f"{client.base_url}/v1/tenants/{tenant_id}/users"
+    twin = {"email": "agentl@acme.example", "role": "agent", "agentProfile": "premium"}
+
+    response = requests.post(url, json=twin, timeout=10)
+
+    assert_vendor_error(
+        response,
+        409,
+        f"User agentl@acme.example reads the same as existing user agent1@acme.example "
+        f"(id {first.id}).",
+    )
+    assert client.find_user(tenant_id, "agentl@acme.example") is None
+    client.delete_user(tenant_id, first.id)
+    assert requests.post(url, json=twin, timeout=10).status_code == 201
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [

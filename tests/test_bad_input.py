@@ -170,6 +170,11 @@ DECLARATIONS: list[tuple[str, Edit, str]] = [
         ),
         "users[0].email",
     ),
+    (
+        "digit-one twin of a user",
+        append_user({"email": "adminl@acme.example", "role": "admin", "subscription": "SUB-1"}),
+        "users[2].email",
+    ),
 ]
 
 

@@ -301,3 +301,33 @@ def test_a_part_written_in_one_script_is_an_address(address: str, kept: bool) ->
     else:
         [problem] = problems(raw)
         assert "mixes look-alike letters of several scripts" in problem
+
+
+@pytest.mark.parametrize(
+    ("original", "look_alike"),
+    [
+        ("arnold@acme.example", "amold@acme.example"),
+        ("ops1@acme.example", "opsl@acme.example"),
+        ("ops@ace.example", "ops@\u0430\u0441\u0435.example"),  # a label wholly Cyrillic
+    ],
+    ids=["rn for m", "l for 1", "cyrillic domain label"],
+)
+def test_two_users_whose_addresses_read_the_same_are_refused_naming_both(
+    original: str, look_alike: str
+) -> None:
+    raw = declaration()
+    for email in (original, look_alike):
+        raw["users"].append({"email": email, "role": "admin", "subscription": "SUB-1"})
+
+    assert problems(raw) == [
+        f"ccprovider:tenant.users[3].email: '{look_alike}' reads the same as "
+        f"'{original}' at ccprovider:tenant.users[2].email. Fix: give the users "
+        "addresses that cannot be taken for each other, or declare one of them."
+    ]
+
+
+def test_addresses_that_differ_to_the_eye_are_different_users() -> None:
+    raw = declaration()
+    raw["users"].append({"email": "agent2@acme.example", "role": "admin", "subscription": "SUB-1"})
+
+    assert len(parse_tenant_spec(raw, TODAY).users) == 3

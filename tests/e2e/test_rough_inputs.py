@@ -69,6 +69,11 @@ def rename_key(path: tuple[str | int, ...], new: str) -> Edit:
             "ccprovider:tenant.users[1].email: '\u0430gent1@acme.example' mixes look-alike "
             "letters of several scripts",
         ),
+        (
+            set_in(("users", 1, "email"), "adminl@acme.example"),
+            "ccprovider:tenant.users[1].email: 'adminl@acme.example' reads the same as "
+            "'admin1@acme.example' at ccprovider:tenant.users[0].email",
+        ),
     ],
     ids=[
         "date",
@@ -78,6 +83,7 @@ def rename_key(path: tuple[str | int, ...], new: str) -> Edit:
         "true as a count",
         "1 as a flag",
         "look-alike email",
+        "email reading as another user's",
     ],
 )
 def test_a_rough_declaration_fails_the_preview_with_one_clear_line(

@@ -5,7 +5,14 @@ from datetime import date
 
 from ccprovider import contract, rules
 from ccprovider.backend.service.common import USER, now
-from ccprovider.backend.service.users import license_offer, no_such_license, user_view
+from ccprovider.backend.service.users import (
+    delete_user_record,
+    license_offer,
+    look_alike_problem,
+    no_such_license,
+    remember_look,
+    user_view,
+)
 from ccprovider.backend.storage import Record, Transaction
 from ccprovider.contract import BulkAction
 
@@ -39,7 +46,7 @@ def _release(tx: Transaction, part: contract.BulkAssignment, record: Record | No
     if record is None or record.body.get("external_id") != part.if_external_id:
         return "skipped", record, "The user is gone or managed by another client now."
     if part.action is BulkAction.DELETE:
-        tx.delete(record)
+        delete_user_record(tx, record)
         return "deleted", None, None
     body = {**record.body, "external_id": part.external_id, "licenses": []}
     return "updated", tx.update(record, body, now(tx), key=record.key, ref=None), None
@@ -79,6 +86,10 @@ def _assign(
     stored = {**identity.model_dump(mode="json"), "licenses": [wanted]}
     ref = wanted.partition(":")[0]
     if record is None:
+        problem = look_alike_problem(tx, tenant_id, part.email)
+        if problem is not None:
+            return "error", None, problem
         created = tx.insert(USER, tenant_id, stored, now(tx), key=part.email, ref=ref)
+        remember_look(tx, created)
         return "created", created, None
     return "updated", tx.update(record, stored, now(tx), key=record.key, ref=ref), None

@@ -18,6 +18,9 @@ from ccprovider.backend.storage import Record, Store, Transaction
 from ccprovider.domain import Subscription
 
 TENANT, SUBSCRIPTION, USER, PARTNER, USAGE = "tenant", "subscription", "user", "partner", "usage"
+USER_LOOK = "user-look"
+"""How a user's address reads (its TR39 skeleton, the key), one per user (`ref`): no two
+users of a tenant read the same."""
 NO_TENANT = ""
 """The tenant id of tenants themselves."""
 CLOCK_OFFSET = "clock_offset_seconds"

@@ -5,12 +5,14 @@ the licenses of one subscription at most, and `ref` on the user names that subsc
 """
 
 from functools import partial
+from typing import Any
 
 from ccprovider import contract, rules
 from ccprovider.backend.errors import ConflictError
 from ccprovider.backend.service.common import (
     SUBSCRIPTION,
     USER,
+    USER_LOOK,
     Area,
     PageOf,
     Versioned,
@@ -25,7 +27,7 @@ from ccprovider.backend.service.common import (
 )
 from ccprovider.backend.storage import Record, Transaction
 from ccprovider.contract import license_id
-from ccprovider.domain import LicenseKind, Subscription, email_key
+from ccprovider.domain import LicenseKind, Subscription, email_key, email_skeleton
 
 _LICENSE_KINDS = frozenset(kind.value for kind in LicenseKind)
 
@@ -66,6 +68,38 @@ def _email_taken(email: str, existing: Record) -> ConflictError:
     )
 
 
+def look_alike_problem(tx: Transaction, tenant_id: str, email: str) -> str | None:
+    """Why a new user cannot have `email`: it reads the same as an existing user's address
+    (one TR39 skeleton, such as `paypa1@` beside `paypal@`), so one would pass for the other."""
+    twin = tx.find(USER_LOOK, tenant_id, email_skeleton(email))
+    if twin is None or twin.body["email"] == email:
+        return None
+    return f"User {email} reads the same as existing user {twin.body['email']} (id {twin.ref})."
+
+
+def remember_look(tx: Transaction, user: Record) -> None:
+    """Store how a new user's address reads, once (a replayed create finds it stored)."""
+    if not tx.page(USER_LOOK, user.tenant_id, ref=user.id, limit=1):
+        email = user.body["email"]
+        look = email_skeleton(email)
+        tx.insert(USER_LOOK, user.tenant_id, {"email": email}, now(tx), key=look, ref=user.id)
+
+
+def delete_user_record(tx: Transaction, user: Record) -> None:
+    """Delete a user and how their address reads."""
+    for look in tx.page(USER_LOOK, user.tenant_id, ref=user.id):
+        tx.delete(look)
+    tx.delete(user)
+
+
+def _new_user(tx: Transaction, tenant_id: str, body: contract.UserBody) -> dict[str, Any]:
+    """The stored body of a new user, unless their address reads as an existing user's."""
+    problem = look_alike_problem(tx, tenant_id, body.email)
+    if problem is not None:
+        raise ConflictError(problem, "Give the user an address that cannot pass for another's.")
+    return {**body.model_dump(mode="json"), "licenses": []}
+
+
 def _licenses_for_role(tx: Transaction, record: Record, body: contract.UserBody) -> list[str]:
     """The user's licenses after a role or profile change: a held license of another kind
     becomes the fitting kind of the same subscription in the same step, as when an admin
@@ -104,8 +138,9 @@ class UserService(Area):
                 request_key=request_key,
                 if_match=if_match,
                 taken=partial(_email_taken, body.email),
-                build=lambda: {**body.model_dump(mode="json"), "licenses": []},
+                build=lambda: _new_user(tx, tenant_id, body),
             )
+            remember_look(tx, record)
             return Versioned(user_view(record), record.version)
 
     def get_user(self, tenant_id: str, user_id: str) -> Versioned[contract.User]:
@@ -144,4 +179,4 @@ class UserService(Area):
         with self.store.write() as tx:
             record = child_record(tx, USER, tenant_id, user_id)
             check_version(record, if_match)
-            tx.delete(record)
+            delete_user_record(tx, record)
