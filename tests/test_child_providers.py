@@ -255,10 +255,14 @@ def test_a_create_waits_out_a_racing_first_subscription_and_then_fails_clearly(
     assert [r.method for r in mock.request_history] == ["GET", "POST", "GET"]
 
 
-def test_deleting_a_subscription_that_carries_users_reports_the_backends_reason(
+def test_deleting_a_subscription_that_carries_others_users_reports_the_backends_reason(
     subscriptions: SubscriptionProvider,
 ) -> None:
+    theirs = live_user(
+        "agent1@acme.example", ["id-SUB-2:standard-agent"], external_id="other/prod#user:a"
+    )
     with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANT_URL}/users", json=wire(page(theirs)))
         mock.delete(
             f"{TENANT_URL}/subscriptions/id-SUB-2",
             status_code=409,
@@ -270,12 +274,68 @@ def test_deleting_a_subscription_that_carries_users_reports_the_backends_reason(
             ),
         )
         with pytest.raises(ProviderError) as refused:
-            subscriptions.delete("id-SUB-2", SUB_INPUTS)
+            subscriptions.delete("id-SUB-2", {**SUB_INPUTS, "owner": "proj/dev"})
 
     assert "Subscription SUB-2 cannot be deleted: Subscription SUB-2 still carries 1 user" in str(
         refused.value
     )
-    assert "run `pulumi up` (it takes back the users this stack created)" in str(refused.value)
+    assert "Fix: remap those users to another subscription first." in str(refused.value)
+    assert bulk_parts(mock) == []  # another stack's user keeps their license
+
+
+def test_deleting_a_subscription_first_releases_the_users_this_stack_left_on_it(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    lost = live_user(
+        "lost@acme.example", ["id-SUB-2:standard-agent"], external_id="proj/dev#user:lost"
+    )
+    on_another = live_user(
+        "moved@acme.example", ["id-SUB-1:standard-agent"], external_id="proj/dev#user:moved"
+    )
+    hand_made = live_user("own@acme.example", [], external_id=None)
+    released = contract.BulkAssignmentResult(
+        email="lost@acme.example", action="release", status="updated"
+    )
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANT_URL}/users", json=wire(page(lost, on_another, hand_made)))
+        mock.patch(f"{TENANT_URL}/licenses/users/bulk", json=wire(bulk_outcome(released)))
+        mock.delete(f"{TENANT_URL}/subscriptions/id-SUB-2", status_code=204)
+        subscriptions.delete("id-SUB-2", {**SUB_INPUTS, "owner": "proj/dev"})
+
+    assert [
+        (p["action"], p["email"], p["externalId"], p["ifExternalId"]) for p in bulk_parts(mock)
+    ] == [
+        # kept, marked as the stack's, for the tenant's delete to remove the account
+        ("release", "lost@acme.example", "proj/dev#", "proj/dev#user:lost")
+    ]
+    # requests-mock lower-cases paths
+    assert methods(mock)[-1] == "DELETE /v1/tenants/t-1/subscriptions/id-sub-2"
+
+
+def test_a_replacement_is_refused_while_users_hold_the_old_order(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    holders = [
+        live_user(f"agent{i}@acme.example", ["id-SUB-2:standard-agent"], id=f"u-{i}")
+        for i in range(7)
+    ]
+    with requests_mock.Mocker() as mock:
+        provisioning_date(mock, date(2026, 1, 1))
+        mock.get(
+            f"{TENANT_URL}/subscriptions?externalId=SUB-2",
+            json=wire(page(live_subscription("SUB-2"))),
+        )
+        mock.get(f"{TENANT_URL}/users", json=wire(page(*holders)))
+        result = subscriptions.check(SUB_INPUTS, {**SUB_INPUTS, "license_model": "concurrent"})
+
+    [failure] = result.failures
+    assert failure.property == "license_model"
+    assert failure.reason == (
+        "Subscription SUB-2: changing licenseModel makes it a new order, which replaces SUB-2, "
+        "while 7 user(s) (agent0@acme.example, agent1@acme.example, agent2@acme.example, "
+        "agent3@acme.example, agent4@acme.example and 2 more) hold its licenses. Fix: remap "
+        "them to another subscription first, then change licenseModel."
+    )
 
 
 def test_a_removed_subscription_reads_as_gone(subscriptions: SubscriptionProvider) -> None:

@@ -16,6 +16,8 @@ from tests.helpers import (
     bulk_parts,
     configured,
     live_subscription,
+    live_user,
+    page,
     wire,
 )
 
@@ -209,6 +211,24 @@ def test_a_member_leaving_a_team_that_stays_is_released_even_with_delete_users(
         mock.patch(BULK, json=wire(bulk_outcome()))
         teams.update("t-1/care", olds, news)
 
-    assert [(p["action"], p["email"]) for p in bulk_parts(mock)] == [
-        ("release", "a2@acme.example")
-    ]
+    assert [(p["action"], p["email"]) for p in bulk_parts(mock)] == [("release", "a2@acme.example")]
+
+
+def test_read_shows_a_member_released_in_the_backend_as_on_no_subscription(
+    teams: TeamAssignmentsProvider,
+) -> None:
+    licensed = live_user("agent1@acme.example", ["id-SUB-1:standard-agent"], external_id=MARK)
+    released = live_user("agent2@acme.example", [], id="u-2", external_id=MARK)
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANT_URL}/licenses/users", json=wire(page(licensed, released)))
+        result = teams.read("team-care", team(agent1="SUB-1", agent2="SUB-1"))
+
+    assert result.outs is not None
+    assert result.outs["members"] == {
+        "agent1@acme.example": {
+            "role": "agent",
+            "agent_profile": "standard",
+            "subscription": "SUB-1",
+        },
+        "agent2@acme.example": {"role": "agent", "agent_profile": "standard", "subscription": ""},
+    }

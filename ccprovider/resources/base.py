@@ -111,6 +111,13 @@ def marked_by_stack(user: contract.User, props: Mapping[str, Any]) -> bool:
     return (user.external_id or "").startswith(stack_mark(props))
 
 
+def describe_users(users: list[contract.User], shown: int = 5) -> str:
+    """Users in a message: how many, and the first few by e-mail."""
+    names = ", ".join(u.email for u in users[:shown])
+    more = f" and {len(users) - shown} more" if len(users) > shown else ""
+    return f"{len(users)} user(s) ({names}{more})"
+
+
 def managing_stack(user: contract.User, props: Mapping[str, Any]) -> str | None:
     """The other stack (`project/stack`) whose mark the user carries, if any."""
     owner, marked, _ = (user.external_id or "").partition("#")

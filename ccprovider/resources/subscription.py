@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ReadResult
+from pydantic.alias_generators import to_camel
 
 from ccprovider import contract, domain, rules
 from ccprovider.api_errors import ConflictError, PreconditionFailedError
@@ -18,11 +19,14 @@ from ccprovider.domain import (
 from ccprovider.resources.base import (
     ApiResource,
     ObjectProvider,
+    describe_users,
     engine_values,
+    marked_by_stack,
     salt,
+    stack_mark,
 )
 from ccprovider.resources.failures import ProviderError
-from ccprovider.resources.inputs import DeclaredInputs, Replace, is_unknown
+from ccprovider.resources.inputs import DeclaredInputs, Replace, diff_inputs, is_unknown
 
 _GUARD_ATTEMPTS = 10
 _TERM_FIELDS = tuple(SubscriptionTerms.model_fields)
@@ -88,6 +92,9 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
         return result
 
     def live_failures(self, olds: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:
+        replaced = self._replacement_failures(olds, inputs)
+        if replaced:
+            return replaced
         changed = olds.get("telephony") and rules.telephony_change_violation(
             f"Subscription {inputs['external_id']}",
             Telephony(olds["telephony"]),
@@ -96,6 +103,36 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
         if changed:
             return [CheckFailure("telephony", str(changed))]
         return self._tenant_rule_failures(inputs)
+
+    def _replacement_failures(
+        self, olds: dict[str, Any], inputs: dict[str, Any]
+    ) -> list[CheckFailure]:
+        """A change that makes the subscription a new order replaces it, which deletes the
+        old order: refused while users hold its licenses, so that the preview says so rather
+        than the update stopping half-way, and no user loses access."""
+        replaces = (diff_inputs(self.inputs_model, olds, inputs).replaces or []) if olds else []
+        if not replaces:
+            return []
+        old = self.client.find_subscription(olds["tenant_id"], olds["external_id"])
+        if old is None:
+            return []
+        holders = self._users_on(old.tenant_id, old.id)
+        if not holders:
+            return []
+        field, external_id = replaces[0], olds["external_id"]
+        return [
+            CheckFailure(
+                field,
+                f"Subscription {external_id}: changing {to_camel(field)} makes it a new order, "
+                f"which replaces {external_id}, while {describe_users(holders)} hold its "
+                f"licenses. Fix: remap them to another subscription first, then change "
+                f"{to_camel(field)}.",
+            )
+        ]
+
+    def _users_on(self, tenant_id: str, sub_id: str) -> list[contract.User]:
+        """The users holding a license of the subscription."""
+        return [u for u in self.client.list_users(tenant_id) if u.subscription_id == sub_id]
 
     def _tenant_rule_failures(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         """The live tenant decides the telephony option and license model (its first
@@ -179,18 +216,30 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
         return self.client.replace_subscription(news["tenant_id"], id_, _body(news))
 
     def remove(self, id_: str, props: dict[str, Any]) -> None:
-        """Delete the subscription. The backend refuses while users hold its licenses, even
-        users this stack created but lost track of (an `up` killed before it recorded them):
-        the provider cannot tell them from users a resource still holds (a replacement
-        deletes the old subscription while its assignments still exist), and no user may
-        lose access implicitly. The refusal names the way out."""
+        """Delete the subscription, after releasing the users this stack left on it. Every
+        resource of the stack that held one has let go by now (the engine deletes or moves
+        dependents first, and `check` refuses a replacement while users hold the old order),
+        so these were licensed by an `up` killed before it recorded them. Anyone else's
+        users keep their access: the backend refuses, and the message names them."""
+        tenant_id = props["tenant_id"]
+        left_behind = [
+            contract.BulkAssignment(
+                action=contract.BulkAction.RELEASE,
+                email=user.email,
+                external_id=stack_mark(props),
+                if_external_id=user.external_id,
+            )
+            for user in self._users_on(tenant_id, id_)
+            if marked_by_stack(user, props)
+        ]
+        if left_behind:
+            self.client.bulk_assign(tenant_id, left_behind)
         try:
-            self.client.delete_subscription(props["tenant_id"], id_)
+            self.client.delete_subscription(tenant_id, id_)
         except ConflictError as refused:
             raise ProviderError(
                 f"Subscription {props['external_id']} cannot be deleted: {refused.message} "
-                "Fix: remap those users first; if an interrupted `pulumi up` left them behind, "
-                "run `pulumi up` (it takes back the users this stack created), then try again."
+                "Fix: remap those users to another subscription first."
             ) from None
 
 

@@ -238,10 +238,11 @@ class TeamAssignmentsProvider(DeclaredProvider):
             if user.subscription_id and user.subscription_id not in external:
                 found = self.client.get_subscription(tenant_id, user.subscription_id)
                 external[user.subscription_id] = found.external_id if found else ""
-            member = TeamMember(
+            # Not validated: a member released in the backend holds no subscription ("").
+            member = TeamMember.model_construct(
                 role=user.role,
                 agent_profile=user.agent_profile,
-                subscription=external.get(user.subscription_id or "") or "-",
+                subscription=external.get(user.subscription_id or "", ""),
             )
             members[user.email] = member.model_dump(mode="json", exclude_none=True)
         adopted = set(props.get(ADOPTED_USERS) or []) & set(members)

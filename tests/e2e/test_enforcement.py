@@ -34,6 +34,31 @@ def test_a_tenant_whose_only_order_changed_license_model_takes_more_of_that_mode
     assert models == {"SUB-1": "concurrent", "SUB-2": "concurrent"}
 
 
+def test_replacing_an_order_that_users_hold_fails_preview_and_changes_nothing(
+    project: PulumiProject,
+) -> None:
+    project.declare(tenant())
+    project.run("up", "--yes")
+    declared = tenant()
+    declared["subscriptions"][0]["licenseModel"] = "concurrent"  # a new order for SUB-1
+    project.declare(declared)
+
+    output = project.preview_fails()
+
+    assert (
+        "Subscription SUB-1: changing licenseModel makes it a new order, which replaces SUB-1, "
+        "while 2 user(s) (admin1@acme.example, agent1@acme.example) hold its licenses. Fix: "
+        "remap them to another subscription first, then change licenseModel."
+    ) in output
+    assert "Traceback" not in output
+    with project.backend() as backend:
+        [live] = backend.list_tenants()
+        [sub1] = backend.list_subscriptions(live.id)
+        holders = {u.email: u.subscription_id for u in backend.list_users(live.id)}
+    assert sub1.license_model == "named"
+    assert holders == {"admin1@acme.example": sub1.id, "agent1@acme.example": sub1.id}
+
+
 def test_a_declared_telephony_mismatch_fails_preview_naming_both_subscriptions(
     project: PulumiProject,
 ) -> None:
