@@ -97,17 +97,29 @@ def pooled_entitlements(subscriptions: Iterable[Subscription], today: date) -> d
     return {t: sum(s.entitlements.units(t) for s in active) for t in UsageType}
 
 
+AddOnSince = Mapping[tuple[str, UsageType], date]
+"""Since when each subscription (by external id) has included each add-on without a break;
+a subscription missing here has included it since its start."""
+
+
 def charged_subscription(
-    subscriptions: Iterable[Subscription], usage_type: UsageType, today: date
+    subscriptions: Iterable[Subscription],
+    usage_type: UsageType,
+    today: date,
+    add_on_since: AddOnSince | None = None,
 ) -> Subscription | None:
     """Who pays `usage_type`'s overage: the primary, except for add-ons, which go to the
-    active subscription that has included the add-on the longest (falling back to the
-    primary when no active subscription includes it)."""
+    active subscription that has had the add-on the longest and has it still (falling back
+    to the primary when no active subscription includes it)."""
     active = active_subscriptions(subscriptions, today)
     if usage_type.is_add_on:
+        since = add_on_since or {}
         including = [s for s in active if s.entitlements.units(usage_type) > 0]
         if including:
-            return including[0]
+            return min(
+                including,
+                key=lambda s: (since.get((s.external_id, usage_type), s.start), *_seniority(s)),
+            )
     return active[0] if active else None
 
 
@@ -127,7 +139,10 @@ class OverageCharge:
 
 
 def overage(
-    subscriptions: Sequence[Subscription], usage: Mapping[UsageType, int], today: date
+    subscriptions: Sequence[Subscription],
+    usage: Mapping[UsageType, int],
+    today: date,
+    add_on_since: AddOnSince | None = None,
 ) -> list[OverageCharge]:
     """Tenant-wide overage per usage type, in `UsageType` order, for every used or pooled type."""
     pooled = pooled_entitlements(subscriptions, today)
@@ -136,7 +151,7 @@ def overage(
         used = usage.get(usage_type, 0)
         if used == 0 and pooled[usage_type] == 0:
             continue
-        payer = charged_subscription(subscriptions, usage_type, today)
+        payer = charged_subscription(subscriptions, usage_type, today, add_on_since)
         charges.append(
             OverageCharge(
                 usage_type=usage_type,
@@ -169,25 +184,67 @@ def tenant_usage(records: Iterable[UsageRecord]) -> Counter[UsageType]:
 
 def allocate_usage(
     subscriptions: Sequence[Subscription],
-    assignments: Iterable[LicenseAssignment],
+    mapping: Mapping[str, str],
     records: Iterable[UsageRecord],
     today: date,
 ) -> dict[str | None, Counter[UsageType]]:
     """Usage per subscription external id (peak daily totals): each user's usage goes to the
-    subscription they are mapped to; Webex Connect and tenant-level usage go to the primary.
-    Usage that no subscription can carry (there is no primary) is under the key None."""
-    mapped = {a.email: a.subscription for a in assignments}
+    subscription `mapping` maps their e-mail to; Webex Connect and tenant-level usage go to
+    the primary. Usage that no subscription can carry (there is no primary) is under None."""
     known = {s.external_id for s in subscriptions}
     primary = primary_subscription(subscriptions, today)
     primary_id = primary.external_id if primary else None
 
     def owner_of(record: UsageRecord) -> str | None:
-        owner = mapped.get(record.email) if record.email else None
+        owner = mapping.get(record.email) if record.email else None
         if record.usage_type is UsageType.WEBEX_CONNECT or owner not in known:
             return primary_id
         return owner
 
     return _peak_daily(records, owner_of)
+
+
+@dataclass(frozen=True)
+class BillingDay:
+    """What was true on one day: the subscriptions provisioned then (with that day's terms),
+    the subscription (external id) each user was mapped to, and since when each
+    subscription had its add-ons."""
+
+    day: date
+    subscriptions: Sequence[Subscription]
+    mapping: Mapping[str, str]
+    add_on_since: AddOnSince = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MonthBilling:
+    """A month charged day by day: per subscription its peak daily usage, and per usage
+    type the charge of the day with the highest overage (the peak-usage day if none)."""
+
+    usage: dict[str | None, Counter[UsageType]]
+    charges: list[OverageCharge]
+
+
+def month_billing(days: Iterable[BillingDay], records: Iterable[UsageRecord]) -> MonthBilling:
+    """Each day's usage charged to what was true that day: to the subscription the user was
+    mapped to, against the entitlements pooled that day, overage to that day's payer. The
+    vendor counts peak daily usage, so a month takes each figure's highest day; a
+    subscription provisioned for part of the month counts on its days only."""
+    by_day: dict[date, list[UsageRecord]] = {}
+    for record in records:
+        by_day.setdefault(record.day, []).append(record)
+    usage: dict[str | None, Counter[UsageType]] = {}
+    deciding: dict[UsageType, OverageCharge] = {}
+    for day in days:
+        todays = by_day.get(day.day, [])
+        for owner, peaks in allocate_usage(day.subscriptions, day.mapping, todays, day.day).items():
+            usage[owner] = usage.get(owner, Counter()) | peaks
+        charges = overage(day.subscriptions, tenant_usage(todays), day.day, day.add_on_since)
+        for charge in charges:
+            best = deciding.get(charge.usage_type)
+            if best is None or (charge.overage, charge.used) >= (best.overage, best.used):
+                deciding[charge.usage_type] = charge
+    return MonthBilling(usage, [deciding[t] for t in UsageType if t in deciding])
 
 
 # One telephony option and one license model per tenant (domain rules 9 and 4)

@@ -213,7 +213,7 @@ def test_pooling_does_not_depend_on_how_units_are_split(
 def test_usage_is_allocated_to_each_users_subscription_and_connect_to_the_primary() -> None:
     core = sub("CORE", start=date(2024, 1, 1))
     wfo = sub("WFO", start=date(2025, 6, 1))
-    users = [user("a@acme.example", "CORE"), user("b@acme.example", "WFO")]
+    mapping = {"a@acme.example": "CORE", "b@acme.example": "WFO"}
     day = date(2026, 5, 3)
     records = [
         UsageRecord(day=day, usage_type="standard_agent", quantity=1, email="a@acme.example"),
@@ -222,7 +222,7 @@ def test_usage_is_allocated_to_each_users_subscription_and_connect_to_the_primar
         UsageRecord(day=day, usage_type="ivr_port", quantity=12),
     ]
 
-    allocation = rules.allocate_usage([core, wfo], users, records, TODAY)
+    allocation = rules.allocate_usage([core, wfo], mapping, records, TODAY)
 
     assert allocation == {
         "CORE": {UsageType.STANDARD_AGENT: 1, UsageType.WEBEX_CONNECT: 40, UsageType.IVR_PORT: 12},

@@ -9,6 +9,7 @@ import uvicorn
 from ccprovider.backend.app import create_app
 from ccprovider.backend.http import AccessPolicy, RateLimiter
 from ccprovider.backend.middleware import Faults
+from ccprovider.backend.service.common import HISTORY_KINDS
 from ccprovider.backend.storage import SqliteStore
 
 _STARTUP_TIMEOUT_SECONDS = 10.0
@@ -23,7 +24,8 @@ def _config(
     rate_limit: float,
     faults: Faults | None,
 ) -> uvicorn.Config:
-    app = create_app(SqliteStore(db_path), policy, RateLimiter(rate_limit), faults)
+    store = SqliteStore(db_path, history_of=HISTORY_KINDS)
+    app = create_app(store, policy, RateLimiter(rate_limit), faults)
     # The app dates its answers by the simulated clock; uvicorn would add a second `Date`.
     return uvicorn.Config(
         app, host=host, port=port, log_level="warning", access_log=False, date_header=False

@@ -2,7 +2,9 @@
 
 Every object is a JSON document of some kind (tenant, subscription, user, ...) with the
 columns the service looks objects up by: its tenant, its natural key (unique per tenant
-and kind) and one reference (a user's subscription, a usage record's month). The service
+and kind) and one reference (a user's subscription, a usage record's month). For the kinds
+it is asked to, the store also keeps every version of an object with the times it was in
+effect, so that billing can say what was true on any past day. The service
 sees only `Store` and `Transaction`; a database server could replace `SqliteStore`
 without touching the service or the HTTP layer.
 
@@ -14,7 +16,7 @@ processes: the embedded backends of several `pulumi` runs may share one file.
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +44,17 @@ CREATE TABLE IF NOT EXISTS objects (
 CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key ON objects (kind, tenant_id, key)
     WHERE key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS objects_by_ref ON objects (kind, tenant_id, ref);
+CREATE TABLE IF NOT EXISTS history (
+    kind       TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    tenant_id  TEXT NOT NULL,
+    ref        TEXT,
+    body       TEXT NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_to   TEXT
+);
+CREATE INDEX IF NOT EXISTS history_by_tenant ON history (kind, tenant_id);
+CREATE INDEX IF NOT EXISTS history_by_id ON history (id);
 CREATE TABLE IF NOT EXISTS settings (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -71,6 +84,18 @@ class Record:
     """The idempotency key of the request that created the object, stored in the same
     transaction: a retry of that request, even after a crash between the create and storing
     its answer, is recognized as the same create."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """What an object of a kind with kept history was from `valid_from` until `valid_to`
+    (None: it still is); a deleted object's last version ends at its deletion."""
+
+    id: str
+    ref: str | None
+    body: dict[str, Any]
+    valid_from: datetime
+    valid_to: datetime | None
 
 
 class Transaction(Protocol):
@@ -110,7 +135,12 @@ class Transaction(Protocol):
         ref: str | None,
     ) -> Record: ...
 
-    def delete(self, record: Record) -> None: ...
+    def delete(self, record: Record, now: datetime) -> None: ...
+
+    def versions(self, kind: str, tenant_id: str) -> list[Version]:
+        """Every version of the tenant's objects of `kind`, deleted ones included, oldest
+        first; only kinds the store keeps the history of have versions."""
+        ...
 
     def delete_tenant_objects(self, kind: str, tenant_id: str) -> None: ...
 
@@ -156,8 +186,31 @@ def _record(row: sqlite3.Row) -> Record:
 class SqliteTransaction:
     """`Transaction` on one SQLite connection; every statement is parameterized."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, history_of: frozenset[str]) -> None:
         self._db = db
+        self._history_of = history_of
+
+    def _open_version(self, record: Record) -> None:
+        if record.kind in self._history_of:
+            self._db.execute(
+                "INSERT INTO history (kind, id, tenant_id, ref, body, valid_from)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.kind,
+                    record.id,
+                    record.tenant_id,
+                    record.ref,
+                    json.dumps(record.body),
+                    record.updated_at.isoformat(),
+                ),
+            )
+
+    def _close_version(self, record: Record, now: datetime) -> None:
+        if record.kind in self._history_of:
+            self._db.execute(
+                "UPDATE history SET valid_to = ? WHERE id = ? AND valid_to IS NULL",
+                (now.isoformat(), record.id),
+            )
 
     def _one(self, sql: str, params: tuple[Any, ...]) -> Record | None:
         row = self._db.execute(sql, params).fetchone()
@@ -223,6 +276,7 @@ class SqliteTransaction:
             raise ConflictError(f"A {kind} with key '{key}' already exists.") from error
         created = self.get(kind, record_id)
         assert created is not None
+        self._open_version(created)
         return created
 
     def update(
@@ -244,10 +298,30 @@ class SqliteTransaction:
             raise ConflictError(f"A {record.kind} with key '{key}' already exists.") from error
         updated = self.get(record.kind, record.id)
         assert updated is not None
+        self._close_version(record, now)
+        self._open_version(updated)
         return updated
 
-    def delete(self, record: Record) -> None:
+    def delete(self, record: Record, now: datetime) -> None:
         self._db.execute("DELETE FROM objects WHERE id = ?", (record.id,))
+        self._close_version(record, now)
+
+    def versions(self, kind: str, tenant_id: str) -> list[Version]:
+        rows = self._db.execute(
+            "SELECT id, ref, body, valid_from, valid_to FROM history"
+            " WHERE kind = ? AND tenant_id = ? ORDER BY rowid",
+            (kind, tenant_id),
+        )
+        return [
+            Version(
+                id=row["id"],
+                ref=row["ref"],
+                body=json.loads(row["body"]),
+                valid_from=datetime.fromisoformat(row["valid_from"]),
+                valid_to=datetime.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
+            )
+            for row in rows
+        ]
 
     def delete_tenant_objects(self, kind: str, tenant_id: str) -> None:
         self._db.execute("DELETE FROM objects WHERE kind = ? AND tenant_id = ?", (kind, tenant_id))
@@ -280,10 +354,11 @@ class SqliteTransaction:
 
 
 class SqliteStore:
-    """`Store` on one SQLite file."""
+    """`Store` on one SQLite file, keeping the history of the kinds in `history_of`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, history_of: Collection[str] = ()) -> None:
         self.path = path
+        self._history_of = frozenset(history_of)
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -291,6 +366,13 @@ class SqliteStore:
             columns = {row["name"] for row in db.execute("PRAGMA table_info(objects)")}
             if "created_by" not in columns:  # a database from before the column existed
                 db.execute("ALTER TABLE objects ADD COLUMN created_by TEXT")
+            for kind in self._history_of:  # objects stored before their history was kept
+                db.execute(
+                    "INSERT INTO history (kind, id, tenant_id, ref, body, valid_from)"
+                    " SELECT kind, id, tenant_id, ref, body, created_at FROM objects"
+                    " WHERE kind = ? AND id NOT IN (SELECT id FROM history)",
+                    (kind,),
+                )
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -308,7 +390,7 @@ class SqliteStore:
         with self._connect() as db:
             db.execute(begin)
             try:
-                yield SqliteTransaction(db)
+                yield SqliteTransaction(db, self._history_of)
             except BaseException:
                 db.execute("ROLLBACK")
                 raise

@@ -2,7 +2,7 @@
 entitlements and overage."""
 
 from calendar import monthrange
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from ccprovider import contract, rules
 from ccprovider.backend.errors import BadRequestError
@@ -14,11 +14,11 @@ from ccprovider.backend.service.common import (
     PageOf,
     now,
     page_of,
-    subscription_of,
     tenant_record,
 )
+from ccprovider.backend.service.timeline import History, histories, version_on, versions_until
 from ccprovider.backend.storage import Record
-from ccprovider.domain import LicenseAssignment, UsageRecord
+from ccprovider.domain import Subscription, UsageRecord, UsageType
 
 
 def _period_bounds(period: str) -> tuple[date, date]:
@@ -57,42 +57,43 @@ class BillingService(Area):
             )
 
     def billing_summary(self, tenant_id: str, period: str) -> contract.BillingSummary:
-        """Usage per subscription, pooled entitlements and overage for one month, with
-        statuses and the primary as of the period's last day (or today, if earlier)."""
-        _, last_day = _period_bounds(period)
+        """Usage per subscription, pooled entitlements and overage for one month, each day
+        charged by what was true that day (see `rules.month_billing`); statuses, the
+        primary and the pool as of the period's last day, or today if that is earlier."""
+        first, last = _period_bounds(period)
         with self.store.read() as tx:
             tenant_record(tx, tenant_id)
-            on = min(last_day, now(tx).date())
-            by_id = {r.id: subscription_of(r) for r in tx.page(SUBSCRIPTION, tenant_id)}
-            subscriptions = list(by_id.values())
-            assignments = [
-                LicenseAssignment(
-                    email=r.body["email"],
-                    role=r.body["role"],
-                    agent_profile=r.body["agent_profile"],
-                    subscription=by_id[r.ref].external_id,
-                )
-                for r in tx.page(USER, tenant_id)
-                if r.ref in by_id
-            ]
+            today = now(tx).date()
+            subscriptions = histories(
+                tx.versions(SUBSCRIPTION, tenant_id), lambda v: str(v.body["external_id"])
+            )
+            users = histories(tx.versions(USER, tenant_id), lambda v: str(v.body["email"]))
             records = [_usage_record(r) for r in tx.page(USAGE, tenant_id, ref=period)]
-        primary = rules.primary_subscription(subscriptions, on)
-        allocation = rules.allocate_usage(subscriptions, assignments, records, on)
-        charges = rules.overage(subscriptions, rules.tenant_usage(records), on)
+        external_ids = {
+            h[0].id: external_id for external_id, objects in subscriptions.items() for h in objects
+        }
+        days = [
+            _billing_day(first + timedelta(days=n), subscriptions, users, external_ids)
+            for n in range((last - first).days + 1)
+        ]
+        billed = rules.month_billing(days, records)
+        as_of = days[(max(first, min(last, today)) - first).days]
+        primary = rules.primary_subscription(as_of.subscriptions, as_of.day)
+        seen = _last_seen(days)
         return contract.BillingSummary(
             period=period,
             primary_subscription=primary.external_id if primary else None,
-            pooled_entitlements=rules.pooled_entitlements(subscriptions, on),
+            pooled_entitlements=rules.pooled_entitlements(as_of.subscriptions, as_of.day),
             subscriptions=[
                 contract.SubscriptionBilling(
-                    external_id=s.external_id,
-                    status=rules.subscription_status(s, on),
-                    is_primary=s is primary,
-                    usage=dict(allocation.get(s.external_id, {})),
+                    external_id=external_id,
+                    status=rules.subscription_status(subscription, min(day, as_of.day)),
+                    is_primary=primary is not None and primary.external_id == external_id,
+                    usage=dict(billed.usage.get(external_id, {})),
                 )
-                for s in subscriptions
+                for external_id, (subscription, day) in seen.items()
             ],
-            unallocated=dict(allocation.get(None, {})),
+            unallocated=dict(billed.usage.get(None, {})),
             overage=[
                 contract.OverageLine(
                     usage_type=c.usage_type,
@@ -101,6 +102,57 @@ class BillingService(Area):
                     overage=c.overage,
                     charged_to=c.charged_to,
                 )
-                for c in charges
+                for c in billed.charges
             ],
         )
+
+
+def _billing_day(
+    day: date,
+    subscriptions: dict[str, list[History]],
+    users: dict[str, list[History]],
+    external_ids: dict[str, str],
+) -> rules.BillingDay:
+    """The subscriptions, user mappings and add-on starts in effect on `day`."""
+    provisioned: list[Subscription] = []
+    since: dict[tuple[str, UsageType], date] = {}
+    for external_id, objects in subscriptions.items():
+        found = version_on(objects, day)
+        if found is None:
+            continue
+        history, version = found
+        terms = Subscription.model_validate(version.body)
+        provisioned.append(terms)
+        for usage_type, started in _add_on_starts(versions_until(history, version), terms).items():
+            since[external_id, usage_type] = started
+    mapping = {}
+    for email, objects in users.items():
+        found = version_on(objects, day)
+        if found is not None and found[1].ref in external_ids:
+            mapping[email] = external_ids[str(found[1].ref)]
+    return rules.BillingDay(day, provisioned, mapping, since)
+
+
+def _add_on_starts(history: History, terms: Subscription) -> dict[UsageType, date]:
+    """Since when the subscription has included each add-on it includes at the end of
+    `history`: its start, if every version included it, else the day of the version that
+    added it back last."""
+    starts: dict[UsageType, date] = {}
+    for usage_type in (t for t in UsageType if t.is_add_on):
+        for index, version in enumerate(history):
+            units = Subscription.model_validate(version.body).entitlements.units(usage_type)
+            if units == 0:
+                starts.pop(usage_type, None)
+            elif usage_type not in starts:
+                starts[usage_type] = terms.start if index == 0 else version.valid_from.date()
+    return starts
+
+
+def _last_seen(days: list[rules.BillingDay]) -> dict[str, tuple[Subscription, date]]:
+    """Every subscription provisioned on some day of the month, in provisioning order, with
+    its terms and the last such day."""
+    seen: dict[str, tuple[Subscription, date]] = {}
+    for day in days:
+        for subscription in day.subscriptions:
+            seen[subscription.external_id] = (subscription, day.day)
+    return seen

@@ -18,6 +18,8 @@ from ccprovider.backend.storage import Record, Store, Transaction
 from ccprovider.domain import Subscription
 
 TENANT, SUBSCRIPTION, USER, PARTNER, USAGE = "tenant", "subscription", "user", "partner", "usage"
+HISTORY_KINDS = (SUBSCRIPTION, USER)
+"""The kinds whose every version the store keeps: billing counts what was true each day."""
 USER_LOOK = "user-look"
 """How a user's address reads (its TR39 skeleton, the key), one per user (`ref`): no two
 users of a tenant read the same."""

@@ -131,4 +131,4 @@ class PartnerService(Area):
         with self.store.write() as tx:
             record = child_record(tx, PARTNER, tenant_id, partner_id)
             check_version(record, if_match)
-            tx.delete(record)
+            tx.delete(record, now(tx))

@@ -175,4 +175,4 @@ class SubscriptionService(Area):
                     "Remap them to another subscription first, or they lose access.",
                 )
             with following_subscriptions_in_force(tx, tenant_id):
-                tx.delete(record)
+                tx.delete(record, now(tx))

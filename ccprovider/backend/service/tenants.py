@@ -116,4 +116,4 @@ class TenantService(Area):
                     "Delete them first; deleting a tenant never removes user access implicitly.",
                 )
             tx.delete_tenant_objects(USAGE, tenant_id)
-            tx.delete(record)
+            tx.delete(record, now(tx))

@@ -88,8 +88,8 @@ def remember_look(tx: Transaction, user: Record) -> None:
 def delete_user_record(tx: Transaction, user: Record) -> None:
     """Delete a user and how their address reads."""
     for look in tx.page(USER_LOOK, user.tenant_id, ref=user.id):
-        tx.delete(look)
-    tx.delete(user)
+        tx.delete(look, now(tx))
+    tx.delete(user, now(tx))
 
 
 def _new_user(tx: Transaction, tenant_id: str, body: contract.UserBody) -> dict[str, Any]:
