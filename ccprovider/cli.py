@@ -168,11 +168,17 @@ def load_usage(args: argparse.Namespace) -> int:
         raise CommandError(
             f"tenant '{stack.tenant['name']}' of stack {args.stack} is not in the backend"
         )
-    loaded = sum(
-        client.add_usage(tenant.id, records[start : start + _USAGE_BATCH])
-        for start in range(0, len(records), _USAGE_BATCH)
+    loaded = replaced = 0
+    for start in range(0, len(records), _USAGE_BATCH):
+        accepted = client.add_usage(tenant.id, records[start : start + _USAGE_BATCH])
+        loaded, replaced = loaded + accepted.accepted, replaced + accepted.replaced
+        if len(records) > _USAGE_BATCH:
+            print(f"  {loaded:,} of {len(records):,} records", file=sys.stderr, flush=True)
+    print(
+        f"loaded {loaded:,} usage record(s) into tenant {tenant.name}: "
+        f"{loaded - replaced:,} new, {replaced:,} replacing the record stored for the same "
+        "day, usage type and user"
     )
-    print(f"loaded {loaded} usage record(s) into tenant {tenant.name}")
     return 0
 
 

@@ -110,14 +110,16 @@ class ProvisioningClient:
         body: BaseModel | None = None,
         if_match: int | None = None,
         salt: str = "",
+        keyed: bool = True,
         **params: Any,
     ) -> requests.Response:
         """One API call; `path` is under the API prefix unless it is a full URL. `salt`
-        tells this caller's creates from another's with the same content."""
+        tells this caller's creates from another's with the same content; `keyed=False`
+        sends a POST that is idempotent by itself without a key, so it is never replayed."""
         url = path if path.startswith("http") else f"{self.base_url}{API_PREFIX}{path}"
         payload = body.model_dump(mode="json", by_alias=True) if body is not None else None
         headers = {"If-Match": f'"{if_match}"'} if if_match is not None else {}
-        if method in _KEYED_METHODS:
+        if keyed and method in _KEYED_METHODS:
             headers["Idempotency-Key"] = idempotency_key(method, url, payload, salt)
         query = {k: v for k, v in params.items() if v is not None}
         for attempt in range(_CUT_ANSWER_RETRIES + 1):
@@ -347,10 +349,12 @@ class ProvisioningClient:
 
     # Usage, billing and the clock
 
-    def add_usage(self, tenant_id: str, records: list[UsageRecord]) -> int:
+    def add_usage(self, tenant_id: str, records: list[UsageRecord]) -> contract.UsageAccepted:
+        """Store usage records; each replaces any stored for its day, usage type and user,
+        so the answer of a load repeated counts what it replaced (no replayed answer)."""
         batch = contract.UsageBatch(records=records)
         path = f"/tenants/{tenant_id}/usage"
-        return self._object(contract.UsageAccepted, "POST", path, body=batch).accepted
+        return self._object(contract.UsageAccepted, "POST", path, body=batch, keyed=False)
 
     def list_usage(
         self, tenant_id: str, period: str, page_size: int = 1000

@@ -262,9 +262,11 @@ class UsageBatch(CamelModel):
 
 
 class UsageAccepted(CamelModel):
-    """How many records a usage batch stored."""
+    """How many records a usage batch stored, and how many of them replaced a record stored
+    earlier for the same day, usage type and user."""
 
     accepted: int
+    replaced: int = 0
 
 
 class SubscriptionBilling(CamelModel):

@@ -6,6 +6,7 @@ from them; the spec, the API contract and the providers build on them.
 """
 
 import calendar
+import functools
 import unicodedata
 from datetime import date
 from enum import StrEnum
@@ -163,6 +164,13 @@ def _email_address(value: Any) -> Any:
     within its local part or one domain label (a whole part in one script is fine)."""
     if not isinstance(value, str):
         return value  # the str type refuses it, in its own words
+    return _normalized_email(value)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _normalized_email(value: str) -> str:
+    """`_email_address` of a string, remembered: a usage file names each user thousands of
+    times, and validation is the slow part of reading it."""
     shown = value.strip()
     hidden = sorted({f"U+{ord(c):04X}" for c in shown if unicodedata.category(c) in _INVISIBLE})
     if hidden:
@@ -384,3 +392,9 @@ class UsageRecord(CamelModel):
     usage_type: UsageType
     quantity: Units
     email: Email | None = None
+
+    @property
+    def key(self) -> str:
+        """What a record measures: its day, usage type and user (none: the tenant). One
+        record per key; a record loaded again for a key replaces the stored one."""
+        return f"{self.day.isoformat()}/{self.usage_type.value}/{self.email or ''}"

@@ -19,21 +19,27 @@ class UsageFileError(Exception):
 
 def read_usage_csv(path: Path) -> list[UsageRecord]:
     """Usage records from a CSV file with the columns day, usage_type, quantity and (for
-    per-user usage) email."""
+    per-user usage) email; one line per day, usage type and user."""
     with path.open(newline="") as handle:
         reader = csv.DictReader(handle)
         missing = set(CSV_COLUMNS[:3]) - set(reader.fieldnames or [])
         if missing:
             raise UsageFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
         records = []
+        lines: dict[str, int] = {}
         for line, row in enumerate(reader, start=2):
             try:
-                records.append(
-                    UsageRecord.model_validate({**row, "email": row.get("email") or None})
-                )
+                record = UsageRecord.model_validate({**row, "email": row.get("email") or None})
             except ValidationError as error:
                 problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
                 raise UsageFileError(f"{path}, line {line}: {problems}") from None
+            first = lines.setdefault(record.key, line)
+            if first != line:
+                raise UsageFileError(
+                    f"{path}, line {line}: repeats the day, usage type and user of line "
+                    f"{first}; write one line per day, usage type and user (their sum)"
+                )
+            records.append(record)
     return records
 
 

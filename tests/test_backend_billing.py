@@ -52,7 +52,7 @@ def test_26_agents_against_a_pool_of_25_is_one_overage_charged_to_the_primary(
             email="agent20@acme.example",
         ),
     ]
-    assert client.add_usage(example_tenant, records) == len(records)
+    assert client.add_usage(example_tenant, records).accepted == len(records)
 
     summary = client.billing_summary(example_tenant, "2026-05")
 
@@ -245,3 +245,17 @@ def test_add_on_overage_goes_to_the_subscription_that_has_had_it_longest(
     # 2026-05-10); agents: pool 10 + 5 = 15, 5 over, to the primary SUB-1.
     assert line(summary, UsageType.AI_AGENT) == (20, 15, 5, "SUB-2")
     assert line(summary, UsageType.STANDARD_AGENT) == (20, 15, 5, "SUB-1")
+
+
+def test_a_batch_naming_one_day_type_and_user_twice_is_refused_whole(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    record = {"day": "2026-05-04", "usageType": "wfo", "quantity": 1, "email": "a@acme.example"}
+    twice = [record, {**record, "email": "A@acme.example"}]
+
+    response = requests.post(
+        f"{client.base_url}/v1/tenants/{tenant_id}/usage", json={"records": twice}, timeout=10
+    )
+
+    assert_vendor_error(response, 400, "first 2026-05-04/wfo/a@acme.example")
+    assert list(client.list_usage(tenant_id, "2026-05")) == []

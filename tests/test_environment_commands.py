@@ -272,6 +272,79 @@ def test_report_and_load_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "wfo             7     5       2        SUB-1" in out
 
 
+def test_loading_usage_again_or_corrected_never_counts_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "backend.sqlite3"
+    server = BackgroundServer(db)
+    client = ProvisioningClient(server.start())
+    tenant_id = make_tenant(client)
+    server.stop()
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
+    stack = StackFile.load("dev", tmp_path)
+    stack.config["ccprovider:backendFile"] = str(db)
+    stack.save()
+    usage = tmp_path / "usage.csv"
+    first = (
+        "day,usage_type,quantity,email\n2026-05-04,ivr_port,31,\n2026-05-04,wfo,7,a@acme.example\n"
+    )
+    corrected = "day,usage_type,quantity,email\n2026-05-04,ivr_port,29,\n2026-05-05,ivr_port,3,\n"
+
+    usage.write_text(first)
+    assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 0
+    assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 0
+    twice = stored_usage(db, tenant_id)
+    usage.write_text(corrected)
+    assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == (
+        "loaded 2 usage record(s) into tenant acme-dev: 0 new, 2 replacing the record stored "
+        "for the same day, usage type and user"
+    )
+    assert out[2].endswith(
+        ": 1 new, 1 replacing the record stored for the same day, usage type and user"
+    )
+    assert twice == {
+        ("2026-05-04", "ivr_port", None): 31,
+        ("2026-05-04", "wfo", "a@acme.example"): 7,
+    }
+    assert stored_usage(db, tenant_id) == {
+        ("2026-05-04", "ivr_port", None): 29,
+        ("2026-05-04", "wfo", "a@acme.example"): 7,
+        ("2026-05-05", "ivr_port", None): 3,
+    }
+
+
+def stored_usage(db: Path, tenant_id: str) -> dict[tuple[str, str, str | None], int]:
+    """The usage records the backend holds for May 2026, by day, type and user."""
+    server = BackgroundServer(db)
+    client = ProvisioningClient(server.start())
+    try:
+        return {
+            (r.day.isoformat(), r.usage_type.value, r.email): r.quantity
+            for r in client.list_usage(tenant_id, "2026-05")
+        }
+    finally:
+        server.stop()
+
+
+def test_a_repeated_usage_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
+    usage = tmp_path / "usage.csv"
+    usage.write_text(
+        "day,usage_type,quantity,email\n"
+        "2026-05-04,wfo,1,a@acme.example\n"
+        "2026-05-05,wfo,1,a@acme.example\n"
+        "2026-05-04,wfo,1,A@acme.example\n"
+    )
+
+    assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 2
+    assert "usage.csv, line 4: repeats the day, usage type and user of line 2" in (
+        capsys.readouterr().err
+    )
+
+
 def test_a_bad_usage_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
     usage = tmp_path / "usage.csv"

@@ -16,7 +16,7 @@ processes: the embedded backends of several `pulumi` runs may share one file.
 import json
 import sqlite3
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -136,6 +136,17 @@ class Transaction(Protocol):
     ) -> Record: ...
 
     def delete(self, record: Record, now: datetime) -> None: ...
+
+    def put_many(
+        self,
+        kind: str,
+        tenant_id: str,
+        items: Sequence[tuple[str, str | None, dict[str, Any]]],
+        now: datetime,
+    ) -> int:
+        """Store many objects of a kind without history, each `(key, ref, body)` replacing
+        any stored under its key; how many it replaced. For bulk loads."""
+        ...
 
     def versions(self, kind: str, tenant_id: str) -> list[Version]:
         """Every version of the tenant's objects of `kind`, deleted ones included, oldest
@@ -305,6 +316,35 @@ class SqliteTransaction:
     def delete(self, record: Record, now: datetime) -> None:
         self._db.execute("DELETE FROM objects WHERE id = ?", (record.id,))
         self._close_version(record, now)
+
+    def put_many(
+        self,
+        kind: str,
+        tenant_id: str,
+        items: Sequence[tuple[str, str | None, dict[str, Any]]],
+        now: datetime,
+    ) -> int:
+        keys = json.dumps([key for key, _, _ in items])
+        replaced = int(
+            self._db.execute(
+                "SELECT count(*) FROM objects WHERE kind = ? AND tenant_id = ?"
+                " AND key IN (SELECT value FROM json_each(?))",
+                (kind, tenant_id, keys),
+            ).fetchone()[0]
+        )
+        stamp = now.isoformat()
+        self._db.executemany(
+            "INSERT INTO objects (kind, id, tenant_id, key, ref, version, body, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)"
+            " ON CONFLICT (kind, tenant_id, key) WHERE key IS NOT NULL DO UPDATE SET"
+            " body = excluded.body, ref = excluded.ref, version = version + 1,"
+            " updated_at = excluded.updated_at",
+            [
+                (kind, str(uuid.uuid4()), tenant_id, key, ref, json.dumps(body), stamp, stamp)
+                for key, ref, body in items
+            ],
+        )
+        return replaced
 
     def versions(self, kind: str, tenant_id: str) -> list[Version]:
         rows = self._db.execute(

@@ -182,7 +182,7 @@ def test_order_and_date_spelling_cause_no_diff_and_a_new_start_is_a_replacement(
 ) -> None:
     declared = tenant()
     declared["subscriptions"].append(subscription("SUB-2", date(2025, 6, 1), 24))
-    declared["users"].append(user("agent2@acme.example", "SUB-2"))
+    declared["users"].append(user("agent2@acme.example", "SUB-1"))
     project.declare(declared)
     project.run("up", "--yes")
 

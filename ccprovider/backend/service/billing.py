@@ -2,6 +2,7 @@
 entitlements and overage."""
 
 from calendar import monthrange
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 from ccprovider import contract, rules
@@ -30,6 +31,10 @@ def _period_bounds(period: str) -> tuple[date, date]:
     return first, first.replace(day=monthrange(first.year, first.month)[1])
 
 
+def _period(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def _usage_record(record: Record) -> UsageRecord:
     return UsageRecord.model_validate(record.body)
 
@@ -38,13 +43,23 @@ class BillingService(Area):
     """Load and list usage, and summarize a month's billing."""
 
     def add_usage(self, tenant_id: str, batch: contract.UsageBatch) -> contract.UsageAccepted:
+        """Store each record under its day, usage type and user: a record loaded again, or
+        corrected, replaces the one stored, so a load repeated never counts twice."""
+        keys = [r.key for r in batch.records]
+        repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
+        if repeated:
+            raise BadRequestError(
+                f"the batch holds {len(repeated)} key(s) more than once, first {repeated[0]}: "
+                "send one record per day, usage type and user."
+            )
+        items = [
+            (key, _period(record.day), record.model_dump(mode="json"))
+            for record, key in zip(batch.records, keys, strict=True)
+        ]
         with self.store.write() as tx:
             tenant_record(tx, tenant_id)
-            current = now(tx)
-            for record in batch.records:
-                period = f"{record.day.year:04d}-{record.day.month:02d}"
-                tx.insert(USAGE, tenant_id, record.model_dump(mode="json"), current, ref=period)
-            return contract.UsageAccepted(accepted=len(batch.records))
+            replaced = tx.put_many(USAGE, tenant_id, items, now(tx))
+            return contract.UsageAccepted(accepted=len(keys), replaced=replaced)
 
     def list_usage(
         self, tenant_id: str, period: str, after: int, limit: int
