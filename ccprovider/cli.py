@@ -6,14 +6,16 @@
     report                  billing and usage of a stack's tenant for a month
     load-usage              load usage records from a CSV file into the backend
 
-Commands that talk to the backend use the stack's `ccprovider:endpoint` and
-`ccprovider:backendFile`; the token, which the stack file holds encrypted, comes from the
-environment variable CCPROVIDER_TOKEN.
+Commands that talk to the backend reach it as the stack's provider does: its
+`ccprovider:endpoint`, `ccprovider:backendFile` and secret `ccprovider:token` (decrypted
+by the pulumi CLI); the environment variable CCPROVIDER_TOKEN overrides the token.
 """
 
 import argparse
 import json
 import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -21,11 +23,12 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
-from ccprovider.api_errors import ApiError
+from ccprovider.api_errors import ApiError, UnauthorizedError
 from ccprovider.client import ProvisioningClient
 from ccprovider.connection import (
     BACKEND_FILE_KEY,
     ENDPOINT_KEY,
+    TOKEN_KEY,
     ConnectionSettings,
     connect,
 )
@@ -44,12 +47,49 @@ class CommandError(Exception):
 
 
 def _client(stack: StackFile) -> ProvisioningClient:
+    """A client that reaches the backend as the stack's provider does: its endpoint, and
+    its token (`CCPROVIDER_TOKEN` overrides it)."""
     settings = ConnectionSettings(
         endpoint=str(stack.config.get(ENDPOINT_KEY) or "").strip(),
-        token=os.environ.get(TOKEN_ENV) or None,
+        token=os.environ.get(TOKEN_ENV) or _stack_token(stack),
         backend_file=Path(stack.config.get(BACKEND_FILE_KEY) or ConnectionSettings().backend_file),
     )
     return connect(settings)
+
+
+def _stack_token(stack: StackFile) -> str | None:
+    """The stack's `ccprovider:token`, decrypted by the pulumi CLI when it is a secret (the
+    project's `scripts/pulumi` when there is one, which sets the project's defaults)."""
+    value = stack.config.get(TOKEN_KEY)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    project = stack.path.resolve().parent
+    while not (project / "Pulumi.yaml").exists() and project != project.parent:
+        project = project.parent
+    wrapper = project / "scripts" / "pulumi"
+    pulumi = str(wrapper) if wrapper.exists() else shutil.which("pulumi")
+    if pulumi is None:
+        raise CommandError(
+            f"{TOKEN_KEY} of stack {stack.stack} is a secret and no pulumi CLI is on PATH to "
+            f"decrypt it; set {TOKEN_ENV} instead"
+        )
+    shown = subprocess.run(  # noqa: S603 - the pulumi CLI, with fixed arguments
+        [pulumi, "config", "get", TOKEN_KEY, "--stack", stack.stack],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if shown.returncode != 0:
+        reason = (shown.stderr.strip().splitlines() or ["no reason given"])[-1]
+        reason = reason.removeprefix("error: ")
+        raise CommandError(
+            f"cannot decrypt {TOKEN_KEY} of stack {stack.stack}: {reason}; set the stack's "
+            f"passphrase (PULUMI_CONFIG_PASSPHRASE) or {TOKEN_ENV}"
+        )
+    return shown.stdout.strip() or None
 
 
 def _confirmed(question: str, yes: bool) -> bool:
@@ -252,6 +292,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         code: int = args.run(args)
+    except UnauthorizedError as error:
+        stack = getattr(args, "stack", None) or getattr(args, "source", None) or "<stack>"
+        print(
+            f"error: {error}. Fix: set the token the backend expects as the stack's secret "
+            f"(`pulumi config set --secret {TOKEN_KEY} <token> --stack {stack}`), or in "
+            f"{TOKEN_ENV} for this command",
+            file=sys.stderr,
+        )
+        return 2
     except (CommandError, StackFileError, ExportError, UsageFileError, ApiError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

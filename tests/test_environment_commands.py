@@ -1,10 +1,12 @@
 """`python -m ccprovider` promote, compare, export, report and load-usage, through `main`."""
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from ccprovider.backend.http import AccessPolicy, Caller, Role
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.cli import main
 from ccprovider.client import ProvisioningClient
@@ -366,3 +368,47 @@ def test_a_report_period_is_checked_before_any_request(
 
     assert exited.value.code == 2
     assert f"'{period}' is not a month: use YYYY-MM, for example 2026-05" in capsys.readouterr().err
+
+
+@pytest.fixture
+def guarded_stack(tmp_path: Path) -> Iterator[Path]:
+    """Stack dev of acme-dev behind a server that takes the token `stack-token` only."""
+    server = BackgroundServer(
+        tmp_path / "backend.sqlite3",
+        policy=AccessPolicy({"stack-token": Caller(Role.CUSTOMER_ADMIN)}),
+    )
+    url = server.start()
+    make_tenant(ProvisioningClient(url, token="stack-token"))
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
+    stack = StackFile.load("dev", tmp_path)
+    stack.config["ccprovider:endpoint"] = url
+    stack.save()
+    yield tmp_path
+    server.stop()
+
+
+def test_commands_use_the_stacks_own_token(
+    guarded_stack: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CCPROVIDER_TOKEN", raising=False)
+    stack = StackFile.load("dev", guarded_stack)
+    stack.config["ccprovider:token"] = "stack-token"
+    stack.save()
+
+    assert run(guarded_stack, "report", "--stack", "dev", "--period", "2026-05") == 0
+    assert "primary subscription: SUB-1" in capsys.readouterr().out
+
+
+def test_a_refused_token_names_the_config_key_to_fix(
+    guarded_stack: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CCPROVIDER_TOKEN", "stale-token")  # overrides the stack's
+
+    assert run(guarded_stack, "report", "--stack", "dev", "--period", "2026-05") == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: GET ")
+    assert line.endswith(
+        "Fix: set the token the backend expects as the stack's secret (`pulumi config set "
+        "--secret ccprovider:token <token> --stack dev`), or in CCPROVIDER_TOKEN for this command"
+    )
