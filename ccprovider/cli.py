@@ -4,6 +4,7 @@
     compare A B             show how two stacks' declarations differ (read-only)
     export                  write the declaration of a tenant that exists in the backend
     report                  billing and usage of a stack's tenant for a month
+    forecast                what a stack's declaration would cost against the live tenant
     load-usage              load usage records from a CSV file into the backend
 
 Commands that talk to the backend reach it as the stack's provider does: its
@@ -18,7 +19,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
@@ -32,10 +33,12 @@ from ccprovider.connection import (
     ConnectionSettings,
     connect,
 )
+from ccprovider.domain import Subscription
 from ccprovider.export import ExportError, export_tenant
+from ccprovider.forecast import Tenancy, forecast, forecast_json, forecast_table
 from ccprovider.promotion import compare, declaration_diff, plan_promotion
 from ccprovider.report import UsageFileError, billing_table, read_usage_csv
-from ccprovider.spec import CONFIG_KEY, SpecError
+from ccprovider.spec import CONFIG_KEY, SpecError, parse_tenant_spec
 from ccprovider.stackfile import DEFAULT_STACKS_DIR, StackFile, StackFileError, to_text
 
 TOKEN_ENV = "CCPROVIDER_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -57,6 +60,18 @@ def _client(stack: StackFile) -> ProvisioningClient:
     return connect(settings)
 
 
+def _project_dir(stack: StackFile) -> Path:
+    """The Pulumi project the stack belongs to: the nearest folder above its config file
+    holding a Pulumi.yaml (its config file's folder, if none)."""
+    folder = stack.path.resolve().parent
+    project = folder
+    while not (project / "Pulumi.yaml").exists():
+        if project == project.parent:
+            return folder
+        project = project.parent
+    return project
+
+
 def _stack_token(stack: StackFile) -> str | None:
     """The stack's `ccprovider:token`, decrypted by the pulumi CLI when it is a secret (the
     project's `scripts/pulumi` when there is one, which sets the project's defaults)."""
@@ -65,9 +80,7 @@ def _stack_token(stack: StackFile) -> str | None:
         return None
     if isinstance(value, str):
         return value.strip() or None
-    project = stack.path.resolve().parent
-    while not (project / "Pulumi.yaml").exists() and project != project.parent:
-        project = project.parent
+    project = _project_dir(stack)
     wrapper = project / "scripts" / "pulumi"
     pulumi = str(wrapper) if wrapper.exists() else shutil.which("pulumi")
     if pulumi is None:
@@ -199,6 +212,52 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
+def forecast_cmd(args: argparse.Namespace) -> int:
+    stack = StackFile.load(args.stack, args.stacks_dir)
+    client = _client(stack)
+    today = client.today()
+    try:
+        spec = parse_tenant_spec(stack.tenant, today, _project_dir(stack))
+    except SpecError as error:
+        raise CommandError(f"stack {args.stack} cannot be forecast: {error}") from None
+    tenant = client.find_tenant(spec.name)
+    now = _live_tenancy(client, tenant.id) if tenant else Tenancy([], {})
+    after = Tenancy(spec.declared_subscriptions(), {u.email: u.subscription for u in spec.users})
+    period = args.period or (_last_usage_month(client, tenant.id, today) if tenant else None)
+    records = list(client.list_usage(tenant.id, period)) if tenant and period else []
+    result = forecast(spec.name, now, after, records, usage_period=period, today=today)
+    if args.json:
+        print(json.dumps(forecast_json(result), indent=2))
+    else:
+        print(forecast_table(result, args.stack))
+    return 1 if result.overage_increases else 0
+
+
+def _live_tenancy(client: ProvisioningClient, tenant_id: str) -> Tenancy:
+    """The tenant's subscriptions and user mappings as the backend has them."""
+    live = list(client.list_subscriptions(tenant_id))
+    external = {s.id: s.external_id for s in live}
+    return Tenancy(
+        [Subscription(**{f: getattr(s, f) for f in Subscription.model_fields}) for s in live],
+        {
+            u.email: external[u.subscription_id]
+            for u in client.list_users(tenant_id)
+            if u.subscription_id in external
+        },
+    )
+
+
+def _last_usage_month(client: ProvisioningClient, tenant_id: str, today: date) -> str | None:
+    """The latest month, of the two years up to `today`, with usage loaded."""
+    month = today.replace(day=1)
+    for _ in range(24):
+        period = f"{month:%Y-%m}"
+        if next(iter(client.list_usage(tenant_id, period, page_size=1)), None) is not None:
+            return period
+        month = (month - timedelta(days=1)).replace(day=1)
+    return None
+
+
 def load_usage(args: argparse.Namespace) -> int:
     stack = StackFile.load(args.stack, args.stacks_dir)
     records = read_usage_csv(args.csv)
@@ -280,6 +339,17 @@ def _parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--stack", required=True)
     report_cmd.add_argument("--period", required=True, type=_month, help="a month: YYYY-MM")
     report_cmd.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+    forecast_cmd_ = command(
+        "forecast",
+        forecast_cmd,
+        "what a stack's declaration would cost against its live tenant (exit 1: more overage)",
+    )
+    forecast_cmd_.add_argument("--stack", required=True)
+    forecast_cmd_.add_argument(
+        "--period", type=_month, help="the month of usage to project (default: the last loaded)"
+    )
+    forecast_cmd_.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
     load_cmd = command("load-usage", load_usage, "load usage records from a CSV file")
     load_cmd.add_argument("--stack", required=True)

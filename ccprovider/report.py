@@ -43,7 +43,8 @@ def read_usage_csv(path: Path) -> list[UsageRecord]:
     return records
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Rows under their headers, in columns as wide as their widest cell."""
     cells = [list(headers), *[[str(c) for c in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in cells]
@@ -79,8 +80,8 @@ def billing_table(summary: BillingSummary) -> str:
             f"Billing period {summary.period}; primary subscription: "
             f"{summary.primary_subscription or 'none'}",
             "Usage per subscription (peak daily units)\n"
-            + _table(["subscription", "status", *[t.value for t in used_types]], usage_rows),
+            + table(["subscription", "status", *[t.value for t in used_types]], usage_rows),
             "Pooled entitlements and overage\n"
-            + _table(["usage type", "used", "pooled", "overage", "charged to"], overage_rows),
+            + table(["usage type", "used", "pooled", "overage", "charged to"], overage_rows),
         ]
     )

@@ -8,7 +8,7 @@ that names the objects involved and the fix.
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 
 from ccprovider.domain import (
@@ -214,6 +214,9 @@ class BillingDay:
     subscriptions: Sequence[Subscription]
     mapping: Mapping[str, str]
     add_on_since: AddOnSince = field(default_factory=dict)
+    judged_on: date | None = None
+    """The day the subscriptions' status is judged on, if not `day`: a forecast charges a
+    past day's usage to the subscriptions as they will be."""
 
 
 @dataclass(frozen=True)
@@ -236,15 +239,61 @@ def month_billing(days: Iterable[BillingDay], records: Iterable[UsageRecord]) ->
     usage: dict[str | None, Counter[UsageType]] = {}
     deciding: dict[UsageType, OverageCharge] = {}
     for day in days:
-        todays = by_day.get(day.day, [])
-        for owner, peaks in allocate_usage(day.subscriptions, day.mapping, todays, day.day).items():
+        todays, on = by_day.get(day.day, []), day.judged_on or day.day
+        for owner, peaks in allocate_usage(day.subscriptions, day.mapping, todays, on).items():
             usage[owner] = usage.get(owner, Counter()) | peaks
-        charges = overage(day.subscriptions, tenant_usage(todays), day.day, day.add_on_since)
+        charges = overage(day.subscriptions, tenant_usage(todays), on, day.add_on_since)
         for charge in charges:
             best = deciding.get(charge.usage_type)
             if best is None or (charge.overage, charge.used) >= (best.overage, best.used):
                 deciding[charge.usage_type] = charge
     return MonthBilling(usage, [deciding[t] for t in UsageType if t in deciding])
+
+
+# The calendar ahead
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the calendar brings on `day`: a subscription starting or ending (and the
+    users who lose access then unless remapped), or another primary."""
+
+    day: date
+    what: str
+    users: tuple[str, ...] = ()
+
+
+def upcoming_events(
+    subscriptions: Sequence[Subscription], mapping: Mapping[str, str], today: date, days: int
+) -> list[Event]:
+    """What happens after `today` and within `days`, by day: starts, ends (naming the users
+    `mapping` puts on the ending subscription) and changes of the primary."""
+    horizon = today + timedelta(days=days)
+    dated = [s for s in subscriptions if not s.cancelled]
+    events = []
+    for subscription in dated:
+        if today < subscription.start <= horizon:
+            events.append(Event(subscription.start, f"{subscription.external_id} starts"))
+        if today < subscription.end <= horizon:
+            losing = tuple(sorted(e for e, s in mapping.items() if s == subscription.external_id))
+            lost = f"; {len(losing)} user(s) lose access unless remapped" if losing else ""
+            events.append(Event(subscription.end, f"{subscription.external_id} ends{lost}", losing))
+    primary = primary_subscription(dated, today)
+    changes = sorted({d for s in dated for d in (s.start, s.end) if today < d <= horizon})
+    for day in changes:
+        next_primary = primary_subscription(dated, day)
+        if _external_id(next_primary) != _external_id(primary):
+            events.append(
+                Event(day, f"primary becomes {next_primary.external_id}")
+                if next_primary
+                else Event(day, "no primary: no subscription is active")
+            )
+        primary = next_primary
+    return sorted(events, key=lambda e: e.day)
+
+
+def _external_id(subscription: Subscription | None) -> str | None:
+    return subscription.external_id if subscription else None
 
 
 # One telephony option and one license model per tenant (domain rules 9 and 4)

@@ -1,7 +1,8 @@
 """`python -m ccprovider` promote, compare, export, report and load-usage, through `main`."""
 
+import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from ccprovider.backend.http import AccessPolicy, Caller, Role
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.cli import main
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody, UserBody
+from ccprovider.contract import ClockChange, LicenseOperation, LicensePatch, TenantBody, UserBody
+from ccprovider.domain import UsageRecord
 from ccprovider.spec import parse_tenant_spec
 from ccprovider.stackfile import StackFile
 from tests.helpers import subscription_body, user_body
@@ -412,3 +414,94 @@ def test_a_refused_token_names_the_config_key_to_fix(
         "Fix: set the token the backend expects as the stack's secret (`pulumi config set "
         "--secret ccprovider:token <token> --stack dev`), or in CCPROVIDER_TOKEN for this command"
     )
+
+
+FORECAST_DECLARATION = """\
+config:
+  ccprovider:tenant:
+    name: acme-dev
+    offer: flex3
+    telephony: webex_calling
+    subscriptions:
+      - id: SUB-1
+        department: customer-care
+        licenseModel: named
+        start: 2025-01-01
+        termMonths: 36
+        entitlements: {standardAgents: 8, wfo: 5}
+      - id: SUB-2
+        department: workforce-planning
+        licenseModel: named
+        start: 2026-01-01
+        termMonths: 12
+        entitlements: {standardAgents: 1, wfo: 4}
+    users:
+      - {email: admin1@acme.example, role: admin, subscription: SUB-1}
+      - {email: agent1@acme.example, role: agent, agentProfile: standard, subscription: SUB-2}
+"""
+
+
+def test_forecast_projects_the_last_months_usage_on_the_declared_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "backend.sqlite3"
+    server = BackgroundServer(db)
+    client = ProvisioningClient(server.start())
+    client.change_clock(ClockChange(now=datetime(2026, 6, 1, 12, tzinfo=UTC)))
+    tenant_id = make_tenant(client)  # SUB-1: 10 agents and 5 WFO, both users on it
+    client.add_usage(
+        tenant_id,
+        [
+            UsageRecord(day=date(2026, 5, 4), usage_type="standard_agent", quantity=12),
+            UsageRecord(
+                day=date(2026, 5, 4), usage_type="wfo", quantity=7, email="agent1@acme.example"
+            ),
+        ],
+    )
+    server.stop()
+    (tmp_path / "Pulumi.dev.yaml").write_text(FORECAST_DECLARATION)
+    stack = StackFile.load("dev", tmp_path)
+    stack.config["ccprovider:backendFile"] = str(db)
+    stack.save()
+
+    assert run(tmp_path, "forecast", "--stack", "dev", "--json") == 1  # more overage
+    assert run(tmp_path, "forecast", "--stack", "dev") == 1
+
+    out = capsys.readouterr().out
+    projected = json.loads(out[: out.index("\nForecast") + 1])
+    # Agents: 12 used against 10 now (2 over), against 8 + 1 after (3 over), on the primary.
+    # WFO: 7 used against 5 now (2 over), against 5 + 4 after (none), on SUB-1, which has
+    # had it longest.
+    assert projected == {
+        "tenant": "acme-dev",
+        "today": "2026-06-01",
+        "usagePeriod": "2026-05",
+        "primary": {"now": "SUB-1", "after": "SUB-1"},
+        "usageTypes": [
+            {
+                "usageType": "standard_agent",
+                "pooled": {"now": 10, "after": 9},
+                "overage": {"now": 2, "after": 3},
+                "chargedTo": {"now": "SUB-1", "after": "SUB-1"},
+            },
+            {
+                "usageType": "wfo",
+                "pooled": {"now": 5, "after": 9},
+                "overage": {"now": 2, "after": 0},
+                "chargedTo": {"now": "SUB-1", "after": "SUB-1"},
+            },
+        ],
+        "events": [
+            {
+                "day": "2027-01-01",
+                "event": "SUB-2 ends; 1 user(s) lose access unless remapped",
+                "users": ["agent1@acme.example"],
+            }
+        ],
+        "overageIncreases": True,
+    }
+    assert "standard_agent  10          9             2            3" in out
+    assert (
+        "2027-01-01  SUB-2 ends; 1 user(s) lose access unless remapped: agent1@acme.example" in out
+    )
+    assert "The change increases the projected overage." in out
