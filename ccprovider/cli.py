@@ -153,7 +153,9 @@ def export(args: argparse.Namespace) -> int:
     client = (
         _client(source) if source else connect(ConnectionSettings(backend_file=args.backend_file))
     )
-    result = export_tenant(client, args.tenant)
+    result = export_tenant(
+        client, args.tenant, lambda read: print(f"  read {read:,} users", file=sys.stderr)
+    )
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     try:
@@ -209,7 +211,29 @@ def report(args: argparse.Namespace) -> int:
         print(json.dumps(summary.model_dump(mode="json", by_alias=True), indent=2))
     else:
         print(billing_table(summary))
+    if args.html or args.png:
+        _draw(client, tenant.id, tenant.name, args)
     return 0
+
+
+def _draw(client: ProvisioningClient, tenant_id: str, name: str, args: argparse.Namespace) -> None:
+    """The pictures of the `--months` months up to `--period`, as HTML and/or PNG files."""
+    from ccprovider.charts import billing_charts, write_html, write_pngs  # noqa: PLC0415
+
+    month = datetime.strptime(args.period, "%Y-%m").date()
+    periods: list[str] = []
+    for _ in range(args.months):
+        periods.insert(0, f"{month:%Y-%m}")
+        month = (month - timedelta(days=1)).replace(day=1)
+    summaries = [client.billing_summary(tenant_id, period) for period in periods]
+    charts = billing_charts(summaries, client.today())
+    if args.html:
+        title = f"Billing of {name}, {periods[0]} to {periods[-1]}"
+        write_html(args.html, charts, summaries, title)
+        print(f"wrote {args.html}", file=sys.stderr)
+    if args.png:
+        for written in write_pngs(args.png, charts):
+            print(f"wrote {written}", file=sys.stderr)
 
 
 def forecast_cmd(args: argparse.Namespace) -> int:
@@ -339,6 +363,20 @@ def _parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--stack", required=True)
     report_cmd.add_argument("--period", required=True, type=_month, help="a month: YYYY-MM")
     report_cmd.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    report_cmd.add_argument(
+        "--html", type=Path, metavar="FILE", help="also write the charts as one HTML page"
+    )
+    report_cmd.add_argument(
+        "--png", type=Path, metavar="DIR", help="also write the charts as PNG files"
+    )
+    report_cmd.add_argument(
+        "--months",
+        type=int,
+        default=12,
+        choices=range(1, 61),
+        metavar="N",
+        help="months the charts show, up to --period (default %(default)s)",
+    )
 
     forecast_cmd_ = command(
         "forecast",

@@ -270,9 +270,12 @@ class UsageAccepted(CamelModel):
 
 
 class SubscriptionBilling(CamelModel):
-    """One subscription's part of a billing period."""
+    """One subscription's part of a billing period: its term, its status and primacy at
+    the period's end, and its peak daily usage."""
 
     external_id: str
+    start: date
+    end_date: date
     status: SubscriptionStatus
     is_primary: bool
     usage: dict[UsageType, int]

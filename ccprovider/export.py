@@ -5,6 +5,7 @@ tenant's objects by their natural keys instead of duplicating them, and it is wr
 way the program normalizes it, so the preview after that first up shows no changes.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,9 +56,15 @@ def _user(user: contract.User, external_id: str) -> dict[str, Any]:
     return declared
 
 
-def export_tenant(client: ProvisioningClient, name: str) -> Export:
+PROGRESS_EVERY = 1000
+"""How many users `export_tenant` reads between two reports of its progress."""
+
+
+def export_tenant(
+    client: ProvisioningClient, name: str, progress: Callable[[int], None] | None = None
+) -> Export:
     """The declaration of tenant `name` as the backend holds it now; users of teams keep
-    their team."""
+    their team. `progress` hears how many users have been read, every `PROGRESS_EVERY`."""
     tenant = client.find_tenant(name)
     if tenant is None:
         raise ExportError(f"no tenant named '{name}' in the backend")
@@ -67,7 +74,9 @@ def export_tenant(client: ProvisioningClient, name: str) -> Export:
     if tenant.telephony is None:
         export.notes.append("the tenant has no subscription yet: telephony set to webex_calling")
     users = []
-    for user in client.list_users(tenant.id):
+    for count, user in enumerate(client.list_users(tenant.id, page_size=PROGRESS_EVERY), 1):
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
         if user.subscription_id in external_ids:
             users.append(_user(user, external_ids[user.subscription_id]))
         else:

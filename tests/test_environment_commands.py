@@ -11,7 +11,15 @@ from ccprovider.backend.http import AccessPolicy, Caller, Role
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.cli import main
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import ClockChange, LicenseOperation, LicensePatch, TenantBody, UserBody
+from ccprovider.contract import (
+    BulkAction,
+    BulkAssignment,
+    ClockChange,
+    LicenseOperation,
+    LicensePatch,
+    TenantBody,
+    UserBody,
+)
 from ccprovider.domain import UsageRecord
 from ccprovider.spec import parse_tenant_spec
 from ccprovider.stackfile import StackFile
@@ -247,6 +255,36 @@ def test_export_of_a_large_tenant_writes_its_users_to_a_users_file_with_their_te
         ("admin1@acme.example", None),
         ("agent1@acme.example", "care"),
     ]
+
+
+def test_export_of_thousands_of_users_shows_its_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "backend.sqlite3"
+    server = BackgroundServer(db)
+    client = ProvisioningClient(server.start())
+    tenant_id = make_tenant(client)  # two users
+    [sub] = client.list_subscriptions(tenant_id)
+    parts = [
+        BulkAssignment(
+            action=BulkAction.ASSIGN,
+            email=f"agent{n}@big.example",
+            role="agent",
+            agent_profile="standard",
+            license=f"{sub.id}:standard-agent",
+        )
+        for n in range(2100)
+    ]
+    for start in range(0, len(parts), 1000):
+        client.bulk_assign(tenant_id, parts[start : start + 1000])
+    server.stop()
+    args = ["--stacks-dir", str(tmp_path), "export", "--tenant", "acme-dev", "--stack", "big"]
+
+    assert main([*args, "--backend-file", str(db)]) == 0
+
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if "users" in line] == ["  read 1,000 users", "  read 2,000 users"]
+    assert len(StackFile.load("big", tmp_path).tenant["users"]) == 2102
 
 
 def test_report_and_load_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

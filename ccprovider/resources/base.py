@@ -112,8 +112,8 @@ def marked_by_stack(user: contract.User, props: Mapping[str, Any]) -> bool:
 
 
 def describe_users(users: list[contract.User], shown: int = 5) -> str:
-    """Users in a message: how many, and the first few by e-mail."""
-    names = ", ".join(u.email for u in users[:shown])
+    """Users in a message: how many, and the first few by e-mail, in e-mail order."""
+    names = ", ".join(sorted(u.email for u in users)[:shown])
     more = f" and {len(users) - shown} more" if len(users) > shown else ""
     return f"{len(users)} user(s) ({names}{more})"
 

@@ -102,6 +102,8 @@ class BillingService(Area):
             subscriptions=[
                 contract.SubscriptionBilling(
                     external_id=external_id,
+                    start=subscription.start,
+                    end_date=subscription.end,
                     status=rules.subscription_status(subscription, min(day, as_of.day)),
                     is_primary=primary is not None and primary.external_id == external_id,
                     usage=dict(billed.usage.get(external_id, {})),
