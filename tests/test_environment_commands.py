@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -81,6 +82,24 @@ def stacks(tmp_path: Path) -> Path:
 
 def run(stacks: Path, *args: str) -> int:
     return main(["--stacks-dir", str(stacks), *args])
+
+
+@contextmanager
+def backend(db: Path) -> Iterator[ProvisioningClient]:
+    """A client of an embedded backend on `db`, stopped afterwards."""
+    server = BackgroundServer(db)
+    try:
+        yield ProvisioningClient(server.start())
+    finally:
+        server.stop()
+
+
+def stack_on(db: Path, directory: Path, text: str = DEV) -> None:
+    """Stack dev in `directory`, declared by `text`, on the embedded backend at `db`."""
+    (directory / "Pulumi.dev.yaml").write_text(text)
+    stack = StackFile.load("dev", directory)
+    stack.config["ccprovider:backendFile"] = str(db)
+    stack.save()
 
 
 def test_promotion_copies_the_declaration_and_keeps_the_environments_own_values(
@@ -202,9 +221,8 @@ def test_export_writes_an_adopting_declaration_that_validates(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "backend.sqlite3"
-    server = BackgroundServer(db)
-    make_tenant(ProvisioningClient(server.start()))
-    server.stop()
+    with backend(db) as client:
+        make_tenant(client)
 
     code = main(
         [
@@ -233,14 +251,12 @@ def test_export_of_a_large_tenant_writes_its_users_to_a_users_file_with_their_te
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "backend.sqlite3"
-    server = BackgroundServer(db)
-    client = ProvisioningClient(server.start())
-    tenant_id = make_tenant(client)
-    agent = client.find_user(tenant_id, "agent1@acme.example")
-    assert agent is not None
-    marked = UserBody(**{**user_body(agent.email).model_dump(), "external_id": "p/s#team:care"})
-    client.replace_user(tenant_id, agent.id, marked)
-    server.stop()
+    with backend(db) as client:
+        tenant_id = make_tenant(client)
+        agent = client.find_user(tenant_id, "agent1@acme.example")
+        assert agent is not None
+        marked = UserBody(**{**user_body(agent.email).model_dump(), "external_id": "p/s#team:care"})
+        client.replace_user(tenant_id, agent.id, marked)
     monkeypatch.chdir(tmp_path)
     args = ["--stacks-dir", str(tmp_path), "export", "--tenant", "acme-dev", "--stack", "big"]
 
@@ -261,23 +277,21 @@ def test_export_of_thousands_of_users_shows_its_progress(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "backend.sqlite3"
-    server = BackgroundServer(db)
-    client = ProvisioningClient(server.start())
-    tenant_id = make_tenant(client)  # two users
-    [sub] = client.list_subscriptions(tenant_id)
-    parts = [
-        BulkAssignment(
-            action=BulkAction.ASSIGN,
-            email=f"agent{n}@big.example",
-            role="agent",
-            agent_profile="standard",
-            license=f"{sub.id}:standard-agent",
-        )
-        for n in range(2100)
-    ]
-    for start in range(0, len(parts), 1000):
-        client.bulk_assign(tenant_id, parts[start : start + 1000])
-    server.stop()
+    with backend(db) as client:
+        tenant_id = make_tenant(client)  # two users
+        [sub] = client.list_subscriptions(tenant_id)
+        parts = [
+            BulkAssignment(
+                action=BulkAction.ASSIGN,
+                email=f"agent{n}@big.example",
+                role="agent",
+                agent_profile="standard",
+                license=f"{sub.id}:standard-agent",
+            )
+            for n in range(2100)
+        ]
+        for start in range(0, len(parts), 1000):
+            client.bulk_assign(tenant_id, parts[start : start + 1000])
     args = ["--stacks-dir", str(tmp_path), "export", "--tenant", "acme-dev", "--stack", "big"]
 
     assert main([*args, "--backend-file", str(db)]) == 0
@@ -289,14 +303,9 @@ def test_export_of_thousands_of_users_shows_its_progress(
 
 def test_report_and_load_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "backend.sqlite3"
-    server = BackgroundServer(db)
-    client = ProvisioningClient(server.start())
-    make_tenant(client)
-    server.stop()
-    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
-    stack = StackFile.load("dev", tmp_path)
-    stack.config["ccprovider:backendFile"] = str(db)
-    stack.save()
+    with backend(db) as client:
+        make_tenant(client)
+    stack_on(db, tmp_path)
     usage = tmp_path / "usage.csv"
     usage.write_text(
         "day,usage_type,quantity,email\n"
@@ -318,14 +327,9 @@ def test_loading_usage_again_or_corrected_never_counts_twice(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "backend.sqlite3"
-    server = BackgroundServer(db)
-    client = ProvisioningClient(server.start())
-    tenant_id = make_tenant(client)
-    server.stop()
-    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
-    stack = StackFile.load("dev", tmp_path)
-    stack.config["ccprovider:backendFile"] = str(db)
-    stack.save()
+    with backend(db) as client:
+        tenant_id = make_tenant(client)
+    stack_on(db, tmp_path)
     usage = tmp_path / "usage.csv"
     first = (
         "day,usage_type,quantity,email\n2026-05-04,ivr_port,31,\n2026-05-04,wfo,7,a@acme.example\n"
@@ -360,15 +364,11 @@ def test_loading_usage_again_or_corrected_never_counts_twice(
 
 def stored_usage(db: Path, tenant_id: str) -> dict[tuple[str, str, str | None], int]:
     """The usage records the backend holds for May 2026, by day, type and user."""
-    server = BackgroundServer(db)
-    client = ProvisioningClient(server.start())
-    try:
+    with backend(db) as client:
         return {
             (r.day.isoformat(), r.usage_type.value, r.email): r.quantity
             for r in client.list_usage(tenant_id, "2026-05")
         }
-    finally:
-        server.stop()
 
 
 def test_a_repeated_usage_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -483,24 +483,19 @@ def test_forecast_projects_the_last_months_usage_on_the_declared_change(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "backend.sqlite3"
-    server = BackgroundServer(db)
-    client = ProvisioningClient(server.start())
-    client.change_clock(ClockChange(now=datetime(2026, 6, 1, 12, tzinfo=UTC)))
-    tenant_id = make_tenant(client)  # SUB-1: 10 agents and 5 WFO, both users on it
-    client.add_usage(
-        tenant_id,
-        [
-            UsageRecord(day=date(2026, 5, 4), usage_type="standard_agent", quantity=12),
-            UsageRecord(
-                day=date(2026, 5, 4), usage_type="wfo", quantity=7, email="agent1@acme.example"
-            ),
-        ],
-    )
-    server.stop()
-    (tmp_path / "Pulumi.dev.yaml").write_text(FORECAST_DECLARATION)
-    stack = StackFile.load("dev", tmp_path)
-    stack.config["ccprovider:backendFile"] = str(db)
-    stack.save()
+    with backend(db) as client:
+        client.change_clock(ClockChange(now=datetime(2026, 6, 1, 12, tzinfo=UTC)))
+        tenant_id = make_tenant(client)  # SUB-1: 10 agents and 5 WFO, both users on it
+        client.add_usage(
+            tenant_id,
+            [
+                UsageRecord(day=date(2026, 5, 4), usage_type="standard_agent", quantity=12),
+                UsageRecord(
+                    day=date(2026, 5, 4), usage_type="wfo", quantity=7, email="agent1@acme.example"
+                ),
+            ],
+        )
+    stack_on(db, tmp_path, FORECAST_DECLARATION)
 
     assert run(tmp_path, "forecast", "--stack", "dev", "--json") == 1  # more overage
     assert run(tmp_path, "forecast", "--stack", "dev") == 1
