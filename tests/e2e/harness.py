@@ -45,9 +45,7 @@ def changed_steps(result: dict[str, Any]) -> list[Step]:
 def infos(result: dict[str, Any]) -> list[str]:
     """The info lines the program logged, from a `preview --json` or `up --json` result."""
     return [
-        d["message"].strip()
-        for d in result.get("diagnostics", [])
-        if d.get("severity") == "info"
+        d["message"].strip() for d in result.get("diagnostics", []) if d.get("severity") == "info"
     ]
 
 
@@ -240,15 +238,22 @@ def changed_properties(diff_output: str, resource_type: str, op: str) -> list[st
     return block
 
 
-def ccprovider(project: PulumiProject, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m ccprovider` in the project, as a user does next to their stacks."""
+def ccprovider(
+    project: PulumiProject, *args: str, check: bool = True, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m ccprovider` in the project, as a user does next to their stacks, with
+    the project's environment (its pulumi CLI, state and passphrase) changed by `env`."""
     result = subprocess.run(
         [sys.executable, "-m", "ccprovider", "--stacks-dir", ".", *args],
         cwd=project.directory,
+        env={**project.env, **env},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    assert result.returncode == 0, f"ccprovider {' '.join(args)}:\n{result.stdout}{result.stderr}"
+    if check:
+        assert result.returncode == 0, (
+            f"ccprovider {' '.join(args)}:\n{result.stdout}{result.stderr}"
+        )
     return result

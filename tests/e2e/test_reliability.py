@@ -14,7 +14,7 @@ from ccprovider.backend.server import BackgroundServer
 from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from tests.e2e.declarations import tenant, user
-from tests.e2e.harness import PulumiProject
+from tests.e2e.harness import PulumiProject, ccprovider
 
 DIRECT_PROGRAM = Path(__file__).parent / "direct_program" / "__main__.py"
 RACES = 20
@@ -210,3 +210,44 @@ def test_the_token_never_appears_in_plaintext(project: PulumiProject, tmp_path: 
     found += [f"output {i}" for i, text in enumerate(outputs) if TOKEN in text]
     assert found == []
     assert any("ccprovider:token" in text for text in outputs), "the outputs were searched"
+
+
+def test_commands_reach_the_backend_with_the_stacks_secret_token(
+    project: PulumiProject, tmp_path: Path
+) -> None:
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps({TOKEN: "customer_admin"}))
+    with serve_in_subprocess(tmp_path / "secure.sqlite3", "--tokens", str(tokens)) as url:
+        project.run("config", "set", "ccprovider:endpoint", url)
+        project.run("config", "set", "--secret", "ccprovider:token", TOKEN)
+        project.declare(tenant())
+        project.run("up", "--yes")
+
+        report = ccprovider(
+            project,
+            "report",
+            "--stack",
+            project.stack,
+            "--period",
+            "2026-05",
+            CCPROVIDER_TOKEN="",
+        )
+        locked = ccprovider(
+            project,
+            "report",
+            "--stack",
+            project.stack,
+            "--period",
+            "2026-05",
+            check=False,
+            CCPROVIDER_TOKEN="",
+            PULUMI_CONFIG_PASSPHRASE="not-the-passphrase",
+        )
+
+    assert "primary subscription: SUB-1" in report.stdout
+    assert TOKEN not in report.stdout + report.stderr
+    assert locked.returncode == 2
+    assert locked.stderr.splitlines() == [
+        f"error: cannot decrypt ccprovider:token of stack {project.stack}: incorrect "
+        "passphrase; set the stack's passphrase (PULUMI_CONFIG_PASSPHRASE) or CCPROVIDER_TOKEN"
+    ]
