@@ -65,17 +65,8 @@ def _timeline(summaries: Sequence[BillingSummary], today: date) -> "Figure":
     for row, (external_id, (start, end)) in enumerate(sorted(terms.items(), reverse=True)):
         axes.barh(row, day(end) - day(start), left=day(start), height=0.5, color="#9ecae1")
         axes.text(day(start), row, f" {external_id}: {start} to {end}", va="center", fontsize=8)
-        for summary in summaries:
-            if summary.primary_subscription == external_id:
-                first, last = _month_bounds(summary.period)
-                axes.barh(
-                    row,
-                    day(last) - day(first),
-                    left=day(first),
-                    height=0.5,
-                    color="#08519c",
-                    linewidth=0,
-                )
+        for first, last in _primary_spans(summaries, external_id):
+            axes.barh(row, day(last) - day(first), left=day(first), height=0.5, color="#08519c")
     axes.axvline(day(today), color="#d62728", linestyle="--", label=f"today ({today})")
     axes.xaxis_date()
     axes.set_yticks(range(len(terms)), sorted(terms, reverse=True))
@@ -135,6 +126,23 @@ def _overage(summaries: Sequence[BillingSummary]) -> "Figure":
     axes.set_ylabel("units over the pool")
     axes.tick_params(axis="x", labelsize=7, rotation=45)
     return figure
+
+
+def _primary_spans(
+    summaries: Sequence[BillingSummary], external_id: str
+) -> list[tuple[date, date]]:
+    """The runs of consecutive months in which `external_id` was the primary, each from
+    its first month's first day to the day after its last month."""
+    spans: list[tuple[date, date]] = []
+    for summary in summaries:
+        if summary.primary_subscription != external_id:
+            continue
+        first, following = _month_bounds(summary.period)
+        if spans and spans[-1][1] == first:
+            spans[-1] = (spans[-1][0], following)
+        else:
+            spans.append((first, following))
+    return spans
 
 
 def _month_bounds(period: str) -> tuple[date, date]:
