@@ -1,7 +1,5 @@
 """Entry point of `python -m ccprovider`."""
 
-import sys
+from ccprovider.cli import run
 
-from ccprovider.cli import main
-
-sys.exit(main())
+run()

@@ -2,15 +2,21 @@
 loading of usage records from a CSV file."""
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
 from ccprovider.contract import BillingSummary
 from ccprovider.domain import UsageRecord, UsageType
 
 CSV_COLUMNS = ("day", "usage_type", "quantity", "email")
+_TABLE_WIDTH = 200
+"""Columns a table may use: wide enough that no cell wraps."""
 
 
 class UsageFileError(Exception):
@@ -44,12 +50,16 @@ def read_usage_csv(path: Path) -> list[UsageRecord]:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Rows under their headers, in columns as wide as their widest cell."""
-    cells = [list(headers), *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(line.rstrip() for line in lines)
+    """Rows under their headers as a rich table, rendered as plain text (it is printed to
+    terminals, files and pipes alike)."""
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    for header in headers:
+        grid.add_column(header)
+    for row in rows:
+        grid.add_row(*(str(cell) for cell in row))
+    text = io.StringIO()
+    Console(file=text, width=_TABLE_WIDTH, color_system=None).print(grid)
+    return "\n".join(line.rstrip() for line in text.getvalue().splitlines())
 
 
 def billing_table(summary: BillingSummary) -> str:

@@ -1,10 +1,13 @@
 """`python -m ccprovider` promote, compare, export, report and load-usage, through `main`."""
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -403,10 +406,8 @@ def test_a_report_period_is_checked_before_any_request(
     stacks: Path, capsys: pytest.CaptureFixture[str], period: str
 ) -> None:
     """Staging points at an endpoint no one serves: a request would fail differently."""
-    with pytest.raises(SystemExit) as exited:
-        run(stacks, "report", "--stack", "staging", "--period", period)
+    assert run(stacks, "report", "--stack", "staging", "--period", period) == 2
 
-    assert exited.value.code == 2
     assert f"'{period}' is not a month: use YYYY-MM, for example 2026-05" in capsys.readouterr().err
 
 
@@ -538,3 +539,103 @@ def test_forecast_projects_the_last_months_usage_on_the_declared_change(
         "2027-01-01  SUB-2 ends; 1 user(s) lose access unless remapped: agent1@acme.example" in out
     )
     assert "The change increases the projected overage." in out
+
+
+# The command-line tool: JSON for pipelines, the console script, pipes and completion
+
+
+def test_compare_and_promote_answer_in_json(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = (stacks / "Pulumi.staging.yaml").read_text()
+
+    def answer(*args: str) -> tuple[int, dict[str, Any]]:
+        code = run(stacks, *args, "--json")
+        return code, json.loads(capsys.readouterr().out)
+
+    compared = answer("compare", "dev", "staging")
+    asked = answer("promote", "dev", "staging")  # without --yes: nothing written
+    unchanged = (stacks / "Pulumi.staging.yaml").read_text()
+    promoted = answer("promote", "dev", "staging", "--yes")
+
+    assert compared[0] == 1 and compared[1]["same"] is False and "SUB-2" in compared[1]["diff"]
+    assert (asked[0], asked[1]["written"], unchanged) == (1, False, before)
+    assert (promoted[0], promoted[1]["written"]) == (0, True)
+    assert promoted[1]["diff"] == asked[1]["diff"] != ""
+    assert "SUB-2" in (stacks / "Pulumi.staging.yaml").read_text()
+
+
+def test_export_answers_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "backend.sqlite3"
+    with backend(db) as client:
+        make_tenant(client)
+    args = ["--stacks-dir", str(tmp_path), "export", "--tenant", "acme-dev", "--stack", "copy"]
+
+    assert main([*args, "--backend-file", str(db), "--json"]) == 0
+
+    exported = json.loads(capsys.readouterr().out)
+    assert exported["written"] is True
+    assert exported["declaration"]["subscriptions"][0]["start"] == "2025-01-01"
+    assert [u["email"] for u in exported["declaration"]["users"]] == [
+        "admin1@acme.example",
+        "agent1@acme.example",
+    ]
+    assert StackFile.load("copy", tmp_path).tenant["name"] == "acme-dev"
+
+
+def console_script(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the installed `ccprovider` command, as a user's shell does."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "ccprovider"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_console_script_lists_its_commands_and_completes_in_bash(stacks: Path) -> None:
+    helped = console_script("--help", cwd=stacks)
+    completion = console_script("--show-completion", "bash", cwd=stacks)
+
+    assert helped.returncode == 0
+    for command in ("promote", "compare", "export", "report", "forecast", "load-usage"):
+        assert f"  {command} " in helped.stdout
+    assert "Exit codes: 0 done" in " ".join(helped.stdout.split())
+    assert completion.returncode == 0
+    assert "_CCPROVIDER_COMPLETE=complete_bash" in completion.stdout
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    db = tmp_path / "backend.sqlite3"
+    with backend(db) as client:
+        tenant_id = make_tenant(client)
+        [sub] = client.list_subscriptions(tenant_id)
+        client.bulk_assign(
+            tenant_id,
+            [
+                BulkAssignment(
+                    action=BulkAction.ASSIGN,
+                    email=f"agent{n}@big.example",
+                    role="agent",
+                    agent_profile="standard",
+                    license=f"{sub.id}:standard-agent",
+                )
+                for n in range(1000)
+            ],
+        )
+    script = Path(sys.executable).parent / "ccprovider"
+    export = f"{script} export --tenant acme-dev --stack big --backend-file {db} --json"
+
+    piped = subprocess.run(
+        ["bash", "-c", f'{export} | head -c 100 >/dev/null; echo "status ${{PIPESTATUS[0]}}"'],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert piped.stdout.strip() == "status 141"  # ended by SIGPIPE, as `cat` would be
+    assert "Traceback" not in piped.stderr and "Error" not in piped.stderr
