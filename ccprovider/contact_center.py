@@ -12,7 +12,7 @@ on the provisioning clock: they describe the tenant as the backend holds it.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 
@@ -26,9 +26,11 @@ from ccprovider.resources import (
     TeamMember,
     Tenant,
 )
+from ccprovider.resources.base import ApiResource
 from ccprovider.spec import TenantSpec, UserSpec, expiring_users
 
 COMPONENT_TYPE = "ccprovider:index:ContactCenter"
+R = TypeVar("R", bound=ApiResource)
 _LIVE_TERMS = (*SubscriptionTerms.model_fields, "status")
 """What the stack outputs need of each subscription: its terms and its live status."""
 _LIVE_MAPPING = ("email", "subscription")
@@ -52,42 +54,42 @@ class ContactCenter(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
+        self._name = name
         # `protect` guards what cannot come back: the tenant and its subscriptions (orders).
         # Users and partners stay a normal change, so removing an agent in prod is an `up`.
-        protect = bool(opts and opts.protect)
-        guarded = pulumi.ResourceOptions(parent=self, protect=protect)
-        child = pulumi.ResourceOptions(parent=self, protect=False)
+        self._protect = bool(opts and opts.protect)
         # A fixed resource name: renaming the tenant is an update of this one resource.
         settings = spec.model_dump(
             include={"name", "offer", "hybrid", "telephony", "adopt", "take_over"}
         )
-        self.tenant = Tenant("tenant", settings, guarded)
+        self.tenant = self._declare(Tenant, "tenant", settings, guarded=True)
         tenant_id = self.tenant.id
         owned = {"tenant_id": tenant_id, "adopt": spec.adopt, "take_over": spec.take_over}
         held = {**owned, "delete_users": spec.delete_users}
         self.subscriptions = {
-            s.external_id: Subscription(
+            s.external_id: self._declare(
+                Subscription,
                 s.external_id,
                 {**spec.terms(s).model_dump(mode="json", exclude_none=True), **owned},
-                guarded,
+                guarded=True,
             )
             for s in spec.subscriptions
         }
         self.assignments = {
-            u.email: LicenseAssignment(
+            u.email: self._declare(
+                LicenseAssignment,
                 u.email,
                 {
                     **u.model_dump(include={"email", "role", "agent_profile", "subscription"}),
                     "subscription_id": self.subscriptions[u.subscription].id,
                     **held,
                 },
-                child,
             )
             for u in spec.users
             if u.team is None
         }
         self.teams = {
-            team: TeamAssignments(team, self._team_inputs(team, members, held), child)
+            team: self._declare(TeamAssignments, team, self._team_inputs(team, members, held))
             for team, members in spec.teams().items()
         }
         holder: dict[str, pulumi.Resource] = {**self.assignments}
@@ -99,10 +101,8 @@ class ContactCenter(pulumi.ComponentResource):
         )
         self.partners = {}
         for p in spec.partners:
-            self.partners[p.org] = PartnerAccess(
-                p.org,
-                {**p.model_dump(), **owned},
-                pulumi.ResourceOptions(parent=self, protect=False, depends_on=previous),
+            self.partners[p.org] = self._declare(
+                PartnerAccess, p.org, {**p.model_dump(), **owned}, depends_on=previous
             )
             previous = [self.partners[p.org]]
 
@@ -128,6 +128,28 @@ class ContactCenter(pulumi.ComponentResource):
                 "partnerAccess": self.partner_access,
             }
         )
+
+    def _declare(
+        self,
+        kind: type[R],
+        key: str,
+        inputs: Mapping[str, Any],
+        *,
+        guarded: bool = False,
+        depends_on: list[pulumi.Resource] | None = None,
+    ) -> R:
+        """The child for `key` (an external id, an e-mail, a team, a partner org, "tenant"),
+        named after this component so that one program can hold several tenants, and known
+        by its bare key too, the name it had before, so that a stack deployed then keeps
+        its resources rather than replacing them."""
+        options = pulumi.ResourceOptions(
+            parent=self,
+            protect=guarded and self._protect,
+            depends_on=depends_on,
+            aliases=[pulumi.Alias(name=key)],
+        )
+        child: R = kind(f"{self._name}-{key}", inputs, options)
+        return child
 
     def _team_inputs(
         self, team: str, members: list[UserSpec], held: dict[str, Any]

@@ -5,12 +5,15 @@ No provider hook runs under mocks; the hooks and the engine are tested elsewhere
 
 import json
 import runpy
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 
+from ccprovider.contact_center import ContactCenter
+from ccprovider.spec import parse_tenant_spec
 from tests.helpers import declaration
 
 PROGRAM = Path(__file__).resolve().parents[1] / "__main__.py"
@@ -61,20 +64,20 @@ def test_the_declaration_becomes_a_tenant_and_its_children(tmp_path: Path) -> pu
 
     def check(_: Any) -> None:
         assert sorted(mocks.resources) == [
-            "LicenseAssignment:admin1@acme.example",
-            "LicenseAssignment:agent1@acme.example",
-            "PartnerAccess:partner-a",
-            "PartnerAccess:partner-b",
-            "Subscription:SUB-1",
-            "Subscription:SUB-2",
-            "Tenant:tenant",
+            "LicenseAssignment:contact-center-admin1@acme.example",
+            "LicenseAssignment:contact-center-agent1@acme.example",
+            "PartnerAccess:contact-center-partner-a",
+            "PartnerAccess:contact-center-partner-b",
+            "Subscription:contact-center-SUB-1",
+            "Subscription:contact-center-SUB-2",
+            "Tenant:contact-center-tenant",
             "ccprovider:index:ContactCenter:contact-center",
             f"pulumi:pulumi:StackReference:{pulumi.get_organization()}/ccprovider/test",
         ]
-        agent = mocks.resources["LicenseAssignment:agent1@acme.example"].inputs
+        agent = mocks.resources["LicenseAssignment:contact-center-agent1@acme.example"].inputs
         assert (agent["tenant_id"], agent["subscription"]) == ("tenant-1", "SUB-2")
-        assert agent["subscription_id"] == "id-of-SUB-2"
-        sub2 = mocks.resources["Subscription:SUB-2"].inputs
+        assert agent["subscription_id"] == "id-of-contact-center-SUB-2"
+        sub2 = mocks.resources["Subscription:contact-center-SUB-2"].inputs
         assert (sub2["telephony"], sub2["start"]) == ("webex_calling", "2025-06-01")
 
     leaves = [p.partner_id for p in center.partners.values()]
@@ -118,7 +121,7 @@ def test_users_of_a_team_are_one_bulk_resource_with_subscription_ids(
 
     def check(_: Any) -> None:
         assert "LicenseAssignment" not in " ".join(mocks.resources)
-        team = mocks.resources["TeamAssignments:care"].inputs
+        team = mocks.resources["TeamAssignments:contact-center-care"].inputs
         assert team["members"] == {
             "admin1@acme.example": {"role": "admin", "subscription": "SUB-1"},
             "agent1@acme.example": {
@@ -127,7 +130,10 @@ def test_users_of_a_team_are_one_bulk_resource_with_subscription_ids(
                 "subscription": "SUB-2",
             },
         }
-        assert team["subscription_ids"] == {"SUB-1": "id-of-SUB-1", "SUB-2": "id-of-SUB-2"}
+        assert team["subscription_ids"] == {
+            "SUB-1": "id-of-contact-center-SUB-1",
+            "SUB-2": "id-of-contact-center-SUB-2",
+        }
 
     return pulumi.Output.all(*(p.partner_id for p in center.partners.values())).apply(check)
 
@@ -135,3 +141,28 @@ def test_users_of_a_team_are_one_bulk_resource_with_subscription_ids(
 def test_an_invalid_declaration_stops_the_program_with_the_config_path(tmp_path: Path) -> None:
     with pytest.raises(pulumi.RunError, match=r"ccprovider:tenant\.offer"):
         run_program(declaration(offer="flex4"), tmp_path)
+
+
+@pulumi.runtime.test
+def test_two_tenants_in_one_program_name_their_children_apart() -> pulumi.Output[None]:
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project="ccprovider", stack="test", preview=False)
+    today = date(2026, 6, 1)
+    blue = ContactCenter("blue", parse_tenant_spec(declaration(name="acme-blue"), today), today)
+    green = ContactCenter("green", parse_tenant_spec(declaration(name="acme-green"), today), today)
+
+    def check(_: Any) -> None:
+        subscriptions = sorted(k for k in mocks.resources if k.startswith("Subscription:"))
+        assert subscriptions == [
+            "Subscription:blue-SUB-1",
+            "Subscription:blue-SUB-2",
+            "Subscription:green-SUB-1",
+            "Subscription:green-SUB-2",
+        ]
+        assert mocks.resources["Tenant:green-tenant"].inputs["name"] == "acme-green"
+        green_agent = mocks.resources["LicenseAssignment:green-agent1@acme.example"].inputs
+        assert green_agent["subscription_id"] == "id-of-green-SUB-2"
+
+    return pulumi.Output.all(blue.tenant.id, green.assignments["agent1@acme.example"].id).apply(
+        check
+    )

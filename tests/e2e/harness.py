@@ -31,12 +31,22 @@ Step = tuple[str, str]
 """A step of an update: its operation and the name of its resource."""
 
 
+CENTER_PREFIX = "contact-center-"
+"""The program's tenant (its `ContactCenter`) names each child after itself."""
+
+
+def resource_key(urn: str) -> str:
+    """What a resource of the program's tenant is named by in tests: its key (external id,
+    e-mail, team, partner org, "tenant"), the name in its URN without the tenant's prefix."""
+    return urn.rpartition("::")[2].removeprefix(CENTER_PREFIX)
+
+
 def changed_steps(result: dict[str, Any]) -> list[Step]:
     """The steps of a `preview --json` or `up --json` result that change something, sorted
     (reads, such as the program's reference to its own last outputs, and refreshes change
     nothing in the backend; `refresh_drift` tells what a refresh found)."""
     return sorted(
-        (step["op"], step["urn"].rpartition("::")[2])
+        (step["op"], resource_key(step["urn"]))
         for step in result.get("steps", [])
         if step["op"] not in ("same", "read", "refresh")
     )
@@ -59,7 +69,7 @@ def refresh_drift(output: str) -> list[tuple[str, str]]:
     of a `preview --refresh`, `up --refresh` (where the step reads "refresh") or `refresh`
     (where it reads "update"); the JSON of a preview does not carry what a dynamic
     provider's refresh read."""
-    return sorted(set(_REFRESHED.findall(output)))
+    return sorted({(resource_key(name), diff) for name, diff in _REFRESHED.findall(output)})
 
 
 _PLANNED_AS_TAKEN = re.compile(r"to (create|update|delete)")

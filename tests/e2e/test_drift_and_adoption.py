@@ -5,7 +5,7 @@ import re
 
 from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody, UserBody
 from tests.e2e.declarations import tenant
-from tests.e2e.harness import PulumiProject, steps_by_op
+from tests.e2e.harness import PulumiProject, resource_key, steps_by_op
 from tests.helpers import subscription_body
 
 ASSIGNMENT_TYPE = "pulumi-python:dynamic/ccprovider:LicenseAssignment"
@@ -31,7 +31,7 @@ def test_refresh_reports_changed_terms_and_removed_users(project: PulumiProject)
     assert re.search(r"~ term_months\s*: 60 => 48", refresh), refresh
     assert re.search(r"- pulumi-python:dynamic/ccprovider:LicenseAssignment: \(delete\)", refresh)
     steps = steps_by_op(project.preview_json(), ASSIGNMENT_TYPE)
-    assert [s["urn"].rsplit("::", 1)[1] for s in steps["create"]] == ["agent1@acme.example"]
+    assert [resource_key(s["urn"]) for s in steps["create"]] == ["agent1@acme.example"]
     project.run("up", "--yes")
     project.run("preview", "--expect-no-changes")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody
 from tests.e2e.declarations import subscription, tenant, user
-from tests.e2e.harness import PulumiProject, ccprovider
+from tests.e2e.harness import PulumiProject, ccprovider, resource_key
 from tests.helpers import subscription_body, user_body
 
 DYNAMIC = "pulumi-python:dynamic/ccprovider:"
@@ -20,7 +20,7 @@ def planned_changes(project: PulumiProject) -> dict[str, list[str]]:
         urn = step["urn"]
         if DYNAMIC in urn and step["op"] != "same":
             kind = urn.split(DYNAMIC)[1].split("::")[0]
-            changes.setdefault(step["op"], []).append(f"{kind}:{urn.rsplit('::', 1)[1]}")
+            changes.setdefault(step["op"], []).append(f"{kind}:{resource_key(urn)}")
     return {op: sorted(names) for op, names in changes.items()}
 
 
@@ -86,7 +86,7 @@ def test_in_a_protected_stack_removing_an_agent_is_a_normal_up(project: PulumiPr
     project.run("up", "--yes")
 
     protected = {
-        r["urn"].rpartition("::")[2]: r.get("protect", False)
+        resource_key(r["urn"]): r.get("protect", False)
         for r in json.loads(project.run("stack", "export").stdout)["deployment"]["resources"]
         if r["type"].startswith(DYNAMIC)
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 from ccprovider.contract import ClockChange
 from tests.e2e.declarations import TODAY, ending_in, subscription, tenant, user
-from tests.e2e.harness import PulumiProject, steps_by_op
+from tests.e2e.harness import PulumiProject, resource_key, steps_by_op
 
 ASSIGNMENT_TYPE = "pulumi-python:dynamic/ccprovider:LicenseAssignment"
 SUBSCRIPTION_TYPE = "pulumi-python:dynamic/ccprovider:Subscription"
@@ -119,7 +119,7 @@ def test_remapping_and_removing_the_old_subscription_in_one_up_never_drops_acces
 
     assert sorted(assignments) == ["update"], "a remap is an in-place update, not a replace"
     assert len(assignments["update"]) == 2
-    assert [s["urn"].rsplit("::", 1)[1] for s in subscriptions["delete"]] == ["SUB-1"]
+    assert [resource_key(s["urn"]) for s in subscriptions["delete"]] == ["SUB-1"]
     assert lapses == []
     with project.backend() as backend:
         for email in USERS:

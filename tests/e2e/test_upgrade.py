@@ -1,5 +1,6 @@
-"""Upgrading ccprovider never changes a deployed stack: a stack applied by the release before
-the declarative resource layer previews no changes with the current code."""
+"""Upgrading ccprovider never changes a deployed stack: a stack applied by an earlier release
+(before the declarative resource layer; before child names carried their tenant's) previews
+no changes with the current code."""
 
 import json
 import subprocess
@@ -10,22 +11,24 @@ import pytest
 from tests.e2e.declarations import tenant, user
 from tests.e2e.harness import REPO, PulumiProject, changed_steps
 
-PREVIOUS_RELEASE = "d20ea700556ce73452fa582957ffc7aa61f245fa"
+BEFORE_DECLARED_INPUTS = "d20ea700556ce73452fa582957ffc7aa61f245fa"
 """The last commit before resources were derived from their inputs models."""
+BEFORE_PREFIXED_NAMES = "0ce153d5390f013a06938d282db888f04c93404c"
+"""The last commit whose tenant named its children by their bare keys ("SUB-1")."""
 
 
-def previous_release(directory: Path) -> Path:
-    """The previous release's package and program, extracted from the clone's history."""
+def previous_release(directory: Path, release: str) -> Path:
+    """A release's package and program, extracted from the clone's history."""
     commit = subprocess.run(
-        ["git", "-C", str(REPO), "cat-file", "-e", f"{PREVIOUS_RELEASE}^{{commit}}"],
+        ["git", "-C", str(REPO), "cat-file", "-e", f"{release}^{{commit}}"],
         capture_output=True,
         check=False,
     )
     if commit.returncode != 0:
-        pytest.fail(f"the clone lacks commit {PREVIOUS_RELEASE[:7]}: clone with full history")
+        pytest.fail(f"the clone lacks commit {release[:7]}: clone with full history")
     directory.mkdir()
     archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", PREVIOUS_RELEASE, "ccprovider", "__main__.py"],
+        ["git", "-C", str(REPO), "archive", release, "ccprovider", "__main__.py"],
         capture_output=True,
         check=True,
     )
@@ -33,10 +36,11 @@ def previous_release(directory: Path) -> Path:
     return directory
 
 
-def test_a_stack_applied_by_the_previous_release_previews_no_changes(
-    pulumi_cli: str, pulumi_home: Path, tmp_path: Path
+@pytest.mark.parametrize("release", [BEFORE_DECLARED_INPUTS, BEFORE_PREFIXED_NAMES])
+def test_a_stack_applied_by_an_earlier_release_previews_no_changes(
+    pulumi_cli: str, pulumi_home: Path, tmp_path: Path, release: str
 ) -> None:
-    old = previous_release(tmp_path / "previous")
+    old = previous_release(tmp_path / "previous", release)
     project = PulumiProject.create(tmp_path / "project", pulumi_home, program=old / "__main__.py")
     declared = tenant(
         users=[
