@@ -27,6 +27,7 @@ from ccprovider.resources import (
     Tenant,
 )
 from ccprovider.resources.base import ApiResource
+from ccprovider.resources.inputs import CONNECTION
 from ccprovider.spec import TenantSpec, UserSpec, expiring_users
 
 COMPONENT_TYPE = "ccprovider:index:ContactCenter"
@@ -35,6 +36,22 @@ _LIVE_TERMS = (*SubscriptionTerms.model_fields, "status")
 """What the stack outputs need of each subscription: its terms and its live status."""
 _LIVE_MAPPING = ("email", "subscription")
 """What they need of each user."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A tenant's own backend, for a program that manages tenants on several: its endpoint
+    (empty: an embedded backend on `backend_file`) and its token, which stays a secret in
+    the state. Without one, a tenant uses the stack config's `ccprovider:*` settings."""
+
+    endpoint: str = ""
+    token: pulumi.Input[str] | None = None
+    backend_file: str | None = None
+
+    def inputs(self) -> dict[str, Any]:
+        """The connection as every resource of the tenant takes it."""
+        token = pulumi.Output.secret(self.token) if self.token is not None else None
+        return {"endpoint": self.endpoint, "token": token, "backend_file": self.backend_file}
 
 
 class ContactCenter(pulumi.ComponentResource):
@@ -52,9 +69,11 @@ class ContactCenter(pulumi.ComponentResource):
         spec: TenantSpec,
         today: date,
         opts: pulumi.ResourceOptions | None = None,
+        connection: Connection | None = None,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self._name = name
+        self._connection = connection.inputs() if connection else None
         # `protect` guards what cannot come back: the tenant and its subscriptions (orders).
         # Users and partners stay a normal change, so removing an agent in prod is an `up`.
         self._protect = bool(opts and opts.protect)
@@ -148,6 +167,9 @@ class ContactCenter(pulumi.ComponentResource):
             depends_on=depends_on,
             aliases=[pulumi.Alias(name=key)],
         )
+        if self._connection is not None:  # its token stays a secret in the outputs too
+            inputs = {**inputs, CONNECTION: self._connection}
+            options.additional_secret_outputs = [CONNECTION]
         child: R = kind(f"{self._name}-{key}", inputs, options)
         return child
 

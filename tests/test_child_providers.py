@@ -338,6 +338,25 @@ def test_a_replacement_is_refused_while_users_hold_the_old_order(
     )
 
 
+def test_a_resource_with_a_connection_of_its_own_reaches_that_backend(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    own = {"endpoint": "http://other.example:9", "token": "other-token"}
+    props = {**SUB_INPUTS, "connection": own}
+    with requests_mock.Mocker() as mock:
+        mock.get(
+            "http://other.example:9/v1/tenants/t-1/subscriptions/id-SUB-2",
+            json=wire(live_subscription("SUB-2")),
+        )
+        result = subscriptions.read("id-SUB-2", props)
+
+    [request] = mock.request_history
+    assert request.headers["Authorization"] == "Bearer other-token"
+    assert result.outs is not None
+    assert result.outs["connection"] == own  # refresh and delete go there too
+    assert result.inputs is not None and result.inputs["connection"] == own
+
+
 def test_a_removed_subscription_reads_as_gone(subscriptions: SubscriptionProvider) -> None:
     with requests_mock.Mocker() as mock:
         mock.get(

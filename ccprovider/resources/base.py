@@ -5,13 +5,16 @@ Nothing per-stack is set at construction time: a provider instance is pickled in
 state by reference to its class, and reads endpoint and token when the engine configures it.
 """
 
+import functools
 import inspect
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import date
 from enum import Enum
+from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
@@ -40,6 +43,7 @@ from ccprovider.resources.failures import (
 )
 from ccprovider.resources.inputs import (
     ADOPT,
+    CONNECTION,
     OWNER,
     TAKE_OVER,
     DeclaredInputs,
@@ -63,11 +67,13 @@ ADOPTED = "adopted"
 def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
     """The engine keys of `props` and whether the object was adopted, for a hook's outputs.
     An adopted object is released, never deleted, when the stack lets go of it."""
+    own = {CONNECTION: props[CONNECTION]} if props.get(CONNECTION) else {}
     return {
         ADOPT: props.get(ADOPT, False),
         TAKE_OVER: props.get(TAKE_OVER, False),
         OWNER: props.get(OWNER),
         ADOPTED: props.get(ADOPTED, False),
+        **own,
     }
 
 
@@ -128,8 +134,28 @@ def _failing_resource(provider: "ApiProvider", args: tuple[Any, ...]) -> tuple[s
     """The resource a failing hook of `provider` was called for (its props are the hook's
     last mapping argument) and the backend it talks to, for the failure's message."""
     props = next((a for a in reversed(args) if isinstance(a, Mapping)), {})
-    settings = getattr(provider, "_settings", None)
-    return provider.label(props), settings.describe() if settings else "the backend"
+    configured = hasattr(provider, "_settings")
+    return provider.label(props), provider.settings.describe() if configured else "the backend"
+
+
+_OWN_CONNECTION: ContextVar[Mapping[str, Any] | None] = ContextVar("connection", default=None)
+"""The connection of the resource whose hook runs on this thread, if it has its own."""
+
+
+def _on_own_connection(hook: Callable[..., Any]) -> Callable[..., Any]:
+    """`hook`, run with the connection its resource's props name (the last mapping
+    argument), so that `settings` and `client` reach that resource's backend."""
+
+    @functools.wraps(hook)
+    def run(self: Any, *args: Any) -> Any:
+        props = next((a for a in reversed(args) if isinstance(a, Mapping)), {})
+        token = _OWN_CONNECTION.set(props.get(CONNECTION) or None)
+        try:
+            return hook(self, *args)
+        finally:
+            _OWN_CONNECTION.reset(token)
+
+    return run
 
 
 class ApiProvider(ResourceProvider):
@@ -142,7 +168,7 @@ class ApiProvider(ResourceProvider):
     kind: ClassVar[str]
     """What the resource is called in messages, for example "Subscription"."""
     _settings: ConnectionSettings
-    _client: ProvisioningClient | None
+    _clients: dict[ConnectionSettings, ProvisioningClient]
     _client_lock: threading.Lock
     _reads: dict[tuple[str, ...], tuple[float, Any]]
     _reads_lock: threading.Lock
@@ -152,7 +178,8 @@ class ApiProvider(ResourceProvider):
         super().__init_subclass__(**kwargs)
         for name in _HOOKS:
             if name in cls.__dict__:
-                setattr(cls, name, reported(cls.__dict__[name], _failing_resource))
+                hook = reported(cls.__dict__[name], _failing_resource)
+                setattr(cls, name, _on_own_connection(hook))
 
     def label(self, props: Mapping[str, Any]) -> str:
         """The resource in messages; its kind alone here."""
@@ -162,7 +189,7 @@ class ApiProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Read endpoint, token and embedded backend file from the stack config."""
         self._settings = ConnectionSettings.from_config(req.config)
-        self._client = None
+        self._clients = {}
         self._client_lock = threading.Lock()
         self._reads = {}
         self._reads_lock = threading.Lock()
@@ -173,6 +200,7 @@ class ApiProvider(ResourceProvider):
         status that changes within those seconds is seen by the next run, and the backend
         refuses a license on a subscription that gives no access regardless.)"""
         now = time.monotonic()
+        key = (self.settings.describe(), *key)  # another tenant's backend reads its own
         with self._reads_lock:
             hit = self._reads.get(key)
         if hit is not None and now - hit[0] < _SHARED_READ_SECONDS:
@@ -184,12 +212,28 @@ class ApiProvider(ResourceProvider):
         return value
 
     @property
+    def settings(self) -> ConnectionSettings:
+        """Where the running hook's resource lives: its tenant's own connection, if it has
+        one, else the stack config's."""
+        own = _OWN_CONNECTION.get()
+        if not own:
+            return self._settings
+        return ConnectionSettings(
+            endpoint=str(own.get("endpoint") or "").strip(),
+            token=own.get("token") or None,
+            backend_file=Path(own.get("backend_file") or self._settings.backend_file),
+        )
+
+    @property
     def client(self) -> ProvisioningClient:
-        """The API client, built on first use; the engine calls hooks on several threads."""
+        """The API client of `settings`, built on first use; the engine calls hooks on
+        several threads."""
+        settings = self.settings
         with self._client_lock:
-            if self._client is None:
-                self._client = connect(self._settings)
-            return self._client
+            client = self._clients.get(settings)
+            if client is None:
+                client = self._clients[settings] = connect(settings)
+            return client
 
     def provisioning_today(self) -> date:
         """The provisioning system's date, read once per run: date rules follow its clock."""
@@ -309,7 +353,7 @@ class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
             return existing, False
         if not props.get(ADOPT):
             raise ProviderError(
-                f"{self.label(props)} already exists in {self._settings.describe()} and this "
+                f"{self.label(props)} already exists in {self.settings.describe()} and this "
                 "stack does not manage it. Set `adopt: true` in ccprovider:tenant to manage it "
                 "from this stack, or remove it from the backend."
             )
@@ -374,7 +418,7 @@ class ApiResource(Resource):
     ) -> None:
         model = self.provider.inputs_model
         problems = []
-        unexpected = sorted(set(inputs) - set(model.model_fields))
+        unexpected = sorted(set(inputs) - set(model.model_fields) - {CONNECTION})
         if unexpected:
             problems.append(f"unknown input(s) {', '.join(unexpected)}")
         missing = [

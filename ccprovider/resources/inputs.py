@@ -30,6 +30,10 @@ keys of their creates, so that another stack (or person) sending an identical cr
 never mistaken for them. It is not compared in diffs."""
 ADOPT = "adopt"
 TAKE_OVER = "take_over"
+CONNECTION = "connection"
+"""The input naming the backend of a resource whose tenant has one of its own (endpoint,
+token, embedded backend file), instead of the stack config's. It is not compared, and it
+stays in the outputs (a secret there) so that refresh and delete reach the same backend."""
 
 
 class DeclaredInputs(BaseModel):
@@ -45,7 +49,7 @@ class DeclaredInputs(BaseModel):
     Only a create reads it; it is not compared."""
 
 
-ENGINE_KEYS = (OWNER, ADOPT, TAKE_OVER)
+ENGINE_KEYS = (OWNER, ADOPT, TAKE_OVER, CONNECTION)
 """Inputs every resource has besides its own fields; they are not compared in diffs."""
 
 
@@ -121,8 +125,9 @@ def validate_inputs(
             model.model_validate(inputs)
         except ValidationError as error:
             failures.append(CheckFailure("", _reason(error)))
-    if OWNER in news:
-        inputs[OWNER] = news[OWNER]
+    for passed in (OWNER, CONNECTION):
+        if passed in news:
+            inputs[passed] = news[passed]
     return inputs, failures
 
 

@@ -147,7 +147,7 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
             return [
                 CheckFailure(
                     STATUS,
-                    f"Subscription {external_id} was cancelled in {self._settings.describe()}, "
+                    f"Subscription {external_id} was cancelled in {self.settings.describe()}, "
                     "and a cancelled order cannot be reactivated. Fix: remap its users to an "
                     f"active subscription, then remove {external_id} from ccprovider:tenant.",
                 )

@@ -1,7 +1,11 @@
-"""ccprovider from a Pulumi program of one's own: several tenants side by side."""
+"""ccprovider from a Pulumi program of one's own: several tenants side by side, each on
+the stack's backend or on one of its own."""
 
+import json
 from pathlib import Path
 
+from ccprovider.backend.subprocess_server import serve_in_subprocess
+from ccprovider.client import ProvisioningClient
 from tests.e2e.harness import PulumiProject
 
 TWO_TENANTS = Path(__file__).parent / "two_tenants" / "__main__.py"
@@ -33,7 +37,44 @@ def test_two_tenants_in_one_program_preview_and_apply_cleanly(
         tenants = {t.name: t.id for t in backend.list_tenants()}
         assert sorted(tenants) == ["acme-blue", "acme-green"]
         for tenant_id in tenants.values():
-            assert [u.email for u in backend.list_users(tenant_id)] == [
+            assert sorted(u.email for u in backend.list_users(tenant_id)) == [
                 "admin1@acme.example",
                 "agent1@acme.example",
             ]
+
+
+def test_each_tenant_can_live_on_a_backend_of_its_own(
+    pulumi_cli: str, pulumi_home: Path, tmp_path: Path
+) -> None:
+    project = PulumiProject.create(tmp_path / "project", pulumi_home, program=TWO_TENANTS)
+    tokens = {"blue": "blue-s3cr3t-token", "green": "green-s3cr3t-token"}
+    for color, token in tokens.items():
+        (tmp_path / f"{color}.json").write_text(json.dumps({token: "customer_admin"}))
+    with (
+        serve_in_subprocess(
+            tmp_path / "blue.sqlite3", "--tokens", str(tmp_path / "blue.json")
+        ) as blue,
+        serve_in_subprocess(
+            tmp_path / "green.sqlite3", "--tokens", str(tmp_path / "green.json")
+        ) as green,
+    ):
+        for color, url in (("blue", blue), ("green", green)):
+            project.run("config", "set", f"two:{color}Endpoint", url)
+            project.run("config", "set", "--secret", f"two:{color}Token", tokens[color])
+        project.run("up", "--yes")
+        project.run("refresh", "--yes")
+        project.run("preview", "--expect-no-changes")
+        held = {
+            color: sorted(t.name for t in ProvisioningClient(url, tokens[color]).list_tenants())
+            for color, url in (("blue", blue), ("green", green))
+        }
+        state = project.run("stack", "export").stdout
+        project.run("destroy", "--yes")
+        left = [
+            list(ProvisioningClient(url, tokens[color]).list_tenants())
+            for color, url in (("blue", blue), ("green", green))
+        ]
+
+    assert held == {"blue": ["acme-blue"], "green": ["acme-green"]}
+    assert not [token for token in tokens.values() if token in state]
+    assert left == [[], []]

@@ -1,12 +1,15 @@
 """A program of two tenants, blue and green, declared side by side with `ContactCenter`:
-the same subscription ids and users in each, told apart by their component's name."""
+the same subscription ids and users in each, told apart by their component's name.
+
+Stack config `two:<color>Endpoint` and the secret `two:<color>Token` give a tenant a
+backend of its own; without them both use the stack's `ccprovider:*` settings."""
 
 from datetime import date
 from typing import Any
 
 import pulumi
 
-from ccprovider.contact_center import ContactCenter
+from ccprovider.contact_center import Connection, ContactCenter
 from ccprovider.spec import parse_tenant_spec
 
 
@@ -37,7 +40,11 @@ def declaration(name: str) -> dict[str, Any]:
     }
 
 
-today = date.today()  # the embedded backend's clock is this machine's
+config = pulumi.Config("two")
+today = date.today()  # the backends' clocks are this machine's
 for color in ("blue", "green"):
-    center = ContactCenter(color, parse_tenant_spec(declaration(f"acme-{color}"), today), today)
+    endpoint = config.get(f"{color}Endpoint")
+    own = Connection(endpoint, config.require_secret(f"{color}Token")) if endpoint else None
+    spec = parse_tenant_spec(declaration(f"acme-{color}"), today)
+    center = ContactCenter(color, spec, today, connection=own)
     pulumi.export(f"{color}Primary", center.primary_subscription)
