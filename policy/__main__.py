@@ -6,11 +6,12 @@ the backend judge a tenant the same way. Values not known yet are skipped.
 """
 
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
     PolicyPack,
+    PolicyResource,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
@@ -22,6 +23,7 @@ from ccprovider import rules
 from ccprovider.domain import LicenseAssignment, Subscription, Telephony
 
 DYNAMIC = "pulumi-python:dynamic/ccprovider:"
+COMPONENT = "ccprovider:index:ContactCenter"
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -33,11 +35,41 @@ class _TenantOption(BaseModel):
     telephony: Telephony
 
 
-def _planned(args: StackValidationArgs, kind: str, model: type[M]) -> list[M]:
+def _known(resource: PolicyResource, key: str) -> Any:
+    """A planned property, or None while it is not known."""
+    try:
+        return resource.props.get(key)
+    except UnknownValueError:
+        return None
+
+
+def _tenant_key(resource: PolicyResource) -> str:
+    """Which tenant a planned resource belongs to: the `ContactCenter` above it, else the
+    tenant id it names (a Tenant, its own). Resources whose tenant is not known yet (a
+    program declaring resources directly, before its tenant exists) form one group."""
+    parent = resource.parent
+    while parent is not None:
+        if parent.resource_type == COMPONENT:
+            return parent.urn
+        parent = parent.parent
+    tenant_id = _known(resource, "tenant_id")
+    return f"tenant {tenant_id}" if isinstance(tenant_id, str) else "tenant not known yet"
+
+
+def _tenants(args: StackValidationArgs) -> list[list[PolicyResource]]:
+    """The planned ccprovider resources, grouped by tenant: each tenant is judged alone."""
+    groups: dict[str, list[PolicyResource]] = {}
+    for resource in args.resources:
+        if resource.resource_type.startswith(DYNAMIC):
+            groups.setdefault(_tenant_key(resource), []).append(resource)
+    return list(groups.values())
+
+
+def _planned(resources: list[PolicyResource], kind: str, model: type[M]) -> list[M]:
     """The planned resources of one kind, as domain models; those with values not known yet
     (or not valid) are skipped: the program and the providers report those."""
     planned = []
-    for resource in args.resources:
+    for resource in resources:
         if resource.resource_type != DYNAMIC + kind:
             continue
         try:
@@ -48,37 +80,56 @@ def _planned(args: StackValidationArgs, kind: str, model: type[M]) -> list[M]:
     return planned
 
 
-def _subscriptions(args: StackValidationArgs) -> list[Subscription]:
+def _subscriptions(resources: list[PolicyResource]) -> list[Subscription]:
     """The planned subscriptions, oldest first: a plan has no provisioning order, so the
     oldest stands for the first one provisioned."""
-    planned = _planned(args, "Subscription", Subscription)
+    planned = _planned(resources, "Subscription", Subscription)
     return sorted(planned, key=lambda s: (s.start, s.external_id))
 
 
-def _tenant_telephony(args: StackValidationArgs) -> Telephony | None:
-    tenants = _planned(args, "Tenant", _TenantOption)
+def _tenant_telephony(resources: list[PolicyResource]) -> Telephony | None:
+    tenants = _planned(resources, "Tenant", _TenantOption)
     return tenants[0].telephony if len(tenants) == 1 else None
 
 
+def _assignments(resources: list[PolicyResource]) -> list[LicenseAssignment]:
+    """Every planned user mapping: single assignments and the members of teams."""
+    mapped = _planned(resources, "LicenseAssignment", LicenseAssignment)
+    for team in resources:
+        if team.resource_type != DYNAMIC + "TeamAssignments":
+            continue
+        try:
+            members = dict(_known(team, "members") or {})
+            mapped += [
+                LicenseAssignment.model_validate({**member, "email": email})
+                for email, member in members.items()
+            ]
+        except (UnknownValueError, ValidationError):
+            continue  # the team's provider reports what is not valid
+    return mapped
+
+
 def single_telephony(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    for violation in rules.telephony_violations(_subscriptions(args), _tenant_telephony(args)):
-        report_violation(str(violation), None)
+    for tenant in _tenants(args):
+        for violation in rules.telephony_violations(
+            _subscriptions(tenant), _tenant_telephony(tenant)
+        ):
+            report_violation(str(violation), None)
 
 
 def single_license_model(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    for violation in rules.license_model_violations(_subscriptions(args)):
-        report_violation(str(violation), None)
+    for tenant in _tenants(args):
+        for violation in rules.license_model_violations(_subscriptions(tenant)):
+            report_violation(str(violation), None)
 
 
 def remap_before_expiry(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    report = rules.remap_report(
-        _subscriptions(args),
-        _planned(args, "LicenseAssignment", LicenseAssignment),
-        date.today(),
-        warning_days=0,
-    )
-    for violation in report.violations():
-        report_violation(str(violation), None)
+    for tenant in _tenants(args):
+        report = rules.remap_report(
+            _subscriptions(tenant), _assignments(tenant), date.today(), warning_days=0
+        )
+        for violation in report.violations():
+            report_violation(str(violation), None)
 
 
 PolicyPack(

@@ -9,6 +9,7 @@ from tests.e2e.harness import REPO, PulumiProject
 
 POLICY_PACK = str(REPO / "policy" / "analyzer")
 DIRECT_PROGRAM = Path(__file__).parent / "direct_program" / "__main__.py"
+TWO_TENANTS = Path(__file__).parent / "two_tenants" / "__main__.py"
 
 
 @pytest.fixture
@@ -22,6 +23,11 @@ def direct(pulumi_cli: str, pulumi_home: Path, tmp_path: Path) -> PulumiProject:
         ("telephony", "single-telephony", "SUB-2 uses telephony webex_calling"),
         ("license_model", "single-license-model", "SUB-2 is concurrent"),
         ("remap", "remap-before-expiry", "agent1@acme.example on SUB-2 (expired on 2021-01-01)"),
+        (
+            "team_remap",
+            "remap-before-expiry",
+            "agent1@acme.example on SUB-2 (expired on 2021-01-01)",
+        ),
     ],
 )
 def test_the_policy_pack_blocks_the_violation(
@@ -38,6 +44,19 @@ def test_the_policy_pack_blocks_the_violation(
 
 def test_the_policy_pack_passes_a_sound_tenant(direct: PulumiProject) -> None:
     result = direct.run("preview", "--policy-pack", POLICY_PACK)
+
+    assert "ccprovider-rules" in result.stdout
+    assert "[mandatory]" not in result.stdout
+
+
+def test_two_sound_tenants_of_different_options_pass_the_policy_pack(
+    pulumi_cli: str, pulumi_home: Path, tmp_path: Path
+) -> None:
+    """Blue is named on Webex Calling, green concurrent on a VPOP: each tenant is judged
+    alone, so neither is taken for a mixed tenant."""
+    two = PulumiProject.create(tmp_path / "two", pulumi_home, program=TWO_TENANTS)
+
+    result = two.run("preview", "--policy-pack", POLICY_PACK)
 
     assert "ccprovider-rules" in result.stdout
     assert "[mandatory]" not in result.stdout

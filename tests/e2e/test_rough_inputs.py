@@ -39,8 +39,7 @@ def rename_key(path: tuple[str | int, ...], new: str) -> Edit:
     [
         (
             set_in(("subscriptions", 0, "start"), "01/02/2025"),
-            "ccprovider:tenant.subscriptions[0].start: '01/02/2025' is not a date: use "
-            "YYYY-MM-DD",
+            "ccprovider:tenant.subscriptions[0].start: '01/02/2025' is not a date: use YYYY-MM-DD",
         ),
         (
             set_in(("users", 1, "email"), "agent1 at acme"),

@@ -1,17 +1,17 @@
 """A program that declares ccprovider resources directly, without TenantSpec, so that only
 the policy pack (or the providers) stand between a broken tenant and the backend.
 
-Stack config: `direct:break` picks what to break (telephony, license_model, remap or
-nothing); `direct:race` instead declares eight subscriptions that race, in parallel, to
-give a new tenant different telephony options or license models (telephony or
-license_model); `direct:tenant` names the tenant."""
+Stack config: `direct:break` picks what to break (telephony, license_model, remap,
+team_remap or nothing); `direct:race` instead declares eight subscriptions that race, in
+parallel, to give a new tenant different telephony options or license models (telephony
+or license_model); `direct:tenant` names the tenant."""
 
 from datetime import date
 
 import pulumi
 
 from ccprovider.domain import SubscriptionTerms
-from ccprovider.resources import LicenseAssignment, Subscription, Tenant
+from ccprovider.resources import LicenseAssignment, Subscription, TeamAssignments, Tenant
 
 config = pulumi.Config("direct")
 name = config.get("tenant") or "acme-direct"
@@ -48,19 +48,29 @@ def declare_broken(broken: str) -> None:
         "telephony": terms("SUB-2", date(2025, 6, 1), 24, telephony="webex_calling"),
         "license_model": terms("SUB-2", date(2025, 6, 1), 24, license_model="concurrent"),
         "remap": terms("SUB-2", date(2020, 1, 1), 12),
+        "team_remap": terms("SUB-2", date(2020, 1, 1), 12),
     }.get(broken, terms("SUB-2", date(2025, 6, 1), 24))
     subscriptions = {
-        t.external_id: subscription(t)
-        for t in (terms("SUB-1", date(2025, 1, 1), 60), second)
+        t.external_id: subscription(t) for t in (terms("SUB-1", date(2025, 1, 1), 60), second)
     }
+    agent = {"role": "agent", "agent_profile": "standard", "subscription": "SUB-2"}
+    if broken == "team_remap":  # the agent as a member of a team
+        TeamAssignments(
+            "care",
+            {
+                "tenant_id": tenant.tenant_id,
+                "team": "care",
+                "members": {"agent1@acme.example": agent},
+                "subscription_ids": {"SUB-2": subscriptions["SUB-2"].subscription_id},
+            },
+        )
+        return
     LicenseAssignment(
         "agent1@acme.example",
         {
             "tenant_id": tenant.tenant_id,
             "email": "agent1@acme.example",
-            "role": "agent",
-            "agent_profile": "standard",
-            "subscription": "SUB-2",
+            **agent,
             "subscription_id": subscriptions["SUB-2"].subscription_id,
         },
     )

@@ -12,17 +12,21 @@ import pulumi
 from ccprovider.contact_center import Connection, ContactCenter
 from ccprovider.spec import parse_tenant_spec
 
+OPTIONS = {"blue": ("webex_calling", "named"), "green": ("vpop", "concurrent")}
+"""Each tenant's telephony option and license model: sound alone, mixed if taken as one."""
 
-def declaration(name: str) -> dict[str, Any]:
+
+def declaration(color: str) -> dict[str, Any]:
+    telephony, license_model = OPTIONS[color]
     return {
-        "name": name,
+        "name": f"acme-{color}",
         "offer": "flex3",
-        "telephony": "webex_calling",
+        "telephony": telephony,
         "subscriptions": [
             {
                 "id": "SUB-1",
                 "department": "customer-care",
-                "licenseModel": "named",
+                "licenseModel": license_model,
                 "start": "2025-01-01",
                 "termMonths": 60,
                 "entitlements": {"standardAgents": 10},
@@ -45,6 +49,6 @@ today = date.today()  # the backends' clocks are this machine's
 for color in ("blue", "green"):
     endpoint = config.get(f"{color}Endpoint")
     own = Connection(endpoint, config.require_secret(f"{color}Token")) if endpoint else None
-    spec = parse_tenant_spec(declaration(f"acme-{color}"), today)
+    spec = parse_tenant_spec(declaration(color), today)
     center = ContactCenter(color, spec, today, connection=own)
     pulumi.export(f"{color}Primary", center.primary_subscription)
