@@ -3,6 +3,7 @@
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config, get_config_env
 
+from ccprovider.args import ContactCenterArgs
 from ccprovider.connection import (
     CONFIG_NAMESPACE,
     KNOWN_KEYS,
@@ -13,38 +14,39 @@ from ccprovider.connection import (
 from ccprovider.contact_center import ContactCenter, leaving_notice, leaving_users
 from ccprovider.live import (
     LiveReadError,
-    ProvisioningClock,
     adoption_notices,
     existing_objects,
     read,
     tenant_label,
 )
-from ccprovider.spec import SpecError, parse_tenant_spec
 
 config = pulumi.Config(CONFIG_NAMESPACE)
 misspelled = unknown_config_keys({*get_config_env(), *CONFIG.get()})
 if misspelled:
     raise pulumi.RunError("invalid stack config:\n" + "\n".join(f"  {p}" for p in misspelled))
 declared = config.require_object("tenant")
-settings = ConnectionSettings.from_config({key: get_config(key) for key in KNOWN_KEYS})
-label = tenant_label(declared)
-# Every date rule follows the provisioning system's clock, not this machine's; it is read
-# once the declaration's schema holds, so a malformed declaration reaches no backend.
-clock = ProvisioningClock(label, settings)
-try:
-    spec = parse_tenant_spec(declared, clock.today)
-    today = clock.today()
-    client = connect(settings)
-    existing = read(label, settings, lambda: existing_objects(client, spec)) if spec.adopt else {}
-except (SpecError, LiveReadError) as error:
-    raise pulumi.RunError(str(error)) from None
-
 # A protected tenant and its subscriptions (prod) cannot be deleted, not even by
 # `pulumi destroy`, until unprotected; users and partners change as in any stack.
 protect = config.get_bool("protect") or False
-center = ContactCenter("contact-center", spec, today, pulumi.ResourceOptions(protect=protect))
+# The declaration is judged on the provisioning system's clock, read once its schema holds.
+center = ContactCenter(
+    "contact-center",
+    ContactCenterArgs.from_declaration(declared),
+    pulumi.ResourceOptions(protect=protect),
+)
+spec = center.spec
 for need in center.expiring:
     pulumi.log.warn(f"remap before expiry: {need.describe()}")
+if spec.adopt:
+    settings = ConnectionSettings.from_config({key: get_config(key) for key in KNOWN_KEYS})
+    try:
+        existing = read(
+            tenant_label(declared), settings, lambda: existing_objects(connect(settings), spec)
+        )
+    except LiveReadError as error:
+        raise pulumi.RunError(str(error)) from None
+else:
+    existing = {}
 
 # What the last update of this stack managed, to say what this one takes over and what
 # happens to the users who leave the declaration.

@@ -9,15 +9,20 @@ who approve them. Its own outputs apply `ccprovider.rules` to the resources' liv
 on the provisioning clock: they describe the tenant as the backend holds it.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pulumi
+from pulumi.runtime.config import get_config
 
 from ccprovider import domain, rules
+from ccprovider.args import ContactCenterArgs, Shape
+from ccprovider.connection import KNOWN_KEYS, ConnectionSettings
 from ccprovider.domain import SubscriptionStatus, SubscriptionTerms
+from ccprovider.live import LiveReadError, ProvisioningClock, tenant_label
 from ccprovider.resources import (
     LicenseAssignment,
     PartnerAccess,
@@ -28,7 +33,14 @@ from ccprovider.resources import (
 )
 from ccprovider.resources.base import ApiResource
 from ccprovider.resources.inputs import CONNECTION
-from ccprovider.spec import TenantSpec, UserSpec, expiring_users
+from ccprovider.spec import (
+    CONFIG_KEY,
+    SpecError,
+    TenantSpec,
+    UserSpec,
+    expiring_users,
+    parse_tenant_spec,
+)
 
 COMPONENT_TYPE = "ccprovider:index:ContactCenter"
 R = TypeVar("R", bound=ApiResource)
@@ -36,22 +48,6 @@ _LIVE_TERMS = (*SubscriptionTerms.model_fields, "status")
 """What the stack outputs need of each subscription: its terms and its live status."""
 _LIVE_MAPPING = ("email", "subscription")
 """What they need of each user."""
-
-
-@dataclass(frozen=True)
-class Connection:
-    """A tenant's own backend, for a program that manages tenants on several: its endpoint
-    (empty: an embedded backend on `backend_file`) and its token, which stays a secret in
-    the state. Without one, a tenant uses the stack config's `ccprovider:*` settings."""
-
-    endpoint: str = ""
-    token: pulumi.Input[str] | None = None
-    backend_file: str | None = None
-
-    def inputs(self) -> dict[str, Any]:
-        """The connection as every resource of the tenant takes it."""
-        token = pulumi.Output.secret(self.token) if self.token is not None else None
-        return {"endpoint": self.endpoint, "token": token, "backend_file": self.backend_file}
 
 
 class ContactCenter(pulumi.ComponentResource):
@@ -66,17 +62,34 @@ class ContactCenter(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        spec: TenantSpec,
-        today: date,
+        args: ContactCenterArgs,
         opts: pulumi.ResourceOptions | None = None,
-        connection: Connection | None = None,
+        *,
+        today: date | None = None,
+        root: Path = Path(),
     ) -> None:
+        """Declare the tenant `args` describes. The declaration is judged on `today`, by
+        default the provisioning system's date (read from the tenant's backend); a
+        `usersFile` is read relative to `root`. A declaration that breaks a rule stops the
+        program with the problem at its config path, before anything is declared."""
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self._name = name
-        self._connection = connection.inputs() if connection else None
         # `protect` guards what cannot come back: the tenant and its subscriptions (orders).
         # Users and partners stay a normal change, so removing an agent in prod is an `up`.
         self._protect = bool(opts and opts.protect)
+        self._connection = args.connection.inputs() if args.connection else None
+        shape = self._shape = Shape(args.declaration)
+        # The clock is read only once the declaration's schema holds: a malformed
+        # declaration reaches no backend.
+        judged_on: date | Callable[[], date] = today or _clock(args).today
+        try:
+            spec = parse_tenant_spec(shape.declaration, judged_on, root)
+            today = judged_on if isinstance(judged_on, date) else judged_on()
+        except (SpecError, LiveReadError) as error:
+            raise pulumi.RunError(str(error)) from None
+        self.spec = spec
+        self.today = today
+        self._keys = self._resource_keys(args, spec)
         # A fixed resource name: renaming the tenant is an update of this one resource.
         settings = spec.model_dump(
             include={"name", "offer", "hybrid", "telephony", "adopt", "take_over"}
@@ -97,7 +110,7 @@ class ContactCenter(pulumi.ComponentResource):
         self.assignments = {
             u.email: self._declare(
                 LicenseAssignment,
-                u.email,
+                self._keys.get(u.email, u.email),
                 {
                     **u.model_dump(include={"email", "role", "agent_profile", "subscription"}),
                     "subscription_id": self.subscriptions[u.subscription].id,
@@ -121,7 +134,10 @@ class ContactCenter(pulumi.ComponentResource):
         self.partners = {}
         for p in spec.partners:
             self.partners[p.org] = self._declare(
-                PartnerAccess, p.org, {**p.model_dump(), **owned}, depends_on=previous
+                PartnerAccess,
+                self._keys.get(p.org, p.org),
+                {**p.model_dump(), **owned},
+                depends_on=previous,
             )
             previous = [self.partners[p.org]]
 
@@ -137,8 +153,15 @@ class ContactCenter(pulumi.ComponentResource):
         self.users_per_subscription = live.apply(lambda view: view.users_per_subscription)
         self.expiring_users = live.apply(lambda view: view.expiring_users)
         self.partner_access = live.apply(lambda view: view.partner_access)
+        # Values wired from other resources are judged with the rest once they are known.
+        self.declaration_checked: pulumi.Output[str] = (
+            shape.known(args.declaration).apply(lambda known: _judged(known, today, root))
+            if shape.pending
+            else pulumi.Output.from_input(spec.name)
+        )
         self.register_outputs(
             {
+                "declaration": self.declaration_checked,
                 "tenantId": tenant_id,
                 "primarySubscription": self.primary_subscription,
                 "pooledEntitlements": self.pooled_entitlements,
@@ -147,6 +170,29 @@ class ContactCenter(pulumi.ComponentResource):
                 "partnerAccess": self.partner_access,
             }
         )
+
+    def _resource_keys(self, args: ContactCenterArgs, spec: TenantSpec) -> dict[str, str]:
+        """The resource key of each user and partner whose e-mail or org is not known yet
+        (their `key`), by placeholder; refused where there is none, or for a team member
+        (the team's resource lists its members by e-mail)."""
+        keys: dict[str, str] = {}
+        for listed, names in (
+            ("users", [u.email for u in spec.users]),
+            ("partners", [p.org for p in spec.partners]),
+        ):
+            for index, value in enumerate(names):
+                if not self._shape.is_placeholder(value):
+                    continue
+                key = args.keys.get((listed, index))
+                field = "email" if listed == "users" else "org"
+                if key is None or (listed == "users" and spec.users[index].team is not None):
+                    raise pulumi.RunError(
+                        f"{CONFIG_KEY}.{listed}[{index}].{field} is wired from another "
+                        f"resource, so its resource needs a name known now: give the entry a "
+                        f"`key` (and keep it out of a team)."
+                    )
+                keys[value] = key
+        return keys
 
     def _declare(
         self,
@@ -167,6 +213,7 @@ class ContactCenter(pulumi.ComponentResource):
             depends_on=depends_on,
             aliases=[pulumi.Alias(name=key)],
         )
+        inputs = self._shape.restore(inputs)
         if self._connection is not None:  # its token stays a secret in the outputs too
             inputs = {**inputs, CONNECTION: self._connection}
             options.additional_secret_outputs = [CONNECTION]
@@ -190,6 +237,30 @@ class ContactCenter(pulumi.ComponentResource):
             },
             **held,
         }
+
+
+def _clock(args: ContactCenterArgs) -> ProvisioningClock:
+    """The provisioning clock of the tenant's backend: its own connection's, when its token
+    is known now, else the stack config's."""
+    own = args.connection
+    if own is not None and (own.token is None or isinstance(own.token, str)):
+        settings = ConnectionSettings(
+            endpoint=own.endpoint,
+            token=own.token,
+            backend_file=Path(own.backend_file or ConnectionSettings().backend_file),
+        )
+    else:
+        settings = ConnectionSettings.from_config({k: get_config(k) for k in KNOWN_KEYS})
+    return ProvisioningClock(tenant_label(args.declaration), settings)
+
+
+def _judged(declaration: Mapping[str, Any], today: date, root: Path) -> str:
+    """The tenant's name, once the whole declaration, with the values wired from other
+    resources, holds; else the update stops with the problems at their config paths."""
+    try:
+        return parse_tenant_spec(declaration, today, root).name
+    except SpecError as error:
+        raise pulumi.RunError(str(error)) from None
 
 
 @dataclass(frozen=True)

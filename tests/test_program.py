@@ -12,8 +12,8 @@ from typing import Any
 import pulumi
 import pytest
 
+from ccprovider.args import ContactCenterArgs
 from ccprovider.contact_center import ContactCenter
-from ccprovider.spec import parse_tenant_spec
 from tests.helpers import declaration
 
 PROGRAM = Path(__file__).resolve().parents[1] / "__main__.py"
@@ -148,8 +148,12 @@ def test_two_tenants_in_one_program_name_their_children_apart() -> pulumi.Output
     mocks = RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project="ccprovider", stack="test", preview=False)
     today = date(2026, 6, 1)
-    blue = ContactCenter("blue", parse_tenant_spec(declaration(name="acme-blue"), today), today)
-    green = ContactCenter("green", parse_tenant_spec(declaration(name="acme-green"), today), today)
+    blue = ContactCenter(
+        "blue", ContactCenterArgs.from_declaration(declaration(name="acme-blue")), today=today
+    )
+    green = ContactCenter(
+        "green", ContactCenterArgs.from_declaration(declaration(name="acme-green")), today=today
+    )
 
     def check(_: Any) -> None:
         subscriptions = sorted(k for k in mocks.resources if k.startswith("Subscription:"))

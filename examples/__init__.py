@@ -1,0 +1,1 @@
+"""Programs that use ccprovider as a library, each a Pulumi project of its own."""
