@@ -8,6 +8,7 @@ order) it may pass a Pulumi Input: the declaration is validated at preview with 
 not known yet standing in as a placeholder, and again, whole, once the values are known.
 """
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NotRequired, Required, Self, TypedDict
@@ -170,13 +171,14 @@ class Shape:
         known = self._by_id.get(id(value))
         if known is not None:
             return known
-        number = len(self._inputs) + 1
+        # Random, so that no value a user wrote can be taken for one.
+        mark = secrets.token_hex(6)
         if key in self._EMAIL_KEYS:
-            stand_in = f"pending-{number}@pending.example"
+            stand_in = f"pending-{mark}@pending.example"
         elif key == "org":
-            stand_in = f"pending-{number}"
+            stand_in = f"pending-{mark}"
         else:
-            stand_in = f"pending value {number}"
+            stand_in = f"pending value {mark}"
         self._inputs[stand_in] = value
         self._by_id[id(value)] = stand_in
         return stand_in
@@ -190,6 +192,14 @@ class Shape:
         if isinstance(value, str):
             return self._inputs.get(value, value)
         return value
+
+    def gate(self, checked: pulumi.Output[Any]) -> None:
+        """Let each Input reach its resource only once `checked` (the whole declaration,
+        judged with the known values) resolved: a value that breaks a rule stops there."""
+        self._inputs = {
+            stand_in: pulumi.Output.all(checked, value).apply(lambda both: both[1])
+            for stand_in, value in self._inputs.items()
+        }
 
     def is_placeholder(self, value: Any) -> bool:
         return isinstance(value, str) and value in self._inputs

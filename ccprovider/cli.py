@@ -5,18 +5,20 @@ Commands that talk to the backend reach it as the stack's provider does: its
 by the pulumi CLI); the environment variable CCPROVIDER_TOKEN overrides the token.
 
 Exit codes: 0 done (or nothing differs); 1 the answer is no: the stacks differ
-(compare), nothing written (promote, export), the projected overage rises (forecast);
+(compare), nothing written as asked (promote, export), the projected overage rises
+(forecast);
 2 an error, said in one line on stderr; 141 the reader of the output went away (for
 example `| head`).
 """
 
 import json
-import signal
+import os
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
+import requests
 import typer
 from ruamel.yaml.comments import CommentedMap
 
@@ -45,6 +47,8 @@ from ccprovider.stackfile import DEFAULT_STACKS_DIR, StackFile, StackFileError, 
 
 _USAGE_BATCH = 10_000
 _DEFAULT_BACKEND_FILE = ConnectionSettings().backend_file
+_CLOSED_PIPE = 141
+"""What a shell reports for a writer whose reader went away (128 + SIGPIPE)."""
 
 app = typer.Typer(
     name="ccprovider",
@@ -75,8 +79,23 @@ def _common(
     ctx.obj = stacks_dir
 
 
+class _ReaderGoneError(Exception):
+    """The reader of the output went away (`| head`): nothing more to say."""
+
+
+def _say(text: str = "", end: str = "\n") -> None:
+    """Write to stdout. A reader that went away ends the command quietly (exit 141)
+    rather than with a traceback; SIGPIPE stays ignored, so that a socket closed under a
+    request still raises an error the command reports."""
+    try:
+        sys.stdout.write(text + end)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise _ReaderGoneError from None
+
+
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, default=str))
+    _say(json.dumps(value, indent=2, default=str))
 
 
 def _confirmed(question: str, yes: bool) -> bool:
@@ -122,7 +141,7 @@ def promote(
     elif json_:  # the answer is the JSON: nothing to ask with, so only --yes writes
         written = yes
     else:
-        print(promotion.diff, end="")
+        _say(promotion.diff, end="")
         written = _confirmed(f"Write {target_stack.path}?", yes)
     if written:
         promotion.apply()
@@ -131,14 +150,14 @@ def promote(
             {"source": source, "target": target, "diff": promotion.diff, "written": written}
         )
     elif not promotion.diff:
-        print(f"{target} already declares what {source} does: nothing to promote")
+        _say(f"{target} already declares what {source} does: nothing to promote")
     elif written:
-        print(
+        _say(
             f"wrote {target_stack.path}; `scripts/deploy {target}` shows the resource changes "
             "of this promotion and applies exactly them once you confirm"
         )
     else:
-        print("not written")
+        _say("not written")
     raise typer.Exit(1 if promotion.diff and not written else 0)
 
 
@@ -152,7 +171,7 @@ def compare_stacks(
     if json_:
         _print_json({"first": first, "second": second, "same": not difference, "diff": difference})
     else:
-        print(
+        _say(
             difference or f"{first} and {second} declare the same tenant",
             end="" if difference else "\n",
         )
@@ -202,10 +221,11 @@ def export(
         declaration["usersFile"] = str(users_file)
     exported = CommentedMap(declaration)
     diff = declaration_diff(current, exported, str(target.path), "exported")
-    if json_:
-        written = not current or yes
+    unchanged = bool(current) and not diff
+    if unchanged or json_:
+        written = not unchanged and (not current or yes)
     else:
-        print(diff, end="")
+        _say(diff, end="")
         written = not current or _confirmed(f"Replace the declaration in {target.path}?", yes)
     if written:
         if users_file:
@@ -219,14 +239,17 @@ def export(
                 "stack": stack,
                 "declaration": result.declaration,
                 "notes": result.notes,
+                "changed": not unchanged,
                 "written": written,
             }
         )
+    elif unchanged:
+        _say(f"{target.path} already declares what the backend holds: nothing to write")
     elif written:
-        print(f"wrote {target.path}; its first `pulumi up` adopts the existing objects")
+        _say(f"wrote {target.path}; its first `pulumi up` adopts the existing objects")
     else:
-        print("not written")
-    raise typer.Exit(0 if written else 1)
+        _say("not written")
+    raise typer.Exit(0 if written or unchanged else 1)
 
 
 def _export_target(
@@ -289,7 +312,7 @@ def report(
     if json_:
         _print_json(summary.model_dump(mode="json", by_alias=True))
     else:
-        print(billing_table(summary))
+        _say(billing_table(summary))
     if html or png:
         _draw(client, tenant.id, name=tenant.name, period=period, months=months, html=html, png=png)
 
@@ -361,7 +384,7 @@ def forecast_cmd(
     if json_:
         _print_json(forecast_json(result))
     else:
-        print(forecast_table(result, stack))
+        _say(forecast_table(result, stack))
     raise typer.Exit(1 if result.overage_increases else 0)
 
 
@@ -408,7 +431,7 @@ def load_usage(
         loaded, replaced = loaded + accepted.accepted, replaced + accepted.replaced
         if len(records) > _USAGE_BATCH:
             print(f"  {loaded:,} of {len(records):,} records", file=sys.stderr, flush=True)
-    print(
+    _say(
         f"loaded {loaded:,} usage record(s) into tenant {tenant.name}: "
         f"{loaded - replaced:,} new, {replaced:,} replacing the record stored for the same "
         "day, usage type and user"
@@ -416,6 +439,7 @@ def load_usage(
 
 
 _FAILURES = (
+    requests.RequestException,  # the backend cannot be reached
     CommandError,
     StackFileError,
     StackConnectionError,
@@ -438,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     except _FAILURES as error:
         return _fail(str(error))
+    except _ReaderGoneError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # drop what is buffered
+        return _CLOSED_PIPE
 
 
 def _invoke(argv: list[str] | None) -> int:
@@ -465,7 +492,5 @@ def _stack_named(argv: list[str] | None) -> str:
 
 
 def run() -> None:
-    """The `ccprovider` console script (and `python -m ccprovider`). A reader that goes
-    away (`| head`) ends it quietly, as it ends any Unix tool: by SIGPIPE."""
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    """The `ccprovider` console script (and `python -m ccprovider`)."""
     sys.exit(main())

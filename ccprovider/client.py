@@ -33,6 +33,7 @@ BULK_BATCH_SIZE = 1000
 _RETRIED_STATUSES = (429, 500, 502, 503, 504)
 _RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "POST", "PATCH"})
 _KEYED_METHODS = frozenset({"POST"})
+_UNAUTHORIZED, _FORBIDDEN = 401, 403
 _CUT_ANSWER_RETRIES = 5
 
 M = TypeVar("M", bound=BaseModel)
@@ -367,8 +368,14 @@ class ProvisioningClient:
 
     def today(self) -> date:
         """The provisioning system's date, from the `Date` header of a light read: subscription
-        status and remap deadlines follow its clock, not this machine's."""
-        response = self.call("GET", "/tenants", max=1)
+        status and remap deadlines follow its clock, not this machine's. Every answer is
+        dated, a refusal of the token too, so reading the date needs no valid token."""
+        response = self.session.get(
+            f"{self.base_url}{API_PREFIX}/tenants", params={"max": 1}, timeout=self.timeout
+        )
+        refused = response.status_code in (_UNAUTHORIZED, _FORBIDDEN)
+        if (response.status_code >= 400 and not refused) or "Date" not in response.headers:
+            raise _api_error(response)
         return parsedate_to_datetime(response.headers["Date"]).date()
 
     def clock(self) -> contract.ClockState:

@@ -90,6 +90,14 @@ class ContactCenter(pulumi.ComponentResource):
         self.spec = spec
         self.today = today
         self._keys = self._resource_keys(args, spec)
+        # Values wired from other resources are judged with the rest once they are known,
+        # and reach their resources only then: a value that breaks a rule is never applied.
+        self.declaration_checked: pulumi.Output[str] = (
+            shape.known(args.declaration).apply(lambda known: _judged(known, today, root))
+            if shape.pending
+            else pulumi.Output.from_input(spec.name)
+        )
+        shape.gate(self.declaration_checked)
         # A fixed resource name: renaming the tenant is an update of this one resource.
         settings = spec.model_dump(
             include={"name", "offer", "hybrid", "telephony", "adopt", "take_over"}
@@ -153,12 +161,6 @@ class ContactCenter(pulumi.ComponentResource):
         self.users_per_subscription = live.apply(lambda view: view.users_per_subscription)
         self.expiring_users = live.apply(lambda view: view.expiring_users)
         self.partner_access = live.apply(lambda view: view.partner_access)
-        # Values wired from other resources are judged with the rest once they are known.
-        self.declaration_checked: pulumi.Output[str] = (
-            shape.known(args.declaration).apply(lambda known: _judged(known, today, root))
-            if shape.pending
-            else pulumi.Output.from_input(spec.name)
-        )
         self.register_outputs(
             {
                 "declaration": self.declaration_checked,
@@ -240,17 +242,18 @@ class ContactCenter(pulumi.ComponentResource):
 
 
 def _clock(args: ContactCenterArgs) -> ProvisioningClock:
-    """The provisioning clock of the tenant's backend: its own connection's, when its token
-    is known now, else the stack config's."""
+    """The provisioning clock of the tenant's backend: its own connection's, else the stack
+    config's. The date needs no token (every answer is dated), so a secret token that is
+    not known yet does not matter."""
     own = args.connection
-    if own is not None and (own.token is None or isinstance(own.token, str)):
+    if own is None:
+        settings = ConnectionSettings.from_config({k: get_config(k) for k in KNOWN_KEYS})
+    else:
         settings = ConnectionSettings(
             endpoint=own.endpoint,
-            token=own.token,
+            token=own.token if isinstance(own.token, str) else None,
             backend_file=Path(own.backend_file or ConnectionSettings().backend_file),
         )
-    else:
-        settings = ConnectionSettings.from_config({k: get_config(k) for k in KNOWN_KEYS})
     return ProvisioningClock(tenant_label(args.declaration), settings)
 
 

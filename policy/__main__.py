@@ -45,13 +45,18 @@ def _known(resource: PolicyResource, key: str) -> Any:
 
 def _tenant_key(resource: PolicyResource) -> str:
     """Which tenant a planned resource belongs to: the `ContactCenter` above it, else the
-    tenant id it names (a Tenant, its own). Resources whose tenant is not known yet (a
-    program declaring resources directly, before its tenant exists) form one group."""
+    Tenant resource its `tenant_id` comes from (a Tenant: itself), else the tenant id it
+    names. Resources whose tenant cannot be told form one group."""
     parent = resource.parent
     while parent is not None:
         if parent.resource_type == COMPONENT:
             return parent.urn
         parent = parent.parent
+    if resource.resource_type == DYNAMIC + "Tenant":
+        return resource.urn
+    for dependency in resource.property_dependencies.get("tenant_id", []):
+        if dependency.resource_type == DYNAMIC + "Tenant":
+            return dependency.urn  # its id is not known yet while the tenant is new
     tenant_id = _known(resource, "tenant_id")
     return f"tenant {tenant_id}" if isinstance(tenant_id, str) else "tenant not known yet"
 

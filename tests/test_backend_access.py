@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from ccprovider.api_errors import ApiError
 from ccprovider.backend.http import AccessPolicy, Caller, Role
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import TenantBody
+from ccprovider.contract import ClockChange, TenantBody
 from tests.helpers import assert_vendor_error
 
 TOKENS = {
@@ -196,3 +197,13 @@ def test_a_tokens_file_names_each_partners_organisation() -> None:
     for unscoped in ("partner_full_admin", "partner_read_only", {"role": "partner"}, 3):
         with pytest.raises(ValueError, match="partner tokens name their organisation"):
             Caller.of(unscoped)
+
+
+def test_the_provisioning_date_needs_no_valid_token(secured_url: str) -> None:
+    admin = ProvisioningClient(secured_url, token="admin-token")
+    admin.change_clock(ClockChange(now=datetime(2031, 3, 4, 12, tzinfo=UTC)))
+
+    assert ProvisioningClient(secured_url, token="not-a-token").today() == date(2031, 3, 4)
+    assert ProvisioningClient(secured_url).today() == date(2031, 3, 4)
+    with pytest.raises(ApiError):
+        ProvisioningClient(secured_url).list_tenants().__next__()  # the data stays guarded

@@ -15,6 +15,8 @@ from ccprovider.resources import (
     SubscriptionProvider,
 )
 from ccprovider.resources.failures import ProviderError
+from ccprovider.resources.inputs import validate_inputs
+from ccprovider.resources.subscription import SubscriptionInputs
 from tests.helpers import (
     TENANT_URL,
     bulk_outcome,
@@ -355,6 +357,20 @@ def test_a_resource_with_a_connection_of_its_own_reaches_that_backend(
     assert result.outs is not None
     assert result.outs["connection"] == own  # refresh and delete go there too
     assert result.inputs is not None and result.inputs["connection"] == own
+
+
+def test_a_rotated_token_updates_the_outputs_in_place(
+    subscriptions: SubscriptionProvider,
+) -> None:
+    checked, _ = validate_inputs(SubscriptionInputs, SUB_INPUTS)
+    old = {**checked, "connection": {"endpoint": "http://other.example:9", "token": "old"}}
+    rotated = {**old, "connection": {"endpoint": "http://other.example:9", "token": "new"}}
+
+    moved = subscriptions.diff("id-SUB-2", old, rotated)
+    same = subscriptions.diff("id-SUB-2", old, dict(old))
+
+    assert (moved.changes, moved.replaces) == (True, [])
+    assert same.changes is False
 
 
 def test_a_removed_subscription_reads_as_gone(subscriptions: SubscriptionProvider) -> None:

@@ -1,13 +1,14 @@
 """`ContactCenterArgs` from a program of one's own: values wired from other resources'
 outputs, judged at preview with the rest and again once known."""
 
+import asyncio
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
 
-from ccprovider.args import ContactCenterArgs, UserArgs
+from ccprovider.args import ContactCenterArgs, Shape, UserArgs
 from ccprovider.contact_center import ContactCenter
 from tests.test_program import RecordingMocks
 
@@ -101,9 +102,11 @@ def test_a_wired_email_needs_a_key_to_name_its_resource() -> None:
 
 
 def test_a_wired_value_that_breaks_a_rule_once_known_stops_the_update() -> None:
+    mocks = RecordingMocks()
+
     @pulumi.runtime.test
     def declare() -> pulumi.Output[str]:
-        with_mocks()
+        pulumi.runtime.set_mocks(mocks, project="ccprovider", stack="test", preview=False)
         twin = pulumi.Output.from_input("admin1@acme.example").apply(str.upper)
         center = ContactCenter(
             "lib",
@@ -119,8 +122,29 @@ def test_a_wired_value_that_breaks_a_rule_once_known_stops_the_update() -> None:
         declare()
 
 
-def test_the_stack_file_mapping_and_the_typed_arguments_are_one_declaration() -> None:
-    typed = tenant_args({"email": "admin1@acme.example", "role": "admin", "subscription": "SUB-1"})
-    mapping = ContactCenterArgs.from_declaration(typed.declaration)
+@pulumi.runtime.test
+def test_a_wired_value_reaches_its_resource_only_once_the_declaration_holds() -> pulumi.Output[
+    None
+]:
+    with_mocks()
+    shape = Shape({"email": pulumi.Output.from_input("twin@acme.example")})
+    shape.gate(_not_known_yet())  # the whole declaration, not judged yet
+    restored: pulumi.Output[Any] = shape.restore(shape.declaration)["email"]
 
-    assert mapping.declaration == typed.declaration
+    async def known() -> bool:
+        return await restored.is_known()
+
+    def check(is_known: bool) -> None:
+        assert not is_known  # it waits for the judgement
+
+    judged = cast(pulumi.Output[bool], pulumi.Output.from_input(known()))
+    return judged.apply(check)
+
+
+def _not_known_yet() -> pulumi.Output[Any]:
+    """An Output whose value is not known yet, as during a preview."""
+    loop = asyncio.get_event_loop()
+    value, is_known = loop.create_future(), loop.create_future()
+    value.set_result(None)
+    is_known.set_result(False)
+    return pulumi.Output(set(), value, is_known)

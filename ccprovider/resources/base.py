@@ -49,6 +49,7 @@ from ccprovider.resources.inputs import (
     DeclaredInputs,
     diff_inputs,
     is_unknown,
+    not_known_yet,
     read_result,
     validate_inputs,
 )
@@ -273,7 +274,7 @@ class DeclaredProvider(ApiProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = validate_inputs(self.inputs_model, news)
-        if not failures and not any(is_unknown(v) for v in inputs.values()):
+        if not failures and not not_known_yet(inputs):
             failures += self.live_failures(olds, inputs)
         return CheckResult(inputs, failures)
 
@@ -282,7 +283,13 @@ class DeclaredProvider(ApiProvider):
         return []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_inputs(self.inputs_model, olds, news)
+        """The declared fields' diff; a new connection (a rotated token, a moved endpoint)
+        is an in-place update, so that the outputs, which refresh and delete use, hold it."""
+        result = diff_inputs(self.inputs_model, olds, news)
+        moved = news.get(CONNECTION) or None
+        if result.changes or not_known_yet(moved) or moved == (olds.get(CONNECTION) or None):
+            return result
+        return DiffResult(changes=True, replaces=[], delete_before_replace=False)
 
     def read_result(self, id_: str, outs: dict[str, Any] | None) -> ReadResult:
         """The live outputs and matching inputs, or nothing when the object is gone."""

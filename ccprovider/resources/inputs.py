@@ -58,6 +58,16 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
+def not_known_yet(value: Any) -> bool:
+    """True when `value`, or any value inside it (a connection's token), is not known yet:
+    the backend cannot be asked about it."""
+    if isinstance(value, Mapping):
+        return any(not_known_yet(v) for v in value.values())
+    if isinstance(value, list):
+        return any(not_known_yet(v) for v in value)
+    return is_unknown(value)
+
+
 def compared_fields(model: type[DeclaredInputs]) -> tuple[str, ...]:
     """The fields a diff compares: every declared field but `adopt` and `take_over`, which
     only say how a create treats an existing object."""

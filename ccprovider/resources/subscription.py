@@ -26,7 +26,13 @@ from ccprovider.resources.base import (
     stack_mark,
 )
 from ccprovider.resources.failures import ProviderError
-from ccprovider.resources.inputs import DeclaredInputs, Replace, diff_inputs, is_unknown
+from ccprovider.resources.inputs import (
+    CONNECTION,
+    DeclaredInputs,
+    Replace,
+    diff_inputs,
+    not_known_yet,
+)
 
 _GUARD_ATTEMPTS = 10
 _TERM_FIELDS = tuple(SubscriptionTerms.model_fields)
@@ -71,7 +77,9 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
         in the backend shows on refresh and in the preview."""
         result = super().check(olds, news)
         inputs = result.inputs
-        if not result.failures and not any(is_unknown(inputs.get(f)) for f in _TERM_FIELDS):
+        if not result.failures and not not_known_yet(
+            [*(inputs.get(f) for f in _TERM_FIELDS), inputs.get(CONNECTION)]
+        ):
             declared = domain.Subscription(**_terms(inputs))
             inputs[STATUS] = rules.subscription_status(declared, self.provisioning_today()).value
         return result
