@@ -2,6 +2,8 @@
 the stack's backend or on one of its own."""
 
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from ccprovider.backend import DEFAULT_DB_PATH
@@ -10,6 +12,28 @@ from ccprovider.client import ProvisioningClient
 from tests.e2e.harness import REPO, PulumiProject
 
 TWO_TENANTS = Path(__file__).parent / "two_tenants" / "__main__.py"
+
+
+@contextmanager
+def backends(
+    directory: Path, project: PulumiProject, namespace: str, *names: str
+) -> Iterator[dict[str, ProvisioningClient]]:
+    """A backend server of its own for each tenant `name`, each taking one token, and the
+    stack config `<namespace>:<name>Endpoint` and secret `<name>Token` that name them;
+    a client of each, with its token."""
+    with ExitStack() as servers:
+        clients = {}
+        for name in names:
+            token = f"{name}-s3cr3t-token"
+            tokens = directory / f"{name}.json"
+            tokens.write_text(json.dumps({token: "customer_admin"}))
+            url = servers.enter_context(
+                serve_in_subprocess(directory / f"{name}.sqlite3", "--tokens", str(tokens))
+            )
+            project.run("config", "set", f"{namespace}:{name}Endpoint", url)
+            project.run("config", "set", "--secret", f"{namespace}:{name}Token", token)
+            clients[name] = ProvisioningClient(url, token)
+        yield clients
 
 
 def test_two_tenants_in_one_program_preview_and_apply_cleanly(
@@ -48,36 +72,17 @@ def test_each_tenant_can_live_on_a_backend_of_its_own(
     pulumi_cli: str, pulumi_home: Path, tmp_path: Path
 ) -> None:
     project = PulumiProject.create(tmp_path / "project", pulumi_home, program=TWO_TENANTS)
-    tokens = {"blue": "blue-s3cr3t-token", "green": "green-s3cr3t-token"}
-    for color, token in tokens.items():
-        (tmp_path / f"{color}.json").write_text(json.dumps({token: "customer_admin"}))
-    with (
-        serve_in_subprocess(
-            tmp_path / "blue.sqlite3", "--tokens", str(tmp_path / "blue.json")
-        ) as blue,
-        serve_in_subprocess(
-            tmp_path / "green.sqlite3", "--tokens", str(tmp_path / "green.json")
-        ) as green,
-    ):
-        for color, url in (("blue", blue), ("green", green)):
-            project.run("config", "set", f"two:{color}Endpoint", url)
-            project.run("config", "set", "--secret", f"two:{color}Token", tokens[color])
+    with backends(tmp_path, project, "two", "blue", "green") as clients:
         project.run("up", "--yes")
         project.run("refresh", "--yes")
         project.run("preview", "--expect-no-changes")
-        held = {
-            color: sorted(t.name for t in ProvisioningClient(url, tokens[color]).list_tenants())
-            for color, url in (("blue", blue), ("green", green))
-        }
+        held = {name: sorted(t.name for t in c.list_tenants()) for name, c in clients.items()}
         state = project.run("stack", "export").stdout
         project.run("destroy", "--yes")
-        left = [
-            list(ProvisioningClient(url, tokens[color]).list_tenants())
-            for color, url in (("blue", blue), ("green", green))
-        ]
+        left = [list(client.list_tenants()) for client in clients.values()]
 
     assert held == {"blue": ["acme-blue"], "green": ["acme-green"]}
-    assert not [token for token in tokens.values() if token in state]
+    assert "s3cr3t-token" not in state
     assert left == [[], []]
 
 
@@ -88,32 +93,16 @@ def test_the_example_program_previews_and_applies_two_tenants_on_their_backends(
     pulumi_cli: str, pulumi_home: Path, tmp_path: Path
 ) -> None:
     project = PulumiProject.create(tmp_path / "project", pulumi_home, program=EXAMPLE)
-    tokens = {"support": "support-s3cr3t-token", "sales": "sales-s3cr3t-token"}
-    for tenant, token in tokens.items():
-        (tmp_path / f"{tenant}.json").write_text(json.dumps({token: "customer_admin"}))
-    with (
-        serve_in_subprocess(
-            tmp_path / "support.db", "--tokens", str(tmp_path / "support.json")
-        ) as support,
-        serve_in_subprocess(
-            tmp_path / "sales.db", "--tokens", str(tmp_path / "sales.json")
-        ) as sales,
-    ):
-        urls = {"support": support, "sales": sales}
-        for tenant, url in urls.items():
-            project.run("config", "set", f"centers:{tenant}Endpoint", url)
-            project.run("config", "set", "--secret", f"centers:{tenant}Token", tokens[tenant])
+    with backends(tmp_path, project, "centers", "support", "sales") as clients:
         shown = project.run("preview", "--diff")
         preview, update = project.preview_then_up()
         project.run("preview", "--expect-no-changes")
         users = {
-            tenant: {
+            name: {
                 t.name: sorted(u.email for u in client.list_users(t.id))
                 for t in client.list_tenants()
             }
-            for tenant, client in (
-                (name, ProvisioningClient(url, tokens[name])) for name, url in urls.items()
-            )
+            for name, client in clients.items()
         }
 
     assert "Traceback" not in shown.stdout + shown.stderr

@@ -223,22 +223,11 @@ def test_commands_reach_the_backend_with_the_stacks_secret_token(
         project.declare(tenant())
         project.run("up", "--yes")
 
-        report = ccprovider(
-            project,
-            "report",
-            "--stack",
-            project.stack,
-            "--period",
-            "2026-05",
-            CCPROVIDER_TOKEN="",
-        )
+        command = ("report", "--stack", project.stack, "--period", "2026-05")
+        report = ccprovider(project, *command, CCPROVIDER_TOKEN="")
         locked = ccprovider(
             project,
-            "report",
-            "--stack",
-            project.stack,
-            "--period",
-            "2026-05",
+            *command,
             check=False,
             CCPROVIDER_TOKEN="",
             PULUMI_CONFIG_PASSPHRASE="not-the-passphrase",
