@@ -369,12 +369,16 @@ class ProvisioningClient:
     def today(self) -> date:
         """The provisioning system's date, from the `Date` header of a light read: subscription
         status and remap deadlines follow its clock, not this machine's. Every answer is
-        dated, a refusal of the token too, so reading the date needs no valid token."""
+        dated, so a client without a token (whose token is not known yet) reads the date
+        from the refusal; a token that is refused fails here, before anything is planned."""
         response = self.session.get(
             f"{self.base_url}{API_PREFIX}/tenants", params={"max": 1}, timeout=self.timeout
         )
+        tokenless = "Authorization" not in self.session.headers
         refused = response.status_code in (_UNAUTHORIZED, _FORBIDDEN)
-        if (response.status_code >= 400 and not refused) or "Date" not in response.headers:
+        if response.status_code >= 400 and not (tokenless and refused):
+            raise _api_error(response)
+        if "Date" not in response.headers:
             raise _api_error(response)
         return parsedate_to_datetime(response.headers["Date"]).date()
 

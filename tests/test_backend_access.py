@@ -199,11 +199,15 @@ def test_a_tokens_file_names_each_partners_organisation() -> None:
             Caller.of(unscoped)
 
 
-def test_the_provisioning_date_needs_no_valid_token(secured_url: str) -> None:
+def test_the_provisioning_date_is_read_without_a_token_but_a_wrong_token_fails(
+    secured_url: str,
+) -> None:
     admin = ProvisioningClient(secured_url, token="admin-token")
     admin.change_clock(ClockChange(now=datetime(2031, 3, 4, 12, tzinfo=UTC)))
 
-    assert ProvisioningClient(secured_url, token="not-a-token").today() == date(2031, 3, 4)
     assert ProvisioningClient(secured_url).today() == date(2031, 3, 4)
+    assert admin.today() == date(2031, 3, 4)
+    with pytest.raises(ApiError, match="401"):
+        ProvisioningClient(secured_url, token="not-a-token").today()
     with pytest.raises(ApiError):
         ProvisioningClient(secured_url).list_tenants().__next__()  # the data stays guarded
