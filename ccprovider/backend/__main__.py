@@ -1,30 +1,39 @@
 """Command line of the mock backend: `python -m ccprovider.backend serve --tokens tokens.json`."""
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from ccprovider.backend import DEFAULT_DB_PATH
-from ccprovider.backend.http import AccessPolicy, Caller
+from ccprovider.backend.http import load_policy
 from ccprovider.backend.middleware import Faults
-from ccprovider.backend.server import serve
+from ccprovider.backend.server import ServeOptions, serve
+from ccprovider.backend.storage import StoreUnavailableError, describe
 
 
-def _policy(tokens_file: Path | None, no_auth: bool) -> AccessPolicy:
-    if no_auth:
-        return AccessPolicy()
-    if tokens_file is None:
+def _options(args: argparse.Namespace) -> ServeOptions:
+    """The server's options, or exit naming what is missing or wrong."""
+    if args.no_auth:
+        tokens_file = None
+    elif args.tokens is None:
         sys.exit(
             "error: the server needs --tokens FILE, a JSON object mapping each bearer token to "
             'its caller ("customer_admin", or {"role": "partner", "org": "<org>"}), or '
             "--no-auth on a trusted machine"
         )
-    try:
-        raw = json.loads(tokens_file.read_text())
-        return AccessPolicy({str(token): Caller.of(entry) for token, entry in raw.items()})
-    except (OSError, ValueError, AttributeError) as error:
-        sys.exit(f"error: cannot read tokens from {tokens_file}: {error}")
+    else:
+        tokens_file = args.tokens.resolve()
+        try:
+            load_policy(tokens_file)
+        except ValueError as error:
+            sys.exit(f"error: {error}")
+    faults = Faults(args.faults, args.latency_ms, args.fault_seed)
+    return ServeOptions(
+        database=str(args.db),
+        tokens_file=str(tokens_file) if tokens_file else None,
+        rate_limit=args.rate_limit,
+        faults=faults,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,7 +46,15 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd.add_argument("--host", default="127.0.0.1", help="bind address (%(default)s)")
     serve_cmd.add_argument("--port", type=int, default=8080, help="bind port (%(default)s)")
     serve_cmd.add_argument(
-        "--db", type=Path, default=DEFAULT_DB_PATH, help="SQLite file (%(default)s)"
+        "--db",
+        default=str(DEFAULT_DB_PATH),
+        help="a SQLite file, or a postgres:// URL (%(default)s)",
+    )
+    serve_cmd.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port and the database (%(default)s)",
     )
     serve_cmd.add_argument("--tokens", type=Path, help="JSON file mapping bearer tokens to roles")
     serve_cmd.add_argument("--no-auth", action="store_true", help="accept requests without a token")
@@ -57,10 +74,18 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd.add_argument("--latency-ms", type=float, default=0, help="delay before each answer")
     serve_cmd.add_argument("--fault-seed", type=int, help="seed of the fault sequence")
     args = parser.parse_args(argv)
-    policy = _policy(args.tokens, args.no_auth)
-    faults = Faults(args.faults, args.latency_ms, args.fault_seed)
-    print(f"ccprovider backend: serving http://{args.host}:{args.port} from {args.db}", flush=True)
-    serve(args.db, args.host, args.port, policy=policy, rate_limit=args.rate_limit, faults=faults)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    options = _options(args)
+    try:
+        print(
+            f"ccprovider backend: serving http://{args.host}:{args.port} from"
+            f" {describe(options.database)} with {args.workers} worker(s)",
+            flush=True,
+        )
+        serve(options, args.host, args.port, workers=args.workers)
+    except StoreUnavailableError as error:
+        sys.exit(f"error: {error}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ and an RFC 5988 `Link: <...>; rel="next"` header, single objects carry an `ETag`
 
 import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request, status
@@ -119,7 +121,13 @@ def create_app(
     def guard(request: Request) -> None:
         limiter.admit(request)
 
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()  # the server stops: let go of the database
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Contact Center provisioning API (mock)",
         version=__version__,
         description="A faithful mock of the vendor's provisioning API, for ccprovider.",

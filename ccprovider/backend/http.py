@@ -1,5 +1,6 @@
 """What every route shares: the vendor's error body, paging, ETags, auth and rate limiting."""
 
+import json
 import math
 import re
 import threading
@@ -8,6 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Header, Query, Request, Response
@@ -119,7 +121,7 @@ class Caller:
         if isinstance(entry, Mapping) and entry.get("role") == Role.PARTNER and entry.get("org"):
             return cls(Role.PARTNER, str(entry["org"]))
         raise ValueError(
-            f"{entry!r} is not a role: use \"customer_admin\" or "
+            f'{entry!r} is not a role: use "customer_admin" or '
             '{"role": "partner", "org": "<org>"} (partner tokens name their organisation)'
         )
 
@@ -179,6 +181,17 @@ class AccessPolicy:
                 "Use a customer admin's token for partner records.",
             )
         return caller
+
+
+def load_policy(tokens_file: Path) -> AccessPolicy:
+    """The policy of a tokens file: a JSON object mapping each bearer token to its caller
+    ("customer_admin", or {"role": "partner", "org": "<org>"}). A ValueError names the file
+    and what is wrong with it."""
+    try:
+        raw = json.loads(tokens_file.read_text())
+        return AccessPolicy({str(token): Caller.of(entry) for token, entry in raw.items()})
+    except (OSError, ValueError, AttributeError) as error:
+        raise ValueError(f"cannot read tokens from {tokens_file}: {error}") from error
 
 
 @dataclass

@@ -1,49 +1,96 @@
-"""Serving the backend app: in the foreground (`serve`) or on a background thread (embedded)."""
+"""Serving the backend app: in the foreground (`serve`, in one or several worker processes)
+or on a background thread (embedded)."""
 
+import asyncio
+import dataclasses
+import json
+import os
+import socket
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ccprovider.backend.app import create_app
-from ccprovider.backend.http import AccessPolicy, RateLimiter
+from ccprovider.backend.http import AccessPolicy, RateLimiter, load_policy
 from ccprovider.backend.middleware import Faults
 from ccprovider.backend.service.common import HISTORY_KINDS
-from ccprovider.backend.storage import SqliteStore
+from ccprovider.backend.storage import Database, open_store
 
 _STARTUP_TIMEOUT_SECONDS = 10.0
 
 
-def _config(
-    db_path: Path,
-    host: str,
-    port: int,
-    *,
-    policy: AccessPolicy | None,
-    rate_limit: float,
-    faults: Faults | None,
-) -> uvicorn.Config:
-    store = SqliteStore(db_path, history_of=HISTORY_KINDS)
-    app = create_app(store, policy, RateLimiter(rate_limit), faults)
-    # The app dates its answers by the simulated clock; uvicorn would add a second `Date`.
-    return uvicorn.Config(
-        app, host=host, port=port, log_level="warning", access_log=False, date_header=False
+_SERVE_OPTIONS_ENV = "CCPROVIDER_BACKEND_SERVE_OPTIONS"
+"""How `serve` hands its options to the worker processes uvicorn starts (JSON)."""
+
+
+class NoDelayH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with Nagle's algorithm off on every connection. The
+    worker processes of `serve --workers` accept on a socket that uvicorn opens without
+    naming TCP, so asyncio leaves Nagle on there, and every answer on a keep-alive
+    connection then waits about 40 ms for the client's delayed ACK."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
+# The app dates its answers by the simulated clock; uvicorn would add a second `Date`.
+_UVICORN_OPTIONS = {
+    "log_level": "warning",
+    "access_log": False,
+    "date_header": False,
+    "http": NoDelayH11Protocol,
+}
+
+
+def _app(
+    database: Database, policy: AccessPolicy | None, rate_limit: float, faults: Faults | None
+) -> FastAPI:
+    store = open_store(database, history_of=HISTORY_KINDS)
+    return create_app(store, policy, RateLimiter(rate_limit), faults)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What each worker process of `serve` builds its app from: the database, the tokens
+    file (None: an open backend), the rate limit per client and the injected faults."""
+
+    database: str
+    tokens_file: str | None
+    rate_limit: float = 0
+    faults: Faults = dataclasses.field(default_factory=Faults)
+
+    def app(self) -> FastAPI:
+        policy = load_policy(Path(self.tokens_file)) if self.tokens_file else AccessPolicy()
+        return _app(self.database, policy, self.rate_limit, self.faults)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of `serve`, from the options it left in the environment."""
+    raw = json.loads(os.environ[_SERVE_OPTIONS_ENV])
+    return ServeOptions(**{**raw, "faults": Faults(**raw["faults"])}).app()
+
+
+def serve(options: ServeOptions, host: str, port: int, *, workers: int = 1) -> None:
+    """Run the backend in the foreground until interrupted, in `workers` processes that
+    share the port and the database (several need PostgreSQL, or SQLite's file locking)."""
+    open_store(options.database, history_of=HISTORY_KINDS).close()  # fail early, migrate once
+    os.environ[_SERVE_OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
+    uvicorn.run(
+        f"{__name__}:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        **_UVICORN_OPTIONS,  # type: ignore[arg-type]
     )
-
-
-def serve(
-    db_path: Path,
-    host: str,
-    port: int,
-    *,
-    policy: AccessPolicy | None,
-    rate_limit: float = 0,
-    faults: Faults | None = None,
-) -> None:
-    """Run the backend in the foreground until interrupted."""
-    config = _config(db_path, host, port, policy=policy, rate_limit=rate_limit, faults=faults)
-    uvicorn.Server(config).run()
 
 
 class BackgroundServer:
@@ -55,7 +102,7 @@ class BackgroundServer:
 
     def __init__(
         self,
-        db_path: Path,
+        database: Database,
         *,
         policy: AccessPolicy | None = None,
         rate_limit: float = 0,
@@ -63,8 +110,10 @@ class BackgroundServer:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        config = _config(db_path, host, port, policy=policy, rate_limit=rate_limit, faults=faults)
-        self._server = uvicorn.Server(config)
+        app = _app(database, policy, rate_limit, faults)
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, **_UVICORN_OPTIONS)  # type: ignore[arg-type]
+        )
         self._thread = threading.Thread(
             target=self._server.run, name="ccprovider-backend", daemon=True
         )

@@ -9,10 +9,11 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO
 
 import requests
+
+from ccprovider.backend.storage import Database
 
 _STARTUP_TIMEOUT_SECONDS = 30.0
 _STOP_TIMEOUT_SECONDS = 10.0
@@ -37,10 +38,11 @@ def _free_port() -> int:
 
 @contextmanager
 def serve_in_subprocess(
-    db_path: Path, *options: str, extra_env: Mapping[str, str] | None = None
+    database: Database, *options: str, extra_env: Mapping[str, str] | None = None
 ) -> Iterator[str]:
-    """Serve `db_path` with `python -m ccprovider.backend serve OPTIONS` (for example
-    "--no-auth", or "--tokens", FILE) while the block runs, with `extra_env` added to the
+    """Serve `database` (a SQLite file or a postgres:// URL) with `python -m
+    ccprovider.backend serve OPTIONS` (for example "--no-auth", or "--tokens", FILE) while
+    the block runs, with `extra_env` added to the
     environment; yield its base URL once it answers HTTP. What the server wrote to stderr
     goes in the ServerStartError if it never answers, else to our stderr when it stops."""
     port = _free_port()
@@ -48,7 +50,7 @@ def serve_in_subprocess(
     env = {**os.environ, **(extra_env or {})}
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(  # noqa: S603 - our own command line
-            [*command, "--db", str(db_path), *options],
+            [*command, "--db", str(database), *options],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=stderr,

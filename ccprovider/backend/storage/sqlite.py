@@ -1,12 +1,4 @@
-"""Persistence of the mock backend: the `Store` protocol the service uses, and SQLite under it.
-
-Every object is a JSON document of some kind (tenant, subscription, user, ...) with the
-columns the service looks objects up by: its tenant, its natural key (unique per tenant
-and kind) and one reference (a user's subscription, a usage record's month). For the kinds
-it is asked to, the store also keeps every version of an object with the times it was in
-effect, so that billing can say what was true on any past day. The service
-sees only `Store` and `Transaction`; a database server could replace `SqliteStore`
-without touching the service or the HTTP layer.
+"""The backend's store on one SQLite file.
 
 `SqliteStore` opens one connection per transaction, so it is safe between threads, and
 SQLite's locking (WAL, busy timeout, `BEGIN IMMEDIATE` for writes) makes it safe between
@@ -18,12 +10,12 @@ import sqlite3
 import uuid
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ccprovider.backend.errors import ConflictError
+from ccprovider.backend.storage import Record, Transaction, Version, refuse_nul
 
 _BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -64,118 +56,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
     response TEXT NOT NULL
 );
 """
-
-
-@dataclass(frozen=True)
-class Record:
-    """One stored object: its lookup columns, its version (the ETag) and its JSON body."""
-
-    kind: str
-    id: str
-    tenant_id: str
-    key: str | None
-    ref: str | None
-    version: int
-    body: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-    seq: int
-    created_by: str | None = None
-    """The idempotency key of the request that created the object, stored in the same
-    transaction: a retry of that request, even after a crash between the create and storing
-    its answer, is recognized as the same create."""
-
-
-@dataclass(frozen=True)
-class Version:
-    """What an object of a kind with kept history was from `valid_from` until `valid_to`
-    (None: it still is); a deleted object's last version ends at its deletion."""
-
-    id: str
-    ref: str | None
-    body: dict[str, Any]
-    valid_from: datetime
-    valid_to: datetime | None
-
-
-class Transaction(Protocol):
-    """Reads and writes that see one consistent state and commit together."""
-
-    def get(self, kind: str, record_id: str) -> Record | None: ...
-
-    def find(self, kind: str, tenant_id: str, key: str) -> Record | None: ...
-
-    def page(
-        self, kind: str, tenant_id: str, *, after: int = 0, limit: int = -1, ref: str | None = None
-    ) -> list[Record]:
-        """Objects after cursor `after` (a `seq`), oldest first; `limit` -1 means all."""
-        ...
-
-    def count(self, kind: str, tenant_id: str, *, ref: str | None = None) -> int: ...
-
-    def insert(
-        self,
-        kind: str,
-        tenant_id: str,
-        body: dict[str, Any],
-        now: datetime,
-        *,
-        key: str | None = None,
-        ref: str | None = None,
-        created_by: str | None = None,
-    ) -> Record: ...
-
-    def update(
-        self,
-        record: Record,
-        body: dict[str, Any],
-        now: datetime,
-        *,
-        key: str | None,
-        ref: str | None,
-    ) -> Record: ...
-
-    def delete(self, record: Record, now: datetime) -> None: ...
-
-    def put_many(
-        self,
-        kind: str,
-        tenant_id: str,
-        items: Sequence[tuple[str, str | None, dict[str, Any]]],
-        now: datetime,
-    ) -> int:
-        """Store many objects of a kind without history, each `(key, ref, body)` replacing
-        any stored under its key; how many it replaced. For bulk loads."""
-        ...
-
-    def versions(self, kind: str, tenant_id: str) -> list[Version]:
-        """Every version of the tenant's objects of `kind`, deleted ones included, oldest
-        first; only kinds the store keeps the history of have versions."""
-        ...
-
-    def delete_tenant_objects(self, kind: str, tenant_id: str) -> None: ...
-
-    def get_setting(self, name: str) -> str | None: ...
-
-    def set_setting(self, name: str, value: str) -> None: ...
-
-    def exists(self, record_id: str) -> bool:
-        """Whether an object of any kind has this id."""
-        ...
-
-    def get_response(self, key: str) -> str | None:
-        """The response stored for an idempotency key."""
-        ...
-
-    def put_response(self, key: str, response: str) -> None: ...
-
-
-class Store(Protocol):
-    """Where the backend's state lives."""
-
-    def read(self) -> AbstractContextManager[Transaction]: ...
-
-    def write(self) -> AbstractContextManager[Transaction]: ...
 
 
 def _record(row: sqlite3.Row) -> Record:
@@ -265,6 +145,7 @@ class SqliteTransaction:
         ref: str | None = None,
         created_by: str | None = None,
     ) -> Record:
+        refuse_nul(kind, key, ref, body)
         record_id = str(uuid.uuid4())
         stamp = now.isoformat()
         try:
@@ -299,6 +180,7 @@ class SqliteTransaction:
         key: str | None,
         ref: str | None,
     ) -> Record:
+        refuse_nul(record.kind, key, ref, body)
         try:
             self._db.execute(
                 "UPDATE objects SET body = ?, key = ?, ref = ?, version = version + 1,"
@@ -324,6 +206,7 @@ class SqliteTransaction:
         items: Sequence[tuple[str, str | None, dict[str, Any]]],
         now: datetime,
     ) -> int:
+        refuse_nul(kind, [[key, ref, body] for key, ref, body in items])
         keys = json.dumps([key for key, _, _ in items])
         replaced = int(
             self._db.execute(
@@ -443,3 +326,6 @@ class SqliteStore:
     def write(self) -> AbstractContextManager[Transaction]:
         """A transaction holding the write lock from its start: checks and writes are atomic."""
         return self._transaction("BEGIN IMMEDIATE")
+
+    def close(self) -> None:
+        """Nothing to let go of: every transaction opens and closes its own connection."""
