@@ -8,20 +8,23 @@ from pathlib import Path
 import pytest
 
 from ccprovider.backend.server import BackgroundServer
+from ccprovider.backend.storage import Database
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import ClockChange, TenantBody
 from ccprovider.domain import Offer
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def database(tmp_path: Path) -> Database:
+    """The test's backend database: a new SQLite file (the backend's own tests run on
+    PostgreSQL too, see tests/backend/conftest.py)."""
     return tmp_path / "backend.sqlite3"
 
 
 @pytest.fixture
-def backend_url(db_path: Path) -> Iterator[str]:
+def backend_url(database: Database) -> Iterator[str]:
     """The URL of a backend served over HTTP on loopback, stopped after the test."""
-    server = BackgroundServer(db_path)
+    server = BackgroundServer(database)
     yield server.start()
     server.stop()
 

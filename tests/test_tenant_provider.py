@@ -17,7 +17,7 @@ from pulumi.output import Unknown
 
 from ccprovider import contract
 from ccprovider.backend.service import ProvisioningService
-from ccprovider.backend.storage import SqliteStore
+from ccprovider.backend.storage import open_store
 from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.tenant import TenantProvider
 from tests.helpers import bulk_outcome, live_tenant, live_user, page, vendor_error, wire
@@ -275,7 +275,7 @@ def test_embedded_mode_serves_the_http_contract_from_the_configured_file(tmp_pat
     created = provider.create(dict(INPUTS))
 
     assert provider.client.base_url.startswith("http://127.0.0.1:")
-    stored = ProvisioningService(SqliteStore(db)).get_tenant(created.id).value
+    stored = ProvisioningService(open_store(db)).get_tenant(created.id).value
     assert stored.name == "acme-dev"
     assert provider.read(created.id, created.outs or {}).outs == created.outs
 

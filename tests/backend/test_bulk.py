@@ -1,0 +1,187 @@
+"""The bulk assignment: many users' licenses in one request, each user's part applied on its
+own (206 names the failures), with preconditions on the client's mark (`externalId`)."""
+
+from datetime import date
+
+import pytest
+import requests
+
+from ccprovider.client import ProvisioningClient
+from ccprovider.contract import BulkAction, BulkAssignment, Subscription, license_id
+from ccprovider.domain import LicenseKind
+from tests.helpers import assert_vendor_error, subscription_body, user_body
+
+MARK = "proj/dev#team:care"
+
+
+@pytest.fixture
+def sub1(client: ProvisioningClient, tenant_id: str, clock_today: date) -> Subscription:
+    return client.create_subscription(tenant_id, subscription_body("SUB-1"))
+
+
+@pytest.fixture
+def expired(client: ProvisioningClient, tenant_id: str, clock_today: date) -> Subscription:
+    body = subscription_body("SUB-OLD", start=date(2020, 1, 1), term_months=12)
+    return client.create_subscription(tenant_id, body)
+
+
+def assign(email: str, sub: Subscription, mark: str = MARK, **fields: str | bool) -> BulkAssignment:
+    return BulkAssignment(
+        action=BulkAction.ASSIGN,
+        email=email,
+        role="agent",
+        agent_profile="standard",
+        external_id=mark,
+        license=license_id(sub.id, LicenseKind.STANDARD_AGENT),
+        **fields,
+    )
+
+
+def test_one_request_creates_users_with_their_licenses(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    parts = [assign(f"agent{i}@acme.example", sub1) for i in range(3)]
+
+    results = client.bulk_assign(tenant_id, parts)
+
+    assert [r.status for r in results] == ["created"] * 3
+    for user in client.list_managed_users(tenant_id, MARK):
+        assert user.licenses == [license_id(sub1.id, LicenseKind.STANDARD_AGENT)]
+        assert user.subscription_id == sub1.id
+    assert len(list(client.list_managed_users(tenant_id, MARK))) == 3
+
+
+def test_a_failing_user_is_reported_with_206_and_the_others_still_apply(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription, expired: Subscription
+) -> None:
+    parts = [assign("ok@acme.example", sub1), assign("late@acme.example", expired)]
+    body = {"users": [p.model_dump(mode="json", by_alias=True) for p in parts]}
+
+    response = requests.patch(
+        f"{client.base_url}/v1/tenants/{tenant_id}/licenses/users/bulk", json=body, timeout=10
+    )
+
+    assert response.status_code == 206
+    ok, late = response.json()["users"]
+    assert ok["status"] == "created"
+    assert late["status"] == "error"
+    assert "SUB-OLD cannot give access" in late["description"]
+    assert client.find_user(tenant_id, "late@acme.example") is None
+
+
+def test_an_existing_user_is_taken_over_only_under_the_clients_mark_prefix(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    client.create_user(tenant_id, user_body("outside@acme.example"))
+    parts = [
+        assign("outside@acme.example", sub1, if_external_id_prefix="proj/dev#"),
+        assign("outside@acme.example", sub1, mark="proj/dev#team:b"),
+    ]
+
+    refused, adopted = client.bulk_assign(tenant_id, parts)
+
+    assert refused.status == "error"
+    assert "not managed by this client" in (refused.description or "")
+    assert adopted.status == "updated"
+    assert adopted.previous_external_id is None
+
+
+def test_an_adopting_client_takes_unmarked_users_but_never_another_clients(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    client.create_user(tenant_id, user_body("unmarked@acme.example"))
+    theirs = user_body("theirs@acme.example").model_copy(update={"external_id": "proj/prod#x"})
+    client.create_user(tenant_id, theirs)
+    adopted, refused = client.bulk_assign(
+        tenant_id,
+        [
+            assign(email, sub1, if_external_id_prefix="proj/dev#", or_unmarked=True)
+            for email in ("unmarked@acme.example", "theirs@acme.example")
+        ],
+    )
+
+    assert adopted.status == "updated"
+    assert (refused.status, refused.description) == (
+        "error",
+        "User theirs@acme.example carries another client's mark 'proj/prod#x'.",
+    )
+    kept = client.find_user(tenant_id, "theirs@acme.example")
+    assert kept is not None
+    assert (kept.external_id, kept.licenses) == ("proj/prod#x", [])
+
+
+def test_a_switch_of_subscription_is_atomic_and_refused_whole_when_the_new_one_cannot_give_access(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription, expired: Subscription
+) -> None:
+    client.bulk_assign(tenant_id, [assign("agent@acme.example", sub1)])
+
+    (refused,) = client.bulk_assign(tenant_id, [assign("agent@acme.example", expired)])
+
+    assert refused.status == "error"
+    user = client.find_user(tenant_id, "agent@acme.example")
+    assert user is not None
+    assert user.licenses == [license_id(sub1.id, LicenseKind.STANDARD_AGENT)]
+
+
+def test_release_and_delete_act_only_while_the_user_carries_the_mark(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    client.bulk_assign(
+        tenant_id,
+        [assign("kept@acme.example", sub1), assign("moved@acme.example", sub1, mark="other")],
+    )
+    release = BulkAssignment(
+        action=BulkAction.RELEASE,
+        email="kept@acme.example",
+        external_id="proj/dev#",
+        if_external_id=MARK,
+    )
+    delete = BulkAssignment(
+        action=BulkAction.DELETE, email="moved@acme.example", if_external_id=MARK
+    )
+
+    released, skipped = client.bulk_assign(tenant_id, [release, delete])
+
+    assert released.status == "updated"
+    assert released.user is not None
+    assert released.user.licenses == []
+    assert released.user.external_id == "proj/dev#"
+    assert skipped.status == "skipped"
+    assert client.find_user(tenant_id, "moved@acme.example") is not None
+    (deleted,) = client.bulk_assign(
+        tenant_id,
+        [delete.model_copy(update={"email": "kept@acme.example", "if_external_id": "proj/dev#"})],
+    )
+    assert deleted.status == "deleted"
+    assert client.find_user(tenant_id, "kept@acme.example") is None
+
+
+def test_a_part_without_the_fields_its_action_needs_is_refused_whole(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    response = requests.patch(
+        f"{client.base_url}/v1/tenants/{tenant_id}/licenses/users/bulk",
+        json={"users": [{"action": "delete", "email": "a@acme.example"}]},
+        timeout=10,
+    )
+
+    assert_vendor_error(response, 400, "ifExternalId is required")
+
+
+def test_a_part_whose_address_reads_as_another_users_fails_alone(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    (held,) = client.bulk_assign(tenant_id, [assign("arnold@acme.example", sub1)])
+
+    twin, other = client.bulk_assign(
+        tenant_id, [assign("amold@acme.example", sub1), assign("agent9@acme.example", sub1)]
+    )
+
+    assert twin.status == "error"
+    assert held.user is not None
+    assert twin.description == (
+        "User amold@acme.example reads the same as existing user arnold@acme.example "
+        f"(id {held.user.id})."
+    )
+    assert client.find_user(tenant_id, "amold@acme.example") is None
+    assert other.status == "created"

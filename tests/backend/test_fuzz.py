@@ -1,0 +1,29 @@
+"""A short, bounded schemathesis run over the backend's OpenAPI schema: no 5xx, and every
+answer conforms to the schema. `scripts/fuzz-backend` runs the long one."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ccprovider.backend.storage import Database
+
+FUZZ = Path(__file__).resolve().parents[2] / "scripts" / "fuzz-backend"
+
+
+@pytest.mark.slow
+def test_fuzzing_the_schema_finds_no_server_errors_and_no_nonconforming_answers(
+    database: Database,
+) -> None:
+    result = subprocess.run(
+        [str(FUZZ), "15", "20261127"],
+        env={**os.environ, "CCPROVIDER_FUZZ_DB": str(database)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout

@@ -1,0 +1,219 @@
+"""The backend's idempotent creates, injected faults and body limits, and a client that rides
+out the faults without duplicating anything."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import requests
+
+from ccprovider.backend.http import AccessPolicy, Caller, Role
+from ccprovider.backend.middleware import Faults
+from ccprovider.backend.server import BackgroundServer
+from ccprovider.backend.storage import Database
+from ccprovider.backend.subprocess_server import ServerStartError, serve_in_subprocess
+from ccprovider.client import ProvisioningClient
+from ccprovider.contract import TenantBody
+from tests.databases import dump, run_sql
+from tests.helpers import assert_vendor_error, subscription_body, user_body
+
+ACME = {"name": "acme-dev", "offer": "flex3"}
+ADMIN = Caller(Role.CUSTOMER_ADMIN)
+
+
+def test_a_replayed_create_returns_the_first_answer_and_creates_nothing(backend_url: str) -> None:
+    key = {"Idempotency-Key": "create-acme-once"}
+
+    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    replay = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    unkeyed = requests.post(f"{backend_url}/v1/tenants", json=ACME, timeout=10)
+
+    assert first.status_code == replay.status_code == 201
+    assert replay.json() == first.json()
+    assert replay.headers["Location"] == first.headers["Location"]
+    assert_vendor_error(unkeyed, 409, "already exists")
+    assert len(requests.get(f"{backend_url}/v1/tenants", timeout=10).json()["items"]) == 1
+
+
+def test_a_replay_after_the_object_was_deleted_creates_it_again(backend_url: str) -> None:
+    key = {"Idempotency-Key": "create-acme"}
+    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10).json()
+    requests.delete(f"{backend_url}/v1/tenants/{first['id']}", timeout=10)
+
+    again = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+
+    assert again.status_code == 201
+    assert again.json()["id"] != first["id"]
+
+
+def test_a_replay_is_served_to_its_caller_only_whatever_its_token(database: Database) -> None:
+    tokens = {
+        "one": ADMIN,
+        "two": ADMIN,
+        "partner": Caller(Role.PARTNER, "partner-a"),
+    }
+    server = BackgroundServer(database, policy=AccessPolicy(tokens))
+    url = server.start()
+    try:
+        admin = ProvisioningClient(url, "one")
+        tenant = admin.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
+        grant = {"org": "partner-a", "access": "full_admin"}
+        bearer_one = {"Authorization": "Bearer one"}
+        requests.post(f"{url}/v1/tenants/{tenant.id}/partners", json=grant, headers=bearer_one)
+        users = f"{url}/v1/tenants/{tenant.id}/users"
+        body = {"email": "agent1@acme.example", "role": "admin"}
+
+        def post(token: str) -> requests.Response:
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "same"}
+            return requests.post(users, json=body, headers=headers, timeout=10)
+
+        first, rerun, other = post("one"), post("two"), post("partner")
+    finally:
+        server.stop()
+
+    # Another token of the same customer admin (a restarted embedded backend's new one)
+    # is the same caller: its rerun gets the first answer. A partner is another caller.
+    assert first.status_code == rerun.status_code == 201
+    assert rerun.json() == first.json()
+    assert_vendor_error(other, 409, "already exists")
+
+
+def test_a_replay_for_a_token_the_backend_no_longer_knows_is_refused(database: Database) -> None:
+    headers = {"Authorization": "Bearer retired", "Idempotency-Key": "create-acme"}
+
+    def post_with_tokens(*tokens: str) -> requests.Response:
+        server = BackgroundServer(database, policy=AccessPolicy(dict.fromkeys(tokens, ADMIN)))
+        url = server.start()
+        try:
+            return requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
+        finally:
+            server.stop()
+
+    created = post_with_tokens("retired")
+    replay = post_with_tokens("current")  # restarted with the token removed from the file
+
+    assert created.status_code == 201
+    assert_vendor_error(replay, 401, "valid bearer token")
+
+
+def test_a_key_reused_with_another_body_is_refused(backend_url: str) -> None:
+    key = {"Idempotency-Key": "create-a-tenant"}
+    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    other = {"name": "acme-other", "offer": "flex3"}
+
+    reused = requests.post(f"{backend_url}/v1/tenants", json=other, headers=key, timeout=10)
+
+    assert first.status_code == 201
+    assert_vendor_error(reused, 422, "create-a-tenant was already used with another request")
+    listed = requests.get(f"{backend_url}/v1/tenants", timeout=10).json()["items"]
+    assert [t["name"] for t in listed] == ["acme-dev"]
+
+
+def test_stored_answers_hold_nothing_a_token_could_be_recovered_from(database: Database) -> None:
+    token = "customer-admin-token"
+    server = BackgroundServer(database, policy=AccessPolicy({token: ADMIN}))
+    url = server.start()
+    try:
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k"}
+        requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
+    finally:
+        server.stop()
+
+    unsalted = hashlib.sha256(f"Bearer {token}".encode()).hexdigest()
+    [(stored_key,)] = run_sql(database, "SELECT key FROM idempotency")
+    everything = dump(database)
+    assert str(stored_key).endswith(" k")
+    assert "acme-dev" in everything  # the dump holds the stored objects
+    assert token not in everything
+    assert unsalted not in everything
+
+
+def test_bodies_over_the_limit_or_without_a_length_are_refused(backend_url: str) -> None:
+    huge = {"records": [{"day": "2026-05-01", "usageType": "wfo", "quantity": 1}] * 200_000}
+
+    too_big = requests.post(f"{backend_url}/v1/tenants/t/usage", json=huge, timeout=30)
+    chunked = requests.post(f"{backend_url}/v1/tenants", data=iter([b'{"name": "x"}']), timeout=10)
+
+    assert_vendor_error(too_big, 413, "larger than")
+    assert_vendor_error(chunked, 411, "Content-Length")
+
+
+def test_injected_faults_come_in_every_kind(database: Database) -> None:
+    server = BackgroundServer(database, faults=Faults(rate=1.0, seed=7))
+    url = server.start()
+    seen: set[str] = set()
+    try:
+        for _ in range(40):
+            try:
+                response = requests.get(f"{url}/v1/tenants", timeout=10)
+                seen.add(str(response.status_code))
+                if response.status_code == 429:
+                    assert response.headers["Retry-After"] == "1"
+            except requests.exceptions.ChunkedEncodingError:
+                seen.add("drop")
+        admin = requests.get(f"{url}/v1/admin/clock", timeout=10)
+    finally:
+        server.stop()
+
+    assert seen == {"429", "500", "503", "drop"}
+    assert admin.status_code == 200, "the mock's own controls are never faulted"
+
+
+def test_the_client_converges_under_faults_without_duplicates(database: Database) -> None:
+    server = BackgroundServer(database, faults=Faults(rate=0.3, seed=11))
+    client = ProvisioningClient(server.start())
+    try:
+        tenant = client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
+        client.create_subscription(tenant.id, subscription_body("SUB-1"))
+        for index in range(25):
+            client.create_user(tenant.id, user_body(f"agent{index}@acme.example"))
+    finally:
+        server.stop()
+
+    clean = BackgroundServer(database)
+    client = ProvisioningClient(clean.start())
+    try:
+        assert [t.name for t in client.list_tenants()] == ["acme-dev"]
+        assert len(list(client.list_subscriptions(tenant.id))) == 1
+        assert len(list(client.list_users(tenant.id))) == 25
+    finally:
+        clean.stop()
+
+
+def test_a_server_in_its_own_process_serves_its_database_until_the_block_ends(
+    database: Database,
+) -> None:
+    with serve_in_subprocess(database, "--no-auth") as url:
+        ProvisioningClient(url).create_tenant(TenantBody(name="acme-dev", offer="flex3"))
+
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=10)
+    with serve_in_subprocess(database, "--no-auth") as again:
+        assert [t.name for t in ProvisioningClient(again).list_tenants()] == ["acme-dev"]
+
+
+def test_the_server_refuses_to_start_without_tokens_unless_told(tmp_path: Path) -> None:
+    with pytest.raises(ServerStartError) as refused, serve_in_subprocess(tmp_path / "b.db"):
+        pass
+
+    assert refused.value.returncode not in {None, 0}
+    assert "the server needs --tokens FILE" in refused.value.stderr
+
+
+def test_a_create_retried_after_its_answer_was_lost_in_a_crash_is_the_same_create(
+    backend_url: str, database: Database
+) -> None:
+    """The process died after the create committed but before its answer was stored: the
+    object itself remembers the request that created it."""
+    key = {"Idempotency-Key": "create-acme-before-a-crash"}
+    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10).json()
+    run_sql(database, "DELETE FROM idempotency")
+
+    again = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    other = requests.post(
+        f"{backend_url}/v1/tenants", json=ACME, headers={"Idempotency-Key": "other"}, timeout=10
+    )
+
+    assert again.status_code == 201
+    assert again.json()["id"] == first["id"]
+    assert_vendor_error(other, 409, "already exists")

@@ -1,0 +1,171 @@
+"""The backend's storage under concurrent writers in several processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import socket
+from datetime import UTC, datetime
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier as BarrierType
+from pathlib import Path
+
+import pytest
+
+from ccprovider.backend.errors import ConflictError
+from ccprovider.backend.service import ProvisioningService
+from ccprovider.backend.storage import Database, StoreUnavailableError, open_store
+from ccprovider.backend.storage.postgres import SCHEMA_VERSION
+from ccprovider.backend.subprocess_server import ServerStartError, serve_in_subprocess
+from ccprovider.contract import TenantBody
+from tests.databases import fresh_schema, run_sql
+from tests.helpers import subscription_body
+
+RACERS = 16
+
+
+def _add_subscription(
+    database: Database, tenant_id: str, index: int, start: BarrierType, outcomes: Queue[str]
+) -> None:
+    """In a child process: once every racer is connected, add one subscription, alternating
+    license models, and report the model it stored or "refused"."""
+    store = open_store(database)
+    model = "named" if index % 2 else "concurrent"
+    start.wait()
+    try:
+        ProvisioningService(store).create_subscription(
+            tenant_id, subscription_body(f"SUB-{index}", license_model=model)
+        )
+    except ConflictError:
+        model = "refused"
+    finally:
+        store.close()
+    outcomes.put(model)
+
+
+def test_racing_processes_never_leave_a_tenant_with_mixed_license_models(
+    database: Database,
+) -> None:
+    """16 processes, released together, each add a subscription of either license model:
+    the first wins and every writer of the other model is refused."""
+    store = open_store(database)
+    service = ProvisioningService(store)
+    tenant_id = service.create_tenant(TenantBody(name="acme-dev", offer="flex3")).value.id
+    spawn = multiprocessing.get_context("spawn")
+    start, outcomes = spawn.Barrier(RACERS), spawn.Queue()
+    racers = [
+        spawn.Process(target=_add_subscription, args=(database, tenant_id, i, start, outcomes))
+        for i in range(RACERS)
+    ]
+    for racer in racers:
+        racer.start()
+    results = [outcomes.get(timeout=120) for _ in racers]
+    for racer in racers:
+        racer.join(timeout=30)
+
+    stored = service.list_subscriptions(tenant_id, None, 0, 100).items
+    store.close()
+    models = {s.license_model.value for s in stored}
+    assert len(models) == 1
+    [winner] = models
+    assert results.count(winner) == len(stored) == RACERS // 2
+    assert results.count("refused") == RACERS // 2
+
+
+def test_the_store_keeps_each_version_of_the_kinds_it_is_asked_to(database: Database) -> None:
+    store = open_store(database, history_of=["subscription"])
+    created, changed, deleted = (datetime(2026, 5, day, tzinfo=UTC) for day in (1, 10, 20))
+    with store.write() as tx:
+        record = tx.insert("subscription", "t-1", {"units": 1}, created, key="SUB-1")
+        tx.insert("partner", "t-1", {}, created, key="p")  # no history kept
+        record = tx.update(record, {"units": 2}, changed, key="SUB-1", ref=None)
+        tx.delete(record, deleted)
+
+    with store.read() as tx:
+        versions = tx.versions("subscription", "t-1")
+        assert tx.versions("partner", "t-1") == []
+    store.close()
+
+    assert [(v.body, v.valid_from, v.valid_to) for v in versions] == [
+        ({"units": 1}, created, changed),
+        ({"units": 2}, changed, deleted),
+    ]
+
+
+def test_objects_stored_before_history_was_kept_get_a_first_version(database: Database) -> None:
+    created = datetime(2026, 5, 1, tzinfo=UTC)
+    older = open_store(database)  # an older backend kept no history
+    with older.write() as tx:
+        tx.insert("subscription", "t-1", {"units": 1}, created, key="SUB-1")
+    older.close()
+
+    newer = open_store(database, history_of=["subscription"])
+    with newer.read() as tx:
+        [version] = tx.versions("subscription", "t-1")
+    newer.close()
+
+    assert (version.body, version.valid_from, version.valid_to) == ({"units": 1}, created, None)
+
+
+def test_a_new_postgres_database_gets_the_schema_and_its_version_once() -> None:
+    with fresh_schema() as url:
+        for _ in range(2):  # a second start finds the schema and leaves it be
+            open_store(url).close()
+
+        assert run_sql(url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+        tables = run_sql(
+            url,
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() ORDER BY table_name",
+        )
+        assert [name for (name,) in tables] == [
+            "history",
+            "idempotency",
+            "objects",
+            "schema_version",
+            "settings",
+        ]
+
+
+def test_a_schema_newer_than_the_code_is_refused_naming_both_versions() -> None:
+    with fresh_schema() as url:
+        open_store(url).close()
+        run_sql(url, f"UPDATE schema_version SET version = {SCHEMA_VERSION + 1}")
+
+        with pytest.raises(StoreUnavailableError) as refused:
+            open_store(url)
+
+    message = str(refused.value)
+    assert f"schema is at version {SCHEMA_VERSION + 1}" in message
+    assert f"({SCHEMA_VERSION}); upgrade ccprovider" in message
+
+
+def test_an_unreachable_postgres_is_one_line_without_the_password() -> None:
+    url = f"postgres://ccprovider:s3cret-pw@127.0.0.1:{_closed_port()}/backend?connect_timeout=2"
+
+    with pytest.raises(StoreUnavailableError) as refused:
+        open_store(url)
+
+    message = str(refused.value)
+    assert message.startswith("cannot use the database postgres://ccprovider:***@127.0.0.1:")
+    assert "s3cret-pw" not in message
+    assert "\n" not in message
+
+
+def test_the_server_with_an_unreachable_database_exits_with_one_line(tmp_path: Path) -> None:
+    url = f"postgres://ccprovider:s3cret-pw@127.0.0.1:{_closed_port()}/backend?connect_timeout=2"
+
+    with pytest.raises(ServerStartError) as refused, serve_in_subprocess(url, "--no-auth"):
+        pass
+
+    lines = refused.value.stderr.strip().splitlines()
+    assert len(lines) == 1, refused.value.stderr
+    assert lines[0].startswith("error: cannot use the database postgres://ccprovider:***@")
+    assert "s3cret-pw" not in refused.value.stderr
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
