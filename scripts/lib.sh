@@ -27,6 +27,16 @@ die() {
     exit 1
 }
 
+# apt_install PACKAGE WHY: install a Debian package (as root), refreshing the package
+# lists once if the first try fails; false when it cannot (not root, no apt-get).
+apt_install() {
+    [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null || return 1
+    echo "installing Debian's $1 for $2" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >/dev/null \
+        || { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null \
+             && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >/dev/null; }
+}
+
 # version_at_least HAVE WANT: true when dotted version HAVE >= WANT.
 version_at_least() {
     [[ "$(printf '%s\n%s\n' "${2#v}" "${1#v}" | sort -V | head -n1)" == "${2#v}" ]]
