@@ -100,9 +100,17 @@ class PulumiProject:
         pulumi_home: Path,
         stack: str = "e2e",
         program: Path = REPO / "__main__.py",
+        *,
+        state_url: str | None = None,
+        new_stack: bool = True,
     ) -> "PulumiProject":
-        state = directory / ".pulumi-state"
-        state.mkdir(parents=True)
+        """A project in `directory` whose state is in `state_url` (default: a file state of
+        its own); it creates `stack` unless `new_stack` is False (the stack exists there)."""
+        directory.mkdir(parents=True)
+        if state_url is None:
+            state = directory / ".pulumi-state"
+            state.mkdir()
+            state_url = f"file://{state}"
         project = {
             "name": "ccprovider",
             "runtime": {
@@ -119,7 +127,7 @@ class PulumiProject:
             # The language host and the dynamic provider run the `python3` they find on PATH.
             "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
             "VIRTUAL_ENV": str(venv),
-            "PULUMI_BACKEND_URL": f"file://{state}",
+            "PULUMI_BACKEND_URL": state_url,
             "PULUMI_HOME": str(pulumi_home),
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -127,7 +135,8 @@ class PulumiProject:
             "NO_COLOR": "1",
         }
         project_ = cls(directory, stack, env)
-        project_.init_stack(stack)
+        if new_stack:
+            project_.init_stack(stack)
         return project_
 
     def init_stack(self, stack: str) -> "PulumiProject":

@@ -14,6 +14,7 @@ import pytest
 from ccprovider.backend import DEFAULT_DB_PATH
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.client import ProvisioningClient
+from tests.databases import fresh_database, run_sql
 from tests.e2e.harness import REPO
 
 
@@ -38,9 +39,11 @@ def _command(clone: Path, args: tuple[str, ...]) -> tuple[list[str], dict[str, s
     return [str(clone / "scripts" / "deploy"), *args], env
 
 
-def deploy(clone: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `scripts/deploy ARGS` without a terminal, as CI or a pipe does."""
+def deploy(clone: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """Run `scripts/deploy ARGS` without a terminal, as CI or a pipe does, with `extra_env`
+    added to its environment."""
     command, env = _command(clone, args)
+    env.update(extra_env)
     return subprocess.run(
         command,
         cwd=clone,
@@ -103,6 +106,17 @@ def test_without_a_terminal_nothing_is_applied_unless_yes(clone: Path) -> None:
     assert tenants(clone) == []
     applied = deploy(clone, "dev", "--yes")
     assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert tenants(clone) == ["acme-dev"]
+
+
+def test_the_state_goes_where_pulumi_backend_url_says_postgres_included(clone: Path) -> None:
+    with fresh_database() as state_url:
+        applied = deploy(clone, "dev", "--yes", PULUMI_BACKEND_URL=state_url)
+        stacks = run_sql(state_url, "SELECT key FROM pulumi_state WHERE key LIKE '%/stacks/%'")
+
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert [key for (key,) in stacks if str(key).endswith("/stacks/ccprovider/dev.json")]
+    assert not (clone / ".pulumi-state").exists()  # nothing in the clone's file state
     assert tenants(clone) == ["acme-dev"]
 
 

@@ -1,0 +1,160 @@
+"""A team on one shared state: two clones (two engineers) keep their stack's state in one
+PostgreSQL database, with the real CLI's `postgres://` state backend and its locking, and
+their tenant in one backend server on PostgreSQL."""
+
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ccprovider.backend.subprocess_server import serve_in_subprocess
+from ccprovider.client import ProvisioningClient
+from tests.databases import fresh_database, fresh_schema, run_sql
+from tests.e2e.declarations import tenant
+from tests.e2e.harness import TENANT_TYPE, PulumiProject, changed_steps, resource_summary
+
+LOCKED = "the stack is currently locked by 1 lock(s)"
+"""What the CLI answers an update of a stack that another update holds."""
+
+
+@dataclass
+class Team:
+    """Two engineers' clones of one project on one shared state and one backend."""
+
+    alice: PulumiProject
+    bob: PulumiProject
+    state_url: str
+    backend_url: str
+
+
+@pytest.fixture
+def team(pulumi_cli: str, tmp_path: Path) -> Iterator[Team]:
+    """Alice creates the stack and declares the tenant; Bob's clone gets her committed
+    stack file (its encryption salt and declaration) as a `git pull` would."""
+    # Each answer waits 150 ms, so that an update holds the stack's lock for seconds.
+    with (
+        fresh_database() as state_url,
+        fresh_schema() as backend_db,
+        serve_in_subprocess(backend_db, "--no-auth", "--latency-ms", "150") as backend_url,
+    ):
+        alice = PulumiProject.create(
+            tmp_path / "alice", tmp_path / "alice-home", state_url=state_url
+        )
+        alice.run("config", "set", "ccprovider:endpoint", backend_url)
+        alice.declare(tenant())
+        bob = PulumiProject.create(
+            tmp_path / "bob", tmp_path / "bob-home", state_url=state_url, new_stack=False
+        )
+        shutil.copy(alice.config_file, bob.config_file)
+        yield Team(alice, bob, state_url, backend_url)
+
+
+def test_one_engineer_applies_and_the_others_preview_sees_no_changes(team: Team) -> None:
+    planned, taken = team.alice.preview_then_up()
+    seen_by_bob = team.bob.preview_json()
+
+    assert planned == taken
+    assert ("create", "tenant") in taken
+    assert changed_steps(seen_by_bob) == []
+    assert team.bob.outputs() == team.alice.outputs()
+    [stored] = ProvisioningClient(team.backend_url).list_tenants()
+    assert stored.name == "acme-e2e"
+
+
+def test_a_second_up_of_a_locked_stack_is_refused_and_the_state_stays_whole(team: Team) -> None:
+    first = subprocess.Popen(
+        ["pulumi", "up", "--yes", "--non-interactive", "--stack", team.alice.stack],
+        cwd=team.alice.directory,
+        env=team.alice.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _await_lock(team.state_url)
+        second = team.bob.run("up", "--yes", check=False)
+    finally:
+        first_output, _ = first.communicate(timeout=300)
+
+    assert first.returncode == 0, first_output
+    assert second.returncode != 0
+    assert LOCKED in second.stdout + second.stderr
+    assert "pulumi cancel" in second.stdout + second.stderr
+    assert _locks(team.state_url) == []  # the first update let go of its lock
+    for engineer in (team.alice, team.bob):  # the state holds the whole update, once
+        assert changed_steps(engineer.preview_json()) == []
+    tenants = [r["outputs"]["name"] for r in team.bob.state_resources(TENANT_TYPE)]
+    assert tenants == ["acme-e2e"]
+    retried = team.bob.run("up", "--yes")  # Bob's retry, once the stack is free
+    [summary] = resource_summary(retried.stdout)
+    assert summary.endswith("unchanged"), retried.stdout
+
+
+def _locks(state_url: str) -> list[str]:
+    """The update locks in a PostgreSQL state (the CLI keeps them as rows, like files)."""
+    rows = run_sql(state_url, "SELECT key FROM pulumi_state WHERE key LIKE '%.pulumi/locks/%'")
+    return [str(key) for (key,) in rows]
+
+
+def _await_lock(state_url: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not _locks(state_url):
+        if time.monotonic() > deadline:
+            raise AssertionError("the first update never took the stack's lock")
+        time.sleep(0.05)
+
+
+def test_a_stack_moves_from_the_file_state_to_postgres_and_back_as_the_readme_says(
+    pulumi_cli: str, tmp_path: Path
+) -> None:
+    """The README's move, both ways: the stack keeps its resources and its secrets (which
+    open with the same passphrase), a preview on the new state changes nothing, and the
+    old state no longer holds the stack."""
+    project = PulumiProject.create(tmp_path / "project", tmp_path / "home")
+    project.run("config", "set", "--secret", "ccprovider:token", "moved-token")
+    project.declare(tenant())
+    project.run("up", "--yes")
+    file_state = project.env["PULUMI_BACKEND_URL"]
+
+    with fresh_database() as state_url:
+        for target in (state_url, file_state):
+            source = project.env["PULUMI_BACKEND_URL"]
+            _move(project, target, tmp_path / "moved.json")
+
+            assert changed_steps(project.preview_json()) == []
+            assert len(project.state_resources(TENANT_TYPE)) == 1
+            assert project.run("config", "get", "ccprovider:token").stdout.strip() == (
+                "moved-token"
+            )
+            assert project.stack not in _stacks(project, source)
+
+
+def _move(project: PulumiProject, target: str, exported: Path) -> None:
+    """Move the project's stack to the state at `target`, as the README says."""
+    project.run("stack", "export", "--file", str(exported))
+    source = project.env["PULUMI_BACKEND_URL"]
+    project.env["PULUMI_BACKEND_URL"] = target
+    project.run("stack", "init", project.stack)
+    project.run("stack", "import", "--file", str(exported))
+    project.run("preview")  # reads the moved state before the old one goes
+    project.env["PULUMI_BACKEND_URL"] = source
+    project.run("stack", "rm", "--yes", "--force", "--preserve-config")
+    project.env["PULUMI_BACKEND_URL"] = target
+
+
+def _stacks(project: PulumiProject, state_url: str) -> list[str]:
+    """The names of the stacks in the state at `state_url`."""
+    listed = subprocess.run(
+        ["pulumi", "stack", "ls", "--json"],
+        cwd=project.directory,
+        env={**project.env, "PULUMI_BACKEND_URL": state_url},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [stack["name"] for stack in json.loads(listed.stdout)]
