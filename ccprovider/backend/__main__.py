@@ -1,10 +1,11 @@
 """Command line of the mock backend: `python -m ccprovider.backend serve --tokens tokens.json`."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from ccprovider.backend import DEFAULT_DB_PATH
+from ccprovider.backend import DATABASE_ENV, DEFAULT_DB_PATH
 from ccprovider.backend.http import load_policy
 from ccprovider.backend.middleware import Faults
 from ccprovider.backend.server import ServeOptions, serve
@@ -29,7 +30,7 @@ def _options(args: argparse.Namespace) -> ServeOptions:
             sys.exit(f"error: {error}")
     faults = Faults(args.faults, args.latency_ms, args.fault_seed)
     return ServeOptions(
-        database=str(args.db),
+        database=args.db or os.environ.get(DATABASE_ENV) or str(DEFAULT_DB_PATH),
         tokens_file=str(tokens_file) if tokens_file else None,
         rate_limit=args.rate_limit,
         faults=faults,
@@ -47,8 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd.add_argument("--port", type=int, default=8080, help="bind port (%(default)s)")
     serve_cmd.add_argument(
         "--db",
-        default=str(DEFAULT_DB_PATH),
-        help="a SQLite file, or a postgres:// URL (%(default)s)",
+        help=f"a SQLite file, or a postgres:// URL (default: ${DATABASE_ENV}, which keeps a"
+        f" URL's password out of the process list, else {DEFAULT_DB_PATH})",
     )
     serve_cmd.add_argument(
         "--workers",

@@ -19,7 +19,7 @@ from ccprovider.backend.app import create_app
 from ccprovider.backend.http import AccessPolicy, RateLimiter, load_policy
 from ccprovider.backend.middleware import Faults
 from ccprovider.backend.service.common import HISTORY_KINDS
-from ccprovider.backend.storage import Database, open_store
+from ccprovider.backend.storage import Database, Store, open_store
 
 _STARTUP_TIMEOUT_SECONDS = 10.0
 
@@ -50,11 +50,8 @@ _UVICORN_OPTIONS = {
 }
 
 
-def _app(
-    database: Database, policy: AccessPolicy | None, rate_limit: float, faults: Faults | None
-) -> FastAPI:
-    store = open_store(database, history_of=HISTORY_KINDS)
-    return create_app(store, policy, RateLimiter(rate_limit), faults)
+def _store(database: Database) -> Store:
+    return open_store(database, history_of=HISTORY_KINDS)
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,7 @@ class ServeOptions:
 
     def app(self) -> FastAPI:
         policy = load_policy(Path(self.tokens_file)) if self.tokens_file else AccessPolicy()
-        return _app(self.database, policy, self.rate_limit, self.faults)
+        return create_app(_store(self.database), policy, RateLimiter(self.rate_limit), self.faults)
 
 
 def worker_app() -> FastAPI:
@@ -81,7 +78,7 @@ def worker_app() -> FastAPI:
 def serve(options: ServeOptions, host: str, port: int, *, workers: int = 1) -> None:
     """Run the backend in the foreground until interrupted, in `workers` processes that
     share the port and the database (several need PostgreSQL, or SQLite's file locking)."""
-    open_store(options.database, history_of=HISTORY_KINDS).close()  # fail early, migrate once
+    _store(options.database).close()  # fail early, and migrate once
     os.environ[_SERVE_OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
     uvicorn.run(
         f"{__name__}:worker_app",
@@ -110,7 +107,8 @@ class BackgroundServer:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        app = _app(database, policy, rate_limit, faults)
+        self._store = _store(database)
+        app = create_app(self._store, policy, RateLimiter(rate_limit), faults)
         self._server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, **_UVICORN_OPTIONS)  # type: ignore[arg-type]
         )
@@ -125,6 +123,7 @@ class BackgroundServer:
         deadline = time.monotonic() + _STARTUP_TIMEOUT_SECONDS
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError("the embedded provisioning backend failed to start")
             time.sleep(0.01)
         host, port = self._server.servers[0].sockets[0].getsockname()[:2]
@@ -132,6 +131,9 @@ class BackgroundServer:
         return self.url
 
     def stop(self) -> None:
-        """Stop serving and wait for the thread to finish."""
+        """Stop serving, wait for the thread to finish and let go of the database (which
+        the app's shutdown does too, when the server got that far)."""
         self._server.should_exit = True
-        self._thread.join(timeout=_STARTUP_TIMEOUT_SECONDS)
+        if self._thread.is_alive():
+            self._thread.join(timeout=_STARTUP_TIMEOUT_SECONDS)
+        self._store.close()

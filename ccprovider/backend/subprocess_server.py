@@ -13,6 +13,7 @@ from typing import IO
 
 import requests
 
+from ccprovider.backend import DATABASE_ENV
 from ccprovider.backend.storage import Database
 
 _STARTUP_TIMEOUT_SECONDS = 30.0
@@ -47,10 +48,11 @@ def serve_in_subprocess(
     goes in the ServerStartError if it never answers, else to our stderr when it stops."""
     port = _free_port()
     command = [sys.executable, "-m", "ccprovider.backend", "serve", "--port", str(port)]
-    env = {**os.environ, **(extra_env or {})}
+    # In the environment, not on the command line: a URL's password stays out of `ps`.
+    env = {**os.environ, DATABASE_ENV: str(database), **(extra_env or {})}
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(  # noqa: S603 - our own command line
-            [*command, "--db", str(database), *options],
+            [*command, *options],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=stderr,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ccprovider.backend.errors import BadRequestError
 
@@ -38,15 +38,19 @@ def is_postgres(database: Database) -> bool:
 
 
 def describe(database: Database) -> str:
-    """`database` fit to print or log: a URL without its password."""
+    """`database` fit to print or log: a URL without its password, in the address or in
+    a `password=` parameter."""
     if not is_postgres(database):
         return str(database)
     parts = urlsplit(str(database))
-    if parts.password is None:
-        return str(database)
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = f"{parts.username}:***@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=user + netloc))
+    if parts.password is not None:
+        user = f"{parts.username}:***@" if parts.username else ""
+        parts = parts._replace(netloc=user + parts.netloc.rsplit("@", 1)[1])
+    query = [
+        (name, "***" if name == "password" else value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,13 @@ def refuse_nul(kind: str, *values: object) -> None:
 
 def open_store(database: Database, history_of: Collection[str] = ()) -> Store:
     """The store of `database`, its schema created or brought up to date; SQLite for a
-    path, PostgreSQL for a `postgres://` URL (which needs `ccprovider[postgres]`)."""
+    path, PostgreSQL for a `postgres://` URL (which needs `ccprovider[postgres]`). Any
+    other URL is refused rather than taken for a file name."""
+    if "://" in str(database) and not is_postgres(database):
+        raise StoreUnavailableError(
+            f"cannot use the database {describe(database)}: give a SQLite file or a"
+            " postgres:// (or postgresql://) URL"
+        )
     if is_postgres(database):
         try:
             from ccprovider.backend.storage.postgres import PostgresStore  # noqa: PLC0415

@@ -76,6 +76,10 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 """The version of the schema this code works with."""
 
 
+class _SchemaTooNewError(Exception):
+    """The database's schema comes from a later release than this code."""
+
+
 def _record(row: DictRow) -> Record:
     return Record(
         kind=row["kind"],
@@ -189,7 +193,7 @@ class PostgresTransaction:
         ref: str | None = None,
         created_by: str | None = None,
     ) -> Record:
-        refuse_nul(kind, key, ref, body)
+        refuse_nul(kind, tenant_id, key, ref, body)
         created = self._unique(
             kind,
             key,
@@ -233,7 +237,7 @@ class PostgresTransaction:
         items: Sequence[tuple[str, str | None, dict[str, Any]]],
         now: datetime,
     ) -> int:
-        refuse_nul(kind, [[key, ref, body] for key, ref, body in items])
+        refuse_nul(kind, tenant_id, [[key, ref, body] for key, ref, body in items])
         row = self._db.execute(
             "SELECT count(*) AS n FROM objects WHERE kind = %s AND tenant_id = %s"
             " AND key = ANY(%s)",
@@ -336,7 +340,7 @@ class PostgresStore:
                 url, row_factory=dict_row, connect_timeout=_CONNECT_TIMEOUT_SECONDS
             ) as db:
                 self._migrate(db)
-        except psycopg.Error as error:
+        except (psycopg.Error, _SchemaTooNewError) as error:
             raise StoreUnavailableError(
                 f"cannot use the database {describe(url)}: {_reason(error)}"
             ) from None
@@ -359,7 +363,7 @@ class PostgresStore:
             row = db.execute("SELECT version FROM schema_version").fetchone()
             current = int(row["version"]) if row else 0
             if current > SCHEMA_VERSION:
-                raise StoreUnavailableError(
+                raise _SchemaTooNewError(
                     f"its schema is at version {current}, newer than this ccprovider knows"
                     f" ({SCHEMA_VERSION}); upgrade ccprovider"
                 )

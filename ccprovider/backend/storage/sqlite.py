@@ -145,7 +145,7 @@ class SqliteTransaction:
         ref: str | None = None,
         created_by: str | None = None,
     ) -> Record:
-        refuse_nul(kind, key, ref, body)
+        refuse_nul(kind, tenant_id, key, ref, body)
         record_id = str(uuid.uuid4())
         stamp = now.isoformat()
         try:
@@ -206,7 +206,7 @@ class SqliteTransaction:
         items: Sequence[tuple[str, str | None, dict[str, Any]]],
         now: datetime,
     ) -> int:
-        refuse_nul(kind, [[key, ref, body] for key, ref, body in items])
+        refuse_nul(kind, tenant_id, [[key, ref, body] for key, ref, body in items])
         keys = json.dumps([key for key, _, _ in items])
         replaced = int(
             self._db.execute(
