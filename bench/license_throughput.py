@@ -29,8 +29,6 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import psycopg
-
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.backend.storage import Database
 from ccprovider.backend.subprocess_server import serve_in_subprocess
@@ -66,6 +64,8 @@ def http_server(workers: int) -> Backend:
 @contextmanager
 def scratch_schema(url: str) -> Iterator[str]:
     """A URL whose connections use a new schema of the database at `url`, dropped after."""
+    import psycopg  # noqa: PLC0415 - only the PostgreSQL rows need the driver
+
     name = f"bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(url, autocommit=True) as db:
         db.execute(f"CREATE SCHEMA {name}".encode())

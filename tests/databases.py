@@ -5,7 +5,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -87,14 +87,14 @@ def run_sql(database: Database, statement: str) -> list[tuple[object, ...]]:
         with psycopg.connect(str(database), autocommit=True) as pg:
             cursor = pg.execute(statement.encode())
             return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
-    with sqlite3.connect(database) as lite:
+    with closing(sqlite3.connect(database)) as lite, lite:
         return lite.execute(statement).fetchall()
 
 
 def dump(database: Database) -> str:
     """Every row of every table of a backend's database, as text, to search for secrets."""
     if not is_postgres(database):
-        with sqlite3.connect(database) as lite:
+        with closing(sqlite3.connect(database)) as lite:
             return "\n".join(lite.iterdump())
     tables = run_sql(
         database,

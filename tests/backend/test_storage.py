@@ -13,7 +13,7 @@ import pytest
 
 from ccprovider.backend.errors import ConflictError
 from ccprovider.backend.service import ProvisioningService
-from ccprovider.backend.storage import Database, StoreUnavailableError, open_store
+from ccprovider.backend.storage import Database, StoreUnavailableError, describe, open_store
 from ccprovider.backend.storage.postgres import SCHEMA_VERSION
 from ccprovider.backend.subprocess_server import ServerStartError, serve_in_subprocess
 from ccprovider.contract import TenantBody
@@ -27,18 +27,22 @@ def _add_subscription(
     database: Database, tenant_id: str, index: int, start: BarrierType, outcomes: Queue[str]
 ) -> None:
     """In a child process: once every racer is connected, add one subscription, alternating
-    license models, and report the model it stored or "refused"."""
-    store = open_store(database)
+    license models, and report the model it stored, "refused", or what went wrong."""
     model = "named" if index % 2 else "concurrent"
-    start.wait()
     try:
-        ProvisioningService(store).create_subscription(
-            tenant_id, subscription_body(f"SUB-{index}", license_model=model)
-        )
+        store = open_store(database)
+        try:
+            start.wait(timeout=120)
+            ProvisioningService(store).create_subscription(
+                tenant_id, subscription_body(f"SUB-{index}", license_model=model)
+            )
+        finally:
+            store.close()
     except ConflictError:
         model = "refused"
-    finally:
-        store.close()
+    except Exception as error:  # reported to the test, which fails on it
+        start.abort()  # the others stop waiting for this racer
+        model = f"failed: {error!r}"
     outcomes.put(model)
 
 
@@ -47,23 +51,29 @@ def test_racing_processes_never_leave_a_tenant_with_mixed_license_models(
 ) -> None:
     """16 processes, released together, each add a subscription of either license model:
     the first wins and every writer of the other model is refused."""
-    store = open_store(database)
-    service = ProvisioningService(store)
-    tenant_id = service.create_tenant(TenantBody(name="acme-dev", offer="flex3")).value.id
     spawn = multiprocessing.get_context("spawn")
     start, outcomes = spawn.Barrier(RACERS), spawn.Queue()
-    racers = [
-        spawn.Process(target=_add_subscription, args=(database, tenant_id, i, start, outcomes))
-        for i in range(RACERS)
-    ]
-    for racer in racers:
-        racer.start()
-    results = [outcomes.get(timeout=120) for _ in racers]
-    for racer in racers:
-        racer.join(timeout=30)
+    store = open_store(database)
+    try:
+        service = ProvisioningService(store)
+        tenant_id = service.create_tenant(TenantBody(name="acme-dev", offer="flex3")).value.id
+        racers = [
+            spawn.Process(target=_add_subscription, args=(database, tenant_id, i, start, outcomes))
+            for i in range(RACERS)
+        ]
+        for racer in racers:
+            racer.start()
+        try:
+            results = [outcomes.get(timeout=180) for _ in racers]
+        finally:
+            for racer in racers:
+                racer.join(timeout=30)
+                racer.kill()
+        stored = service.list_subscriptions(tenant_id, None, 0, 100).items
+    finally:
+        store.close()
 
-    stored = service.list_subscriptions(tenant_id, None, 0, 100).items
-    store.close()
+    assert [r for r in results if r.startswith("failed")] == []
     models = {s.license_model.value for s in stored}
     assert len(models) == 1
     [winner] = models
@@ -135,6 +145,7 @@ def test_a_schema_newer_than_the_code_is_refused_naming_both_versions() -> None:
             open_store(url)
 
     message = str(refused.value)
+    assert message.startswith("cannot use the database postgres://")
     assert f"schema is at version {SCHEMA_VERSION + 1}" in message
     assert f"({SCHEMA_VERSION}); upgrade ccprovider" in message
 
@@ -169,3 +180,21 @@ def _closed_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def test_a_url_names_its_password_nowhere_when_described() -> None:
+    described = describe(
+        "postgres://cc:pw-in-netloc@db:5432/b?password=pw-in-query&sslmode=require"
+    )
+
+    assert described == "postgres://cc:***@db:5432/b?password=***&sslmode=require"
+
+
+def test_a_url_of_another_scheme_is_refused_rather_than_taken_for_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreUnavailableError, match="give a SQLite file or a postgres://"):
+        open_store("postgresql+psycopg://cc@db/b")
+
+    assert list(tmp_path.iterdir()) == []  # no SQLite file named after the URL

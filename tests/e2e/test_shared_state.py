@@ -4,6 +4,7 @@ their tenant in one backend server on PostgreSQL."""
 
 import json
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -77,14 +78,22 @@ def test_a_second_up_of_a_locked_stack_is_refused_and_the_state_stays_whole(team
     )
     try:
         _await_lock(team.state_url)
-        second = team.bob.run("up", "--yes", check=False)
-    finally:
+        # Alice's CLI is paused while it holds the lock, so Bob's up surely meets it.
+        first.send_signal(signal.SIGSTOP)
+        try:
+            second = team.bob.run("up", "--yes", check=False)
+            locks_while_held = _locks(team.state_url)
+        finally:
+            first.send_signal(signal.SIGCONT)
         first_output, _ = first.communicate(timeout=300)
+    finally:
+        first.kill()
 
     assert first.returncode == 0, first_output
     assert second.returncode != 0
     assert LOCKED in second.stdout + second.stderr
     assert "pulumi cancel" in second.stdout + second.stderr
+    assert len(locks_while_held) == 1  # Alice's; Bob's refused up left none
     assert _locks(team.state_url) == []  # the first update let go of its lock
     for engineer in (team.alice, team.bob):  # the state holds the whole update, once
         assert changed_steps(engineer.preview_json()) == []
@@ -93,20 +102,6 @@ def test_a_second_up_of_a_locked_stack_is_refused_and_the_state_stays_whole(team
     retried = team.bob.run("up", "--yes")  # Bob's retry, once the stack is free
     [summary] = resource_summary(retried.stdout)
     assert summary.endswith("unchanged"), retried.stdout
-
-
-def _locks(state_url: str) -> list[str]:
-    """The update locks in a PostgreSQL state (the CLI keeps them as rows, like files)."""
-    rows = run_sql(state_url, "SELECT key FROM pulumi_state WHERE key LIKE '%.pulumi/locks/%'")
-    return [str(key) for (key,) in rows]
-
-
-def _await_lock(state_url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not _locks(state_url):
-        if time.monotonic() > deadline:
-            raise AssertionError("the first update never took the stack's lock")
-        time.sleep(0.05)
 
 
 def test_a_stack_moves_from_the_file_state_to_postgres_and_back_as_the_readme_says(
@@ -124,6 +119,7 @@ def test_a_stack_moves_from_the_file_state_to_postgres_and_back_as_the_readme_sa
     with fresh_database() as state_url:
         for target in (state_url, file_state):
             source = project.env["PULUMI_BACKEND_URL"]
+            assert project.stack in _stacks(project, source)
             _move(project, target, tmp_path / "moved.json")
 
             assert changed_steps(project.preview_json()) == []
@@ -158,3 +154,17 @@ def _stacks(project: PulumiProject, state_url: str) -> list[str]:
         check=True,
     )
     return [stack["name"] for stack in json.loads(listed.stdout)]
+
+
+def _locks(state_url: str) -> list[str]:
+    """The update locks in a PostgreSQL state (the CLI keeps them as rows, like files)."""
+    rows = run_sql(state_url, "SELECT key FROM pulumi_state WHERE key LIKE '%.pulumi/locks/%'")
+    return [str(key) for (key,) in rows]
+
+
+def _await_lock(state_url: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not _locks(state_url):
+        if time.monotonic() > deadline:
+            raise AssertionError("the first update never took the stack's lock")
+        time.sleep(0.05)
