@@ -45,7 +45,12 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="serve the HTTP API until interrupted")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="bind address (%(default)s)")
-    serve_cmd.add_argument("--port", type=int, default=8080, help="bind port (%(default)s)")
+    serve_cmd.add_argument(
+        "--port",
+        type=int,
+        default=8080,
+        help="bind port (%(default)s; 0: a free one, named when serving starts)",
+    )
     serve_cmd.add_argument(
         "--db",
         help=f"a SQLite file, or a postgres:// URL (default: ${DATABASE_ENV}, which keeps a"
@@ -79,12 +84,17 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--workers must be at least 1")
     options = _options(args)
     try:
-        print(
-            f"ccprovider backend: serving http://{args.host}:{args.port} from"
-            f" {describe(options.database)} with {args.workers} worker(s)",
-            flush=True,
+        serve(
+            options,
+            args.host,
+            args.port,
+            workers=args.workers,
+            announce=lambda url: print(
+                f"ccprovider backend: serving {url} from {describe(options.database)}"
+                f" with {args.workers} worker(s)",
+                flush=True,
+            ),
         )
-        serve(options, args.host, args.port, workers=args.workers)
     except StoreUnavailableError as error:
         sys.exit(f"error: {error}")
 

@@ -6,14 +6,17 @@ import dataclasses
 import json
 import os
 import socket
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.supervisors import Multiprocess
 
 from ccprovider.backend.app import create_app
 from ccprovider.backend.http import AccessPolicy, RateLimiter, load_policy
@@ -75,12 +78,21 @@ def worker_app() -> FastAPI:
     return ServeOptions(**{**raw, "faults": Faults(**raw["faults"])}).app()
 
 
-def serve(options: ServeOptions, host: str, port: int, *, workers: int = 1) -> None:
+def serve(
+    options: ServeOptions,
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    announce: Callable[[str], None] = print,
+) -> None:
     """Run the backend in the foreground until interrupted, in `workers` processes that
-    share the port and the database (several need PostgreSQL, or SQLite's file locking)."""
+    share the port and the database (several need PostgreSQL, or SQLite's file locking).
+    Once the port is bound, `announce` gets the base URL: with port 0 the system picks a
+    free port, and the URL names the one it picked, which no other server can hold."""
     _store(options.database).close()  # fail early, and migrate once
     os.environ[_SERVE_OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
-    uvicorn.run(
+    config = uvicorn.Config(
         f"{__name__}:worker_app",
         factory=True,
         host=host,
@@ -88,6 +100,25 @@ def serve(options: ServeOptions, host: str, port: int, *, workers: int = 1) -> N
         workers=workers,
         **_UVICORN_OPTIONS,  # type: ignore[arg-type]
     )
+    sock = config.bind_socket()
+    bound_host, bound_port = sock.getsockname()[:2]
+    announce(f"http://{_url_host(bound_host)}:{bound_port}")
+    try:
+        if workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+            return
+        config.load_app()
+        server = uvicorn.Server(config)
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        return
+    if not server.started:
+        sys.exit(1)
+
+
+def _url_host(host: str) -> str:
+    """A bound address as it is written in a URL (an IPv6 address in brackets)."""
+    return f"[{host}]" if ":" in host else host
 
 
 class BackgroundServer:

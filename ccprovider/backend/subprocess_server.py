@@ -2,13 +2,14 @@
 same `python -m ccprovider.backend serve` a user runs, on a free loopback port."""
 
 import os
-import socket
+import re
+import selectors
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import IO
 
 import requests
@@ -29,36 +30,28 @@ class ServerStartError(RuntimeError):
         self.stderr = stderr
 
 
-def _free_port() -> int:
-    """A TCP port of the loopback address that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serve_in_subprocess(
     database: Database, *options: str, extra_env: Mapping[str, str] | None = None
 ) -> Iterator[str]:
     """Serve `database` (a SQLite file or a postgres:// URL) with `python -m
     ccprovider.backend serve OPTIONS` (for example "--no-auth", or "--tokens", FILE) while
-    the block runs, with `extra_env` added to the
-    environment; yield its base URL once it answers HTTP. What the server wrote to stderr
+    the block runs, with `extra_env` added to the environment; yield its base URL once it
+    answers HTTP. The server binds a port the system picks and names it: no two servers,
+    of this process or another, can be given one port. What the server wrote to stderr
     goes in the ServerStartError if it never answers, else to our stderr when it stops."""
-    port = _free_port()
-    command = [sys.executable, "-m", "ccprovider.backend", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "ccprovider.backend", "serve", "--port", "0"]
     # In the environment, not on the command line: a URL's password stays out of `ps`.
     env = {**os.environ, DATABASE_ENV: str(database), **(extra_env or {})}
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(  # noqa: S603 - our own command line
             [*command, *options],
             env=env,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=stderr,
         )
-        url = f"http://127.0.0.1:{port}"
         try:
+            url = _await_url(process, stderr)
             _await_answer(url, process, stderr)
         except BaseException:
             _stop(process)
@@ -68,6 +61,40 @@ def serve_in_subprocess(
         finally:
             _stop(process)
             sys.stderr.write(_read(stderr))
+
+
+_ANNOUNCEMENT = re.compile(rb"serving (http://\S+)")
+
+
+def _await_url(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> str:
+    """The base URL the server announces on its first line of output once it has bound its
+    port; raise ServerStartError if it exits or says nothing for _STARTUP_TIMEOUT_SECONDS."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + _STARTUP_TIMEOUT_SECONDS
+    line = b""
+    closed = False
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while not line.endswith(b"\n") and selector.select(deadline - time.monotonic()):
+            chunk = os.read(process.stdout.fileno(), 4096)
+            closed = not chunk
+            if closed:
+                break
+            line += chunk
+    found = _ANNOUNCEMENT.search(line)
+    if found:
+        return found.group(1).decode()
+    if closed:  # it closed its output: it is exiting
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=_STOP_TIMEOUT_SECONDS)
+    returncode = process.poll()
+    _stop(process)
+    reason = (
+        f"did not name its address within {_STARTUP_TIMEOUT_SECONDS:.0f} s"
+        if returncode is None
+        else f"exited with status {returncode} before it served"
+    )
+    raise ServerStartError(reason, returncode, _read(stderr))
 
 
 def _await_answer(url: str, process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
