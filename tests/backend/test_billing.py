@@ -74,6 +74,7 @@ def test_25_agents_cost_no_overage(client: ProvisioningClient, example_tenant: s
     assert agents.overage == 0
 
 
+@pytest.mark.both_engines
 def test_usage_lists_by_month_in_pages(client: ProvisioningClient, tenant_id: str) -> None:
     may = agent_day(date(2026, 5, 31), range(5))
     june = agent_day(date(2026, 6, 1), range(2))
@@ -111,6 +112,7 @@ def line(summary: BillingSummary, usage_type: UsageType) -> tuple[int, int, int,
     return found.used, found.pooled, found.overage, found.charged_to
 
 
+@pytest.mark.both_engines
 def test_deleting_a_subscription_that_expired_never_changes_the_months_it_was_active(
     client: ProvisioningClient, tenant_id: str
 ) -> None:
@@ -245,6 +247,7 @@ def test_add_on_overage_goes_to_the_subscription_that_has_had_it_longest(
     assert line(summary, UsageType.STANDARD_AGENT) == (20, 15, 5, "SUB-1")
 
 
+@pytest.mark.both_engines
 def test_a_batch_naming_one_day_type_and_user_twice_is_refused_whole(
     client: ProvisioningClient, tenant_id: str
 ) -> None:

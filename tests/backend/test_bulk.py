@@ -51,6 +51,7 @@ def test_one_request_creates_users_with_their_licenses(
     assert len(list(client.list_managed_users(tenant_id, MARK))) == 3
 
 
+@pytest.mark.both_engines
 def test_a_failing_user_is_reported_with_206_and_the_others_still_apply(
     client: ProvisioningClient, tenant_id: str, sub1: Subscription, expired: Subscription
 ) -> None:

@@ -13,6 +13,7 @@ FUZZ = Path(__file__).resolve().parents[2] / "scripts" / "fuzz-backend"
 
 
 @pytest.mark.slow
+@pytest.mark.both_engines
 def test_fuzzing_the_schema_finds_no_server_errors_and_no_nonconforming_answers(
     database: Database,
 ) -> None:

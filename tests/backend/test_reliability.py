@@ -21,6 +21,7 @@ ACME = {"name": "acme-dev", "offer": "flex3"}
 ADMIN = Caller(Role.CUSTOMER_ADMIN)
 
 
+@pytest.mark.both_engines
 def test_a_replayed_create_returns_the_first_answer_and_creates_nothing(backend_url: str) -> None:
     key = {"Idempotency-Key": "create-acme-once"}
 
@@ -35,6 +36,7 @@ def test_a_replayed_create_returns_the_first_answer_and_creates_nothing(backend_
     assert len(requests.get(f"{backend_url}/v1/tenants", timeout=10).json()["items"]) == 1
 
 
+@pytest.mark.both_engines
 def test_a_replay_after_the_object_was_deleted_creates_it_again(backend_url: str) -> None:
     key = {"Idempotency-Key": "create-acme"}
     first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10).json()
@@ -46,6 +48,7 @@ def test_a_replay_after_the_object_was_deleted_creates_it_again(backend_url: str
     assert again.json()["id"] != first["id"]
 
 
+@pytest.mark.both_engines
 def test_a_replay_is_served_to_its_caller_only_whatever_its_token(database: Database) -> None:
     tokens = {
         "one": ADMIN,
@@ -78,6 +81,7 @@ def test_a_replay_is_served_to_its_caller_only_whatever_its_token(database: Data
     assert_vendor_error(other, 409, "already exists")
 
 
+@pytest.mark.both_engines
 def test_a_replay_for_a_token_the_backend_no_longer_knows_is_refused(database: Database) -> None:
     headers = {"Authorization": "Bearer retired", "Idempotency-Key": "create-acme"}
 
@@ -96,6 +100,7 @@ def test_a_replay_for_a_token_the_backend_no_longer_knows_is_refused(database: D
     assert_vendor_error(replay, 401, "valid bearer token")
 
 
+@pytest.mark.both_engines
 def test_a_key_reused_with_another_body_is_refused(backend_url: str) -> None:
     key = {"Idempotency-Key": "create-a-tenant"}
     first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
@@ -109,6 +114,7 @@ def test_a_key_reused_with_another_body_is_refused(backend_url: str) -> None:
     assert [t["name"] for t in listed] == ["acme-dev"]
 
 
+@pytest.mark.both_engines
 def test_stored_answers_hold_nothing_a_token_could_be_recovered_from(database: Database) -> None:
     token = "customer-admin-token"
     server = BackgroundServer(database, policy=AccessPolicy({token: ADMIN}))
@@ -159,6 +165,7 @@ def test_injected_faults_come_in_every_kind(database: Database) -> None:
     assert admin.status_code == 200, "the mock's own controls are never faulted"
 
 
+@pytest.mark.both_engines
 def test_the_client_converges_under_faults_without_duplicates(database: Database) -> None:
     server = BackgroundServer(database, faults=Faults(rate=0.3, seed=11))
     client = ProvisioningClient(server.start())
@@ -180,6 +187,7 @@ def test_the_client_converges_under_faults_without_duplicates(database: Database
         clean.stop()
 
 
+@pytest.mark.both_engines
 def test_a_server_in_its_own_process_serves_its_database_until_the_block_ends(
     database: Database,
 ) -> None:
@@ -200,6 +208,7 @@ def test_the_server_refuses_to_start_without_tokens_unless_told(tmp_path: Path) 
     assert "the server needs --tokens FILE" in refused.value.stderr
 
 
+@pytest.mark.both_engines
 def test_a_create_retried_after_its_answer_was_lost_in_a_crash_is_the_same_create(
     backend_url: str, database: Database
 ) -> None:

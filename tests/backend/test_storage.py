@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import socket
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier as BarrierType
@@ -46,6 +47,7 @@ def _add_subscription(
     outcomes.put(model)
 
 
+@pytest.mark.both_engines
 def test_racing_processes_never_leave_a_tenant_with_mixed_license_models(
     database: Database,
 ) -> None:
@@ -81,6 +83,7 @@ def test_racing_processes_never_leave_a_tenant_with_mixed_license_models(
     assert results.count("refused") == RACERS // 2
 
 
+@pytest.mark.both_engines
 def test_the_store_keeps_each_version_of_the_kinds_it_is_asked_to(database: Database) -> None:
     store = open_store(database, history_of=["subscription"])
     created, changed, deleted = (datetime(2026, 5, day, tzinfo=UTC) for day in (1, 10, 20))
@@ -101,6 +104,7 @@ def test_the_store_keeps_each_version_of_the_kinds_it_is_asked_to(database: Data
     ]
 
 
+@pytest.mark.both_engines
 def test_objects_stored_before_history_was_kept_get_a_first_version(database: Database) -> None:
     created = datetime(2026, 5, 1, tzinfo=UTC)
     older = open_store(database)  # an older backend kept no history
@@ -150,8 +154,8 @@ def test_a_schema_newer_than_the_code_is_refused_naming_both_versions() -> None:
     assert f"({SCHEMA_VERSION}); upgrade ccprovider" in message
 
 
-def test_an_unreachable_postgres_is_one_line_without_the_password() -> None:
-    url = f"postgres://ccprovider:s3cret-pw@127.0.0.1:{_closed_port()}/backend?connect_timeout=2"
+def test_an_unreachable_postgres_is_one_line_without_the_password(closed_port: int) -> None:
+    url = f"postgres://ccprovider:s3cret-pw@127.0.0.1:{closed_port}/backend?connect_timeout=2"
 
     with pytest.raises(StoreUnavailableError) as refused:
         open_store(url)
@@ -162,8 +166,8 @@ def test_an_unreachable_postgres_is_one_line_without_the_password() -> None:
     assert "\n" not in message
 
 
-def test_the_server_with_an_unreachable_database_exits_with_one_line(tmp_path: Path) -> None:
-    url = f"postgres://ccprovider:s3cret-pw@127.0.0.1:{_closed_port()}/backend?connect_timeout=2"
+def test_the_server_with_an_unreachable_database_exits_with_one_line(closed_port: int) -> None:
+    url = f"postgres://ccprovider:s3cret-pw@127.0.0.1:{closed_port}/backend?connect_timeout=2"
 
     with pytest.raises(ServerStartError) as refused, serve_in_subprocess(url, "--no-auth"):
         pass
@@ -174,12 +178,14 @@ def test_the_server_with_an_unreachable_database_exits_with_one_line(tmp_path: P
     assert "s3cret-pw" not in refused.value.stderr
 
 
-def _closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port held bound but not listening while the test runs: connecting to it
+    is refused, and no other test can take it meanwhile."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port: int = held.getsockname()[1]
+        yield port
 
 
 def test_a_url_names_its_password_nowhere_when_described() -> None:

@@ -4,6 +4,7 @@ persistence and concurrency."""
 import threading
 from typing import Any
 
+import pytest
 import requests
 
 from ccprovider.backend.server import BackgroundServer
@@ -48,6 +49,7 @@ def test_create_defaults_hybrid_to_false(backend_url: str) -> None:
     assert response.json()["hybrid"] is False
 
 
+@pytest.mark.both_engines
 def test_create_refuses_a_duplicate_name_with_409(backend_url: str) -> None:
     first = post_tenant(backend_url, ACME).json()
 
@@ -145,6 +147,7 @@ def test_a_tenant_with_subscriptions_cannot_be_deleted(client: ProvisioningClien
     assert_vendor_error(response, 409, "still has 1 subscription(s)", "Delete them first")
 
 
+@pytest.mark.both_engines
 def test_list_pages_with_max_and_link_next(backend_url: str) -> None:
     names = [f"tenant-{i:02d}" for i in range(5)]
     for name in names:
@@ -185,6 +188,7 @@ def test_unknown_route_and_method_use_the_vendor_error_body(backend_url: str) ->
     assert_vendor_error(requests.patch(f"{backend_url}/v1/tenants", json={}, timeout=10), 405)
 
 
+@pytest.mark.both_engines
 def test_data_survives_a_restart(database: Database) -> None:
     first = BackgroundServer(database)
     created = post_tenant(first.start(), ACME).json()
@@ -199,6 +203,7 @@ def test_data_survives_a_restart(database: Database) -> None:
     assert fetched.json() == created
 
 
+@pytest.mark.both_engines
 def test_concurrent_creates_of_one_name_make_exactly_one_tenant(database: Database) -> None:
     """Two servers on one file (as two `pulumi` processes would) racing to create one name."""
     servers = [BackgroundServer(database), BackgroundServer(database)]
@@ -224,6 +229,7 @@ def test_concurrent_creates_of_one_name_make_exactly_one_tenant(database: Databa
     assert [t["name"] for t in listed] == ["acme-dev"]
 
 
+@pytest.mark.both_engines
 def test_a_nul_character_is_a_bad_request_or_finds_nothing_on_either_engine(
     backend_url: str, tenant_id: str
 ) -> None:

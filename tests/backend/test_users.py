@@ -38,6 +38,7 @@ def sub2(client: ProvisioningClient, tenant_id: str, clock_today: date) -> Subsc
     return client.create_subscription(tenant_id, body)
 
 
+@pytest.mark.both_engines
 def test_users_are_unique_by_email_case_insensitively(
     client: ProvisioningClient, tenant_id: str
 ) -> None:
@@ -291,6 +292,7 @@ def test_access_of_an_unknown_user_is_404(client: ProvisioningClient, tenant_id:
     assert_vendor_error(response, 404, "ghost@acme.example")
 
 
+@pytest.mark.both_engines
 def test_users_list_in_pages(client: ProvisioningClient, tenant_id: str) -> None:
     emails = [f"agent{i}@acme.example" for i in range(7)]
     for email in emails:
@@ -300,6 +302,7 @@ def test_users_list_in_pages(client: ProvisioningClient, tenant_id: str) -> None
     assert client.find_user(tenant_id, "AGENT3@acme.example") is not None
 
 
+@pytest.mark.both_engines
 def test_a_switch_whose_addition_fails_keeps_the_old_license(
     client: ProvisioningClient, tenant_id: str, sub1: Subscription
 ) -> None:
