@@ -6,15 +6,11 @@ from them; the spec, the API contract and the providers build on them.
 """
 
 import calendar
-import functools
 import unicodedata
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-import email_validator
-import icu
-from confusable_homoglyphs.confusables import is_dangerous
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -152,48 +148,14 @@ SubscriptionId = Annotated[
 ]
 """A subscription's external id, as on the vendor's order (for example SUB-CORE-001)."""
 
-_INVISIBLE = ("Cc", "Cf")
-"""Unicode categories of control and format characters (BEL, zero-width space, the
-right-to-left override): they make two addresses look the same, or one look like another."""
-
-
 def _email_address(value: Any) -> Any:
-    """A declared e-mail address as the one form users are compared in: validated by
-    `email-validator`, NFKC-normalized and case-folded (a full-width letter is the letter),
-    without control or format characters, and without look-alike letters of several scripts
-    within its local part or one domain label (a whole part in one script is fine)."""
+    """A declared e-mail address as the one form users are compared in (see
+    `ccprovider.emails.normalized_email`); the str type refuses what is not a string."""
     if not isinstance(value, str):
         return value  # the str type refuses it, in its own words
-    return _normalized_email(value)
+    from ccprovider import emails  # noqa: PLC0415 - its libraries load on first use
 
-
-@functools.lru_cache(maxsize=65_536)
-def _normalized_email(value: str) -> str:
-    """`_email_address` of a string, remembered: a usage file names each user thousands of
-    times, and validation is the slow part of reading it."""
-    shown = value.strip()
-    hidden = sorted({f"U+{ord(c):04X}" for c in shown if unicodedata.category(c) in _INVISIBLE})
-    if hidden:
-        raise ValueError(
-            f"{shown!r} is not an e-mail address: it holds invisible or control characters "
-            f"({', '.join(hidden)})"
-        )
-    folded = unicodedata.normalize("NFKC", shown).casefold()
-    try:
-        address = email_validator.validate_email(folded, check_deliverability=False).normalized
-    except email_validator.EmailNotValidError as error:
-        reason = str(error).rstrip(".")
-        raise ValueError(
-            f"{shown!r} is not an e-mail address such as name@example.com "
-            f"({reason[:1].lower()}{reason[1:]})"
-        ) from None
-    local, _, domain = address.rpartition("@")
-    if any(is_dangerous(part) for part in (local, *domain.split("."))):
-        raise ValueError(
-            f"{shown!r} mixes look-alike letters of several scripts (such as a Cyrillic a "
-            "beside Latin letters): write it in one script"
-        )
-    return address
+    return emails.normalized_email(value)
 
 
 def email_key(value: str) -> str:
@@ -207,13 +169,12 @@ def email_key(value: str) -> str:
     return normalized
 
 
-_SPOOF_CHECKER = icu.SpoofChecker()
-
-
 def email_skeleton(address: str) -> str:
     """The Unicode TR39 skeleton of a normalized address: two addresses with one skeleton
     read the same (`paypa1@` and `paypal@`, `rn` and `m`, a Cyrillic and a Latin `a`)."""
-    return str(_SPOOF_CHECKER.getSkeleton(0, address))
+    from ccprovider import emails  # noqa: PLC0415 - ICU loads on first use
+
+    return emails.skeleton(address)
 
 
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email_address)]

@@ -1,10 +1,13 @@
-"""A provider process that talks to a remote endpoint loads no backend: the embedded backend
-(FastAPI, uvicorn, Starlette, SQLite storage) is imported only when a stack uses it."""
+"""What every pulumi command's processes import stays light: a provider process that talks
+to a remote endpoint loads no backend (FastAPI, uvicorn, Starlette, SQLite storage), and the
+e-mail machinery (email-validator, the confusables table, ICU) loads when an address is
+first validated."""
 
 import subprocess
 import sys
 
 HEAVY = ("fastapi", "uvicorn", "starlette")
+EMAIL_MACHINERY = ("email_validator", "confusable_homoglyphs", "icu", "ccprovider.emails")
 
 
 def loaded_modules(statement: str) -> set[str]:
@@ -44,3 +47,21 @@ def test_the_embedded_backend_is_loaded_when_used() -> None:
     loaded = heavy(loaded_modules(statement))
     assert "fastapi" in loaded
     assert "ccprovider.backend.server" in loaded
+
+
+def email_machinery(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in EMAIL_MACHINERY or m in EMAIL_MACHINERY)
+
+
+def test_importing_the_resources_loads_no_email_machinery() -> None:
+    loaded = loaded_modules("import ccprovider.resources, ccprovider.contact_center")
+    assert email_machinery(loaded) == []
+
+
+def test_the_email_machinery_loads_when_an_address_is_first_validated() -> None:
+    statement = (
+        "from ccprovider.domain import email_key, email_skeleton\n"
+        "assert email_key(' Agent1@ACME.example ') == 'agent1@acme.example'\n"
+        "assert email_skeleton('ops1@acme.example') == email_skeleton('opsl@acme.example')"
+    )
+    assert {"email_validator", "icu", "ccprovider.emails"} <= set(loaded_modules(statement))
