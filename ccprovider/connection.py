@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,24 @@ def _exit_with_parent() -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="ccprovider-parent-watch", daemon=True).start()
+
+
+def provisioning_date(settings: ConnectionSettings) -> date:
+    """The provisioning system's date. A configured endpoint dates its answers; the
+    embedded backend's date is read from its database by the backend's own clock service,
+    without serving it: a program that only needs the date would otherwise load and start
+    the whole HTTP backend (FastAPI, uvicorn), most of a second of every pulumi command."""
+    if settings.endpoint:
+        return connect(settings).today()
+    from ccprovider.backend.service.clock import ClockService  # noqa: PLC0415
+    from ccprovider.backend.service.common import HISTORY_KINDS  # noqa: PLC0415
+    from ccprovider.backend.storage import open_store  # noqa: PLC0415
+
+    store = open_store(settings.backend_file.resolve(), history_of=HISTORY_KINDS)
+    try:
+        return ClockService(store).clock().today
+    finally:
+        store.close()
 
 
 def connect(settings: ConnectionSettings) -> ProvisioningClient:

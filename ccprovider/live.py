@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from ccprovider.client import ProvisioningClient
-from ccprovider.connection import ConnectionSettings, connect
+from ccprovider.connection import ConnectionSettings, provisioning_date
 from ccprovider.resources.failures import explained
 from ccprovider.spec import TenantSpec
 
@@ -51,7 +51,8 @@ class ProvisioningClock:
 
     def today(self) -> date:
         if self._today is None:
-            self._today = read(self._label, self._settings, connect(self._settings).today)
+            settings = self._settings
+            self._today = read(self._label, settings, lambda: provisioning_date(settings))
         return self._today
 
 

@@ -6,12 +6,18 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import requests
 
-from ccprovider.connection import ConnectionSettings, connect, embedded_backend
-from ccprovider.contract import TenantBody
+from ccprovider.connection import (
+    ConnectionSettings,
+    connect,
+    embedded_backend,
+    provisioning_date,
+)
+from ccprovider.contract import ClockChange, TenantBody
 from tests.helpers import assert_vendor_error
 
 _GONE_WITHIN_SECONDS = 60
@@ -32,6 +38,17 @@ def test_the_embedded_backend_answers_only_its_own_token(tmp_path: Path) -> None
     assert_vendor_error(guessed, 401)
     assert [t.name for t in client.list_tenants()] == ["acme-dev"]
     assert token not in url
+
+
+def test_the_embedded_backends_date_is_the_one_its_answers_carry(tmp_path: Path) -> None:
+    """The program reads the embedded backend's date from its database, unserved: the date
+    the served backend dates its answers by, also once its clock has moved."""
+    settings = ConnectionSettings(backend_file=tmp_path / "backend.sqlite3")
+    client = connect(settings)
+    client.change_clock(ClockChange(advance_days=400))
+
+    assert provisioning_date(settings) == client.today()
+    assert (provisioning_date(settings) - date.today()).days in (400, 401)
 
 
 # A parent that starts a child using the embedded backend, prints the child's pid and the

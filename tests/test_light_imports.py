@@ -37,6 +37,19 @@ def test_a_client_of_a_remote_endpoint_loads_no_backend() -> None:
     assert heavy(loaded_modules(statement)) == []
 
 
+def test_reading_the_embedded_backends_date_serves_nothing() -> None:
+    """What every program run does first: its date, without FastAPI or uvicorn."""
+    statement = (
+        "import tempfile, pathlib\n"
+        "from ccprovider.connection import ConnectionSettings, provisioning_date\n"
+        "db = pathlib.Path(tempfile.mkdtemp()) / 'b.sqlite3'\n"
+        "provisioning_date(ConnectionSettings(backend_file=db))"
+    )
+    loaded = heavy(loaded_modules(statement))
+    assert [m for m in loaded if m.split(".")[0] in HEAVY] == []
+    assert "ccprovider.backend.server" not in loaded
+
+
 def test_the_embedded_backend_is_loaded_when_used() -> None:
     statement = (
         "import tempfile, pathlib\n"
