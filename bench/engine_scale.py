@@ -59,7 +59,11 @@ class Measure:
 class Project:
     """A scratch project with one stack, run by the real CLI."""
 
-    def __init__(self, root: Path, program: Path, config: dict[str, object]) -> None:
+    def __init__(
+        self, root: Path, program: Path, config: dict[str, object], repo: Path = REPO
+    ) -> None:
+        """A project in `root` running `program` (with the Python files beside it, unless
+        it is a repository's own program) in `repo`'s venv, on a stack with `config`."""
         self.root = root
         root.mkdir(parents=True)
         project = {
@@ -67,12 +71,13 @@ class Project:
             "runtime": {"name": "python", "options": {"virtualenv": ".venv"}},
         }
         (root / "Pulumi.yaml").write_text(yaml.safe_dump(project))
-        (root / ".venv").symlink_to(REPO / ".venv")
-        for source in program.parent.glob("*.py") if program != MAIN_PROGRAM else [program]:
+        (root / ".venv").symlink_to(repo / ".venv")
+        own_program = program.name == "__main__.py" and program.parent == repo
+        for source in [program] if own_program else program.parent.glob("*.py"):
             shutil.copy(source, root / source.name)
         (root / "state").mkdir()
         self.log = root / "requests.log"
-        venv_bin = REPO / ".venv" / "bin"
+        venv_bin = repo / ".venv" / "bin"
         self.env = {
             **os.environ,
             "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
