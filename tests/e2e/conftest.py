@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import PulumiProject
+from tests.e2e.harness import AppliedStacks, Apply, PulumiProject
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -35,3 +35,18 @@ def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def project(pulumi_cli: str, pulumi_home: Path, tmp_path: Path) -> PulumiProject:
     return PulumiProject.create(tmp_path / "project", pulumi_home)
+
+
+@pytest.fixture(scope="session")
+def applied_stacks(
+    pulumi_cli: str, pulumi_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AppliedStacks:
+    return AppliedStacks(tmp_path_factory.mktemp("applied"), pulumi_home)
+
+
+@pytest.fixture
+def applied(applied_stacks: AppliedStacks, tmp_path: Path) -> Apply:
+    """A project of the test's own (stack `e2e`, file state, embedded backend) with a
+    declared tenant applied, as after `pulumi up`: a copy of the one the real CLI applied
+    first in this test worker."""
+    return lambda declared: applied_stacks.copy(declared, tmp_path / "applied")

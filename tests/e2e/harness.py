@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +139,15 @@ class PulumiProject:
             project_.init_stack(stack)
         return project_
 
+    def copy(self, directory: Path) -> "PulumiProject":
+        """This project copied to `directory` with its file state and its embedded backend's
+        database: the same stacks as applied, for a test to change on its own."""
+        state = self.directory / ".pulumi-state"
+        assert self.env["PULUMI_BACKEND_URL"] == f"file://{state}", "only a state of its own"
+        shutil.copytree(self.directory, directory, symlinks=True)
+        env = {**self.env, "PULUMI_BACKEND_URL": f"file://{directory / '.pulumi-state'}"}
+        return PulumiProject(directory, self.stack, env)
+
     def init_stack(self, stack: str) -> "PulumiProject":
         """Create another stack of the same project and return a handle on it."""
         other = PulumiProject(self.directory, stack, self.env)
@@ -225,6 +234,32 @@ class PulumiProject:
             yield ProvisioningClient(server.start())
         finally:
             server.stop()
+
+
+class AppliedStacks:
+    """Stacks with a declared tenant applied by the real CLI once per test worker, copied
+    (state and backend database) for each test that starts from one: the test changes its
+    copy alone, and pays for no `up` of a tenant that another test applied already."""
+
+    def __init__(self, root: Path, pulumi_home: Path) -> None:
+        self._root = root
+        self._pulumi_home = pulumi_home
+        self._applied: dict[str, PulumiProject] = {}
+
+    def copy(self, declared: dict[str, Any], directory: Path) -> PulumiProject:
+        """A project in `directory` whose stack has `declared` applied."""
+        key = json.dumps(declared, sort_keys=True)
+        template = self._applied.get(key)
+        if template is None:
+            template = PulumiProject.create(self._root / str(len(self._applied)), self._pulumi_home)
+            template.declare(declared)
+            template.run("up", "--yes")
+            self._applied[key] = template
+        return template.copy(directory)
+
+
+Apply = Callable[[dict[str, Any]], PulumiProject]
+"""`applied(declared)`: a project of the test's own whose stack has `declared` applied."""
 
 
 def steps_by_op(preview: dict[str, Any], type_: str) -> dict[str, list[dict[str, Any]]]:

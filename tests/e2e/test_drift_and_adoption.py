@@ -5,15 +5,14 @@ import re
 
 from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody, UserBody
 from tests.e2e.declarations import tenant
-from tests.e2e.harness import PulumiProject, resource_key, steps_by_op
+from tests.e2e.harness import Apply, PulumiProject, resource_key, steps_by_op
 from tests.helpers import subscription_body
 
 ASSIGNMENT_TYPE = "pulumi-python:dynamic/ccprovider:LicenseAssignment"
 
 
-def test_refresh_reports_changed_terms_and_removed_users(project: PulumiProject) -> None:
-    project.declare(tenant())
-    project.run("up", "--yes")
+def test_refresh_reports_changed_terms_and_removed_users(applied: Apply) -> None:
+    project = applied(tenant())
     tenant_id = project.outputs()["tenantId"]
     with project.backend() as backend:
         sub1 = backend.find_subscription(tenant_id, "SUB-1")
@@ -91,10 +90,9 @@ def test_adoption_takes_over_existing_objects_without_duplicates(project: Pulumi
 
 
 def test_adopt_leaves_another_stacks_users_unless_the_tenant_takes_them_over(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
-    project.declare(tenant())
-    project.run("up", "--yes")
+    project = applied(tenant())
     other = project.init_stack("other")
     other.declare(tenant(adopt=True))
 

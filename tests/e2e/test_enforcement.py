@@ -5,18 +5,17 @@ from datetime import date, timedelta
 
 from ccprovider.contract import TenantBody
 from tests.e2e.declarations import TODAY, subscription, tenant, user
-from tests.e2e.harness import PulumiProject, steps_by_op
+from tests.e2e.harness import Apply, PulumiProject, steps_by_op
 from tests.helpers import subscription_body
 
 SUBSCRIPTION_TYPE = "pulumi-python:dynamic/ccprovider:Subscription"
 
 
 def test_a_tenant_whose_only_order_changed_license_model_takes_more_of_that_model(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     declared = tenant(users=[])
-    project.declare(declared)
-    project.run("up", "--yes")
+    project = applied(declared)
     declared["subscriptions"][0]["licenseModel"] = "concurrent"  # replaces SUB-1
     project.declare(declared)
     project.run("up", "--yes")
@@ -35,10 +34,9 @@ def test_a_tenant_whose_only_order_changed_license_model_takes_more_of_that_mode
 
 
 def test_replacing_an_order_that_users_hold_fails_preview_and_changes_nothing(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
-    project.declare(tenant())
-    project.run("up", "--yes")
+    project = applied(tenant())
     declared = tenant()
     declared["subscriptions"][0]["licenseModel"] = "concurrent"  # a new order for SUB-1
     project.declare(declared)
@@ -76,14 +74,10 @@ def test_a_declared_telephony_mismatch_fails_preview_naming_both_subscriptions(
         assert list(backend.list_tenants()) == []
 
 
-def test_changing_the_telephony_of_an_existing_tenant_fails_preview(
-    project: PulumiProject,
-) -> None:
-    project.declare(tenant())
-    project.run("up", "--yes")
-    changed = tenant(telephony="vpop")
+def test_changing_the_telephony_of_an_existing_tenant_fails_preview(applied: Apply) -> None:
+    project = applied(tenant())
+    project.declare(tenant(telephony="vpop"))
 
-    project.declare(changed)
     output = project.preview_fails()
 
     assert "uses telephony webex_calling" in output
@@ -94,9 +88,8 @@ def test_changing_the_telephony_of_an_existing_tenant_fails_preview(
         assert live.telephony == "webex_calling"
 
 
-def test_a_license_model_mix_fails_before_the_backend_sees_it(project: PulumiProject) -> None:
-    project.declare(tenant())
-    project.run("up", "--yes")
+def test_a_license_model_mix_fails_before_the_backend_sees_it(applied: Apply) -> None:
+    project = applied(tenant())
     mixed = tenant()
     mixed["subscriptions"].append(
         subscription("SUB-2", date(2025, 6, 1), 24, licenseModel="concurrent")
@@ -178,13 +171,12 @@ def test_a_second_partner_is_read_only_unless_a_customer_admin_approves(
 
 
 def test_order_and_date_spelling_cause_no_diff_and_a_new_start_is_a_replacement(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     declared = tenant()
     declared["subscriptions"].append(subscription("SUB-2", date(2025, 6, 1), 24))
     declared["users"].append(user("agent2@acme.example", "SUB-1"))
-    project.declare(declared)
-    project.run("up", "--yes")
+    project = applied(declared)
 
     reordered = tenant(
         subscriptions=list(reversed(declared["subscriptions"])),

@@ -7,7 +7,7 @@ from typing import Any
 
 from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody
 from tests.e2e.declarations import subscription, tenant, user
-from tests.e2e.harness import PulumiProject, ccprovider, resource_key
+from tests.e2e.harness import Apply, PulumiProject, ccprovider, resource_key
 from tests.helpers import subscription_body, user_body
 
 DYNAMIC = "pulumi-python:dynamic/ccprovider:"
@@ -126,7 +126,7 @@ def test_export_then_up_adopts_and_the_next_preview_shows_no_changes(
 
 
 def test_the_report_equals_the_hand_computed_figures_of_the_domain_example(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     """Subscription 1 includes 10 agents, subscription 2 includes 15: 25 agents pooled. On
     the busiest day 26 agents work: one agent of overage, charged to the primary, SUB-1."""
@@ -137,8 +137,7 @@ def test_the_report_equals_the_hand_computed_figures_of_the_domain_example(
         ],
         users=[user(f"agent{i}@acme.example", "SUB-1" if i < 13 else "SUB-2") for i in range(26)],
     )
-    project.declare(declared)
-    project.run("up", "--yes")
+    project = applied(declared)
     rows = ["day,usage_type,quantity,email"]
     rows += [f"2026-05-04,standard_agent,1,agent{i}@acme.example" for i in range(25)]
     rows += [f"2026-05-05,standard_agent,1,agent{i}@acme.example" for i in range(26)]

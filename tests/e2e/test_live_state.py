@@ -4,16 +4,10 @@ of the preview follows the provisioning system's clock, not this machine's."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from ccprovider.contract import ClockChange
 from tests.e2e.declarations import ending_in, subscription, tenant, user
-from tests.e2e.harness import PulumiProject, refresh_drift
-
-
-def applied(project: PulumiProject, declared: dict[str, Any]) -> None:
-    project.declare(declared)
-    project.run("up", "--yes")
+from tests.e2e.harness import Apply, PulumiProject, refresh_drift
 
 
 def move_backend_clock(project: PulumiProject, days: int) -> None:
@@ -22,11 +16,11 @@ def move_backend_clock(project: PulumiProject, days: int) -> None:
 
 
 def test_a_subscription_that_expired_in_the_backend_shows_on_refresh_and_in_the_outputs(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     # SUB-OLD started first, so it is the primary until it expires.
     subscriptions = [subscription("SUB-1", date(2025, 1, 1), 60), ending_in(10, "SUB-OLD")]
-    applied(project, tenant(subscriptions=subscriptions))
+    project = applied(tenant(subscriptions=subscriptions))
     assert project.outputs()["primarySubscription"] == "SUB-OLD"
     move_backend_clock(project, 20)
 
@@ -47,10 +41,10 @@ def test_a_subscription_that_expired_in_the_backend_shows_on_refresh_and_in_the_
 
 
 def test_a_subscription_cancelled_in_the_backend_shows_on_refresh_and_stops_the_preview(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     subscriptions = [subscription("SUB-1", date(2025, 1, 1), 60), ending_in(300, "SUB-2")]
-    applied(project, tenant(subscriptions=subscriptions))
+    project = applied(tenant(subscriptions=subscriptions))
     with project.backend() as backend:
         tenant_id = project.outputs()["tenantId"]
         [sub2] = [s for s in backend.list_subscriptions(tenant_id) if s.external_id == "SUB-2"]
@@ -65,7 +59,7 @@ def test_a_subscription_cancelled_in_the_backend_shows_on_refresh_and_stops_the_
     assert "then remove SUB-2 from ccprovider:tenant" in output
 
 
-def test_the_remap_warning_follows_the_provisioning_clock(project: PulumiProject) -> None:
+def test_the_remap_warning_follows_the_provisioning_clock(applied: Apply) -> None:
     declared = tenant(
         subscriptions=[subscription("SUB-1", date(2025, 1, 1), 60), ending_in(60, "SUB-OLD")],
         users=[
@@ -73,7 +67,7 @@ def test_the_remap_warning_follows_the_provisioning_clock(project: PulumiProject
             user("agent1@acme.example", "SUB-OLD"),
         ],
     )
-    applied(project, declared)
+    project = applied(declared)
     assert "remap before expiry" not in project.run("preview").stdout
     move_backend_clock(project, 55)
 
@@ -88,7 +82,7 @@ def test_the_remap_warning_follows_the_provisioning_clock(project: PulumiProject
 
 
 def test_a_user_on_a_subscription_expired_by_the_provisioning_clock_stops_the_preview(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     declared = tenant(
         subscriptions=[subscription("SUB-1", date(2025, 1, 1), 60), ending_in(10, "SUB-OLD")],
@@ -97,7 +91,7 @@ def test_a_user_on_a_subscription_expired_by_the_provisioning_clock_stops_the_pr
             user("agent1@acme.example", "SUB-OLD"),
         ],
     )
-    applied(project, declared)
+    project = applied(declared)
     move_backend_clock(project, 20)
     declared["users"].append(user("agent2@acme.example", "SUB-1"))
     project.declare(declared)

@@ -7,6 +7,7 @@ from typing import Any
 from ccprovider.contract import ClockChange, LicenseOperation, LicensePatch, TenantBody, UserBody
 from tests.e2e.declarations import ending_in, subscription, tenant, user
 from tests.e2e.harness import (
+    Apply,
     PulumiProject,
     ccprovider,
     changed_steps,
@@ -33,14 +34,9 @@ def two_subscriptions(**overrides: Any) -> dict[str, Any]:
     return {**declared, **overrides}
 
 
-def applied(project: PulumiProject, declared: dict[str, Any]) -> dict[str, Any]:
-    project.declare(declared)
-    project.run("up", "--yes")
-    return declared
-
-
-def test_an_entitlement_change_previews_and_applies_one_update(project: PulumiProject) -> None:
-    declared = applied(project, two_subscriptions())
+def test_an_entitlement_change_previews_and_applies_one_update(applied: Apply) -> None:
+    declared = two_subscriptions()
+    project = applied(declared)
     declared["subscriptions"][0]["entitlements"]["standardAgents"] = 40
     project.declare(declared)
 
@@ -49,10 +45,9 @@ def test_an_entitlement_change_previews_and_applies_one_update(project: PulumiPr
     assert planned == taken == [("update", "SUB-1")]
 
 
-def test_a_term_and_billing_change_previews_and_applies_one_update(
-    project: PulumiProject,
-) -> None:
-    declared = applied(project, two_subscriptions())
+def test_a_term_and_billing_change_previews_and_applies_one_update(applied: Apply) -> None:
+    declared = two_subscriptions()
+    project = applied(declared)
     declared["subscriptions"][1]["termMonths"] = 48
     declared["subscriptions"][1]["billing"] = {"cycle": "quarterly", "purchaseOrder": "PO-77"}
     project.declare(declared)
@@ -62,8 +57,9 @@ def test_a_term_and_billing_change_previews_and_applies_one_update(
     assert planned == taken == [("update", "SUB-2")]
 
 
-def test_a_remap_previews_and_applies_one_update(project: PulumiProject) -> None:
-    declared = applied(project, two_subscriptions())
+def test_a_remap_previews_and_applies_one_update(applied: Apply) -> None:
+    declared = two_subscriptions()
+    project = applied(declared)
     declared["users"][1]["subscription"] = "SUB-2"
     project.declare(declared)
 
@@ -72,10 +68,9 @@ def test_a_remap_previews_and_applies_one_update(project: PulumiProject) -> None
     assert planned == taken == [("update", "agent1@acme.example")]
 
 
-def test_adding_and_removing_a_user_preview_and_apply_one_step_each(
-    project: PulumiProject,
-) -> None:
-    declared = applied(project, two_subscriptions())
+def test_adding_and_removing_a_user_preview_and_apply_one_step_each(applied: Apply) -> None:
+    declared = two_subscriptions()
+    project = applied(declared)
     declared["users"].append(user("agent3@acme.example", "SUB-2"))
     project.declare(declared)
     added = project.preview_then_up()
@@ -87,8 +82,9 @@ def test_adding_and_removing_a_user_preview_and_apply_one_step_each(
     assert removed == ([("delete", "agent1@acme.example")],) * 2
 
 
-def test_adding_a_partner_previews_and_applies_one_create(project: PulumiProject) -> None:
-    declared = applied(project, two_subscriptions())
+def test_adding_a_partner_previews_and_applies_one_create(applied: Apply) -> None:
+    declared = two_subscriptions()
+    project = applied(declared)
     declared["partners"] = [{"org": "partner-a", "access": "full_admin"}]
     project.declare(declared)
 
@@ -97,9 +93,9 @@ def test_adding_a_partner_previews_and_applies_one_create(project: PulumiProject
     assert planned == taken == [("create", "partner-a")]
 
 
-def test_renaming_the_tenant_previews_and_applies_one_update(project: PulumiProject) -> None:
+def test_renaming_the_tenant_previews_and_applies_one_update(applied: Apply) -> None:
     partners = [{"org": "partner-a", "access": "read_only"}]
-    applied(project, two_subscriptions(partners=partners))
+    project = applied(two_subscriptions(partners=partners))
     project.declare(two_subscriptions(name="acme-renamed", partners=partners))
 
     planned, taken = project.preview_then_up()
@@ -107,12 +103,11 @@ def test_renaming_the_tenant_previews_and_applies_one_update(project: PulumiProj
     assert planned == taken == [("update", "tenant")]
 
 
-def test_promotion_into_an_existing_stack_previews_what_it_applies(
-    project: PulumiProject,
-) -> None:
-    applied(project, two_subscriptions(name="acme-dev"))
+def test_promotion_into_an_existing_stack_previews_what_it_applies(applied: Apply) -> None:
+    project = applied(two_subscriptions(name="acme-dev"))
     staging = project.init_stack("staging")
-    applied(staging, tenant(name="acme-staging"))
+    staging.declare(tenant(name="acme-staging"))
+    staging.run("up", "--yes")
     ccprovider(project, "promote", "e2e", "staging", "--yes")
 
     planned, taken = staging.preview_then_up()
@@ -160,10 +155,10 @@ def test_adopting_existing_objects_previews_what_it_applies(project: PulumiProje
 
 
 def test_a_refresh_after_a_subscription_expired_previews_what_it_applies(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     subscriptions = [subscription("SUB-1", date(2025, 1, 1), 60), ending_in(10, "SUB-OLD")]
-    applied(project, tenant(subscriptions=subscriptions))
+    project = applied(tenant(subscriptions=subscriptions))
     with project.backend() as backend:
         later = datetime.now(UTC) + timedelta(days=20)
         backend.change_clock(ClockChange(now=later))

@@ -10,7 +10,7 @@ from typing import Any
 
 from ccprovider.contract import ClockChange
 from tests.e2e.declarations import TODAY, ending_in, subscription, tenant, user
-from tests.e2e.harness import PulumiProject, resource_key, steps_by_op
+from tests.e2e.harness import Apply, PulumiProject, resource_key, steps_by_op
 
 ASSIGNMENT_TYPE = "pulumi-python:dynamic/ccprovider:LicenseAssignment"
 SUBSCRIPTION_TYPE = "pulumi-python:dynamic/ccprovider:Subscription"
@@ -76,11 +76,10 @@ def access_watch(project: PulumiProject, tenant_id: str) -> Iterator[list[str]]:
 
 
 def test_users_left_on_a_removed_subscription_fail_preview_with_where_to_go(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     declared = expiring_tenant()
-    project.declare(declared)
-    project.run("up", "--yes")
+    project = applied(declared)
 
     project.declare({**declared, "subscriptions": declared["subscriptions"][1:]})
     output = project.preview_fails()
@@ -103,17 +102,17 @@ def test_users_on_a_subscription_ending_soon_get_a_visible_warning(
 
 
 def test_remapping_and_removing_the_old_subscription_in_one_up_never_drops_access(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     declared = expiring_tenant()
-    project.declare(declared)
-    project.run("up", "--yes")
+    project = applied(declared)
     tenant_id = project.outputs()["tenantId"]
     change = {**remapped(declared), "subscriptions": declared["subscriptions"][1:]}
     project.declare(change)
 
-    assignments = steps_by_op(project.preview_json(), ASSIGNMENT_TYPE)
-    subscriptions = steps_by_op(project.preview_json(), SUBSCRIPTION_TYPE)
+    preview = project.preview_json()
+    assignments = steps_by_op(preview, ASSIGNMENT_TYPE)
+    subscriptions = steps_by_op(preview, SUBSCRIPTION_TYPE)
     with access_watch(project, tenant_id) as lapses:
         project.run("up", "--yes")
 
@@ -129,13 +128,11 @@ def test_remapping_and_removing_the_old_subscription_in_one_up_never_drops_acces
 
 
 def test_domain_scenario_remapped_users_keep_access_and_the_primary_moves(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     """Subscription 1 with admin 1 and agent 1; subscription 2 added while 1 is expiring;
     remap; the backend's clock passes 1's end; both keep access; the primary is 2."""
-    first = tenant(subscriptions=[ending_in(10, "SUB-1")])
-    project.declare(first)
-    project.run("up", "--yes")
+    project = applied(tenant(subscriptions=[ending_in(10, "SUB-1")]))
     tenant_id = project.outputs()["tenantId"]
     assert project.outputs()["primarySubscription"] == "SUB-1"
 
@@ -162,12 +159,11 @@ def test_domain_scenario_remapped_users_keep_access_and_the_primary_moves(
 
 
 def test_a_user_mapped_to_a_subscription_that_expired_on_the_backend_fails_preview(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     """The backend's clock, not the machine's date, decides, already when the declaration
     is validated: every stranded user is named with its place and where it can move."""
-    project.declare(expiring_tenant())
-    project.run("up", "--yes")
+    project = applied(expiring_tenant())
     tenant_id = project.outputs()["tenantId"]
     with project.backend() as backend:
         backend.change_clock(ClockChange(advance_days=11))

@@ -8,7 +8,7 @@ from typing import Any
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import User
 from tests.e2e.declarations import TODAY, subscription, tenant, user
-from tests.e2e.harness import PulumiProject, steps_by_op
+from tests.e2e.harness import Apply, PulumiProject, steps_by_op
 
 TEAM_TYPE = "pulumi-python:dynamic/ccprovider:TeamAssignments"
 ASSIGNMENT_TYPE = "pulumi-python:dynamic/ccprovider:LicenseAssignment"
@@ -36,11 +36,16 @@ def two_teams(**moves: str) -> dict[str, Any]:
     )
 
 
-def applied(project: PulumiProject, declared: dict[str, Any]) -> str:
-    """Declare the tenant and run `pulumi up`; return the tenant's id."""
+def up_with(project: PulumiProject, declared: dict[str, Any]) -> None:
+    """Declare the tenant and run `pulumi up`."""
     project.declare(declared)
     project.run("up", "--yes")
-    return str(project.outputs()["tenantId"])
+
+
+def applied_teams(applied: Apply, declared: dict[str, Any]) -> tuple[PulumiProject, str]:
+    """A project of the test's own with `declared` applied, and its tenant's id."""
+    project = applied(declared)
+    return project, str(project.outputs()["tenantId"])
 
 
 def live_users(backend: ProvisioningClient, tenant_id: str) -> dict[str, User]:
@@ -48,9 +53,9 @@ def live_users(backend: ProvisioningClient, tenant_id: str) -> dict[str, User]:
 
 
 def test_a_team_is_one_resource_and_its_users_get_their_licenses(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
-    tenant_id = applied(project, two_teams())
+    project, tenant_id = applied_teams(applied, two_teams())
 
     teams = {r["outputs"]["team"]: r for r in project.state_resources(TEAM_TYPE)}
     assert sorted(teams) == ["care", "sales"]
@@ -72,10 +77,10 @@ def test_a_team_is_one_resource_and_its_users_get_their_licenses(
 
 
 def test_a_remap_in_a_team_shows_the_member_and_applies_in_place(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     declared = two_teams()
-    tenant_id = applied(project, declared)
+    project, tenant_id = applied_teams(applied, declared)
     declared["users"][2]["subscription"] = "SUB-2"  # agent2, of care
     project.declare(declared)
 
@@ -96,15 +101,15 @@ def test_a_remap_in_a_team_shows_the_member_and_applies_in_place(
 
 
 def test_users_move_between_teams_and_single_assignments_without_being_recreated(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
-    tenant_id = applied(project, two_teams())
+    project, tenant_id = applied_teams(applied, two_teams())
     with project.backend() as backend:
         before = live_users(backend, tenant_id)
 
     # agent1 care -> sales, agent4 sales -> alone, then agent4 alone -> care.
-    applied(project, two_teams(agent1="sales", agent4=""))
-    applied(project, two_teams(agent1="sales", agent4="care"))
+    up_with(project, two_teams(agent1="sales", agent4=""))
+    up_with(project, two_teams(agent1="sales", agent4="care"))
 
     with project.backend() as backend:
         after = live_users(backend, tenant_id)
@@ -116,12 +121,12 @@ def test_users_move_between_teams_and_single_assignments_without_being_recreated
 
 
 def test_a_removed_member_is_released_and_destroy_deletes_what_the_teams_created(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
     declared = two_teams()
-    tenant_id = applied(project, declared)
+    project, tenant_id = applied_teams(applied, declared)
 
-    applied(project, {**declared, "users": declared["users"][:-1]})  # agent5 leaves sales
+    up_with(project, {**declared, "users": declared["users"][:-1]})  # agent5 leaves sales
 
     with project.backend() as backend:
         agent5 = live_users(backend, tenant_id)["agent5@acme.example"]
@@ -133,9 +138,9 @@ def test_a_removed_member_is_released_and_destroy_deletes_what_the_teams_created
 
 
 def test_refresh_shows_a_member_deleted_outside_and_up_brings_them_back(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
-    tenant_id = applied(project, two_teams())
+    project, tenant_id = applied_teams(applied, two_teams())
     with project.backend() as backend:
         backend.delete_user(tenant_id, live_users(backend, tenant_id)["agent2@acme.example"].id)
 

@@ -4,7 +4,7 @@ import re
 
 from ccprovider.contract import TenantBody
 from ccprovider.domain import Offer
-from tests.e2e.harness import TENANT_TYPE, PulumiProject, changed_properties, steps_by_op
+from tests.e2e.harness import TENANT_TYPE, Apply, PulumiProject, changed_properties, steps_by_op
 
 ACME = {"name": "acme-e2e", "offer": "flex3", "hybrid": False, "telephony": "webex_calling"}
 
@@ -32,9 +32,8 @@ def test_preview_up_and_no_op(project: PulumiProject) -> None:
     project.run("preview", "--expect-no-changes")
 
 
-def test_changing_one_field_updates_exactly_that_field_in_place(project: PulumiProject) -> None:
-    project.set_tenant(**ACME)
-    project.run("up", "--yes")
+def test_changing_one_field_updates_exactly_that_field_in_place(applied: Apply) -> None:
+    project = applied(ACME)
     tenant_id = project.outputs()["tenantId"]
 
     project.set_tenant(**{**ACME, "hybrid": True})
@@ -52,9 +51,8 @@ def test_changing_one_field_updates_exactly_that_field_in_place(project: PulumiP
     project.run("preview", "--expect-no-changes")
 
 
-def test_refresh_detects_drift_and_up_restores_the_declaration(project: PulumiProject) -> None:
-    project.set_tenant(**ACME)
-    project.run("up", "--yes")
+def test_refresh_detects_drift_and_up_restores_the_declaration(applied: Apply) -> None:
+    project = applied(ACME)
     tenant_id = project.outputs()["tenantId"]
     with project.backend() as backend:
         live = backend.get_tenant(tenant_id)
@@ -79,9 +77,8 @@ def test_refresh_detects_drift_and_up_restores_the_declaration(project: PulumiPr
     project.run("preview", "--expect-no-changes")
 
 
-def test_refresh_drops_a_tenant_removed_from_the_backend(project: PulumiProject) -> None:
-    project.set_tenant(**ACME)
-    project.run("up", "--yes")
+def test_refresh_drops_a_tenant_removed_from_the_backend(applied: Apply) -> None:
+    project = applied(ACME)
     with project.backend() as backend:
         assert backend.delete_tenant(project.outputs()["tenantId"])
 
@@ -92,9 +89,8 @@ def test_refresh_drops_a_tenant_removed_from_the_backend(project: PulumiProject)
     assert list(steps) == ["create"]
 
 
-def test_destroy_removes_the_tenant_from_the_backend(project: PulumiProject) -> None:
-    project.set_tenant(**ACME)
-    project.run("up", "--yes")
+def test_destroy_removes_the_tenant_from_the_backend(applied: Apply) -> None:
+    project = applied(ACME)
 
     project.run("destroy", "--yes")
 
@@ -115,9 +111,8 @@ def test_an_invalid_declaration_fails_preview_naming_the_config_path(
     assert "Traceback" not in result.stdout
 
 
-def test_renaming_the_tenant_is_an_update_in_place(project: PulumiProject) -> None:
-    project.set_tenant(**ACME)
-    project.run("up", "--yes")
+def test_renaming_the_tenant_is_an_update_in_place(applied: Apply) -> None:
+    project = applied(ACME)
     tenant_id = project.outputs()["tenantId"]
 
     project.set_tenant(**{**ACME, "name": "acme-renamed"})

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.declarations import tenant, user
-from tests.e2e.harness import PulumiProject
+from tests.e2e.harness import Apply
 
 
 def declared(delete_users: bool) -> dict[str, Any]:
@@ -19,10 +19,9 @@ def declared(delete_users: bool) -> dict[str, Any]:
 
 @pytest.mark.parametrize("delete_users", [False, True])
 def test_removed_users_are_released_or_deleted_as_the_preview_says(
-    project: PulumiProject, delete_users: bool
+    applied: Apply, delete_users: bool
 ) -> None:
-    project.declare(declared(delete_users))
-    project.run("up", "--yes")
+    project = applied(declared(delete_users))
     tenant_id = project.outputs()["tenantId"]
     kept = declared(delete_users)
     kept["users"] = kept["users"][:1]
@@ -49,10 +48,9 @@ def test_removed_users_are_released_or_deleted_as_the_preview_says(
 
 
 def test_turning_delete_users_on_applies_to_users_who_leave_afterwards(
-    project: PulumiProject,
+    applied: Apply,
 ) -> None:
-    project.declare(declared(delete_users=False))
-    project.run("up", "--yes")
+    project = applied(declared(delete_users=False))
     tenant_id = project.outputs()["tenantId"]
     changed = declared(delete_users=True)
     changed["users"] = [u for u in changed["users"] if u["email"] != "agent1@acme.example"]
