@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from ccprovider.spec import SpecError, parse_tenant_spec
+from tests.e2e.declarations import tenant as e2e_tenant
 from tests.helpers import declaration
 
 TODAY = date(2026, 6, 1)
@@ -190,6 +191,85 @@ def test_a_bad_declaration_gives_one_error_naming_the_field(
 
     [problem] = raised.value.problems
     assert problem.startswith(f"ccprovider:tenant.{path}"), problem
+
+
+def rename(path: str, key: str, new: str) -> Edit:
+    """An edit that renames `key` of the mapping at `path`, as a typo in a key does."""
+
+    def edit(tenant: dict[str, Any]) -> None:
+        target: Any = tenant
+        for part in path.replace("[", ".").replace("]", "").split("."):
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[new] = target.pop(key)
+
+    return edit
+
+
+ROUGH_DECLARATIONS: list[tuple[str, Edit, str]] = [
+    (
+        "date",
+        set_path("subscriptions[0].start", "01/02/2025"),
+        "ccprovider:tenant.subscriptions[0].start: '01/02/2025' is not a date: use YYYY-MM-DD",
+    ),
+    (
+        "email",
+        set_path("users[1].email", "agent1 at acme"),
+        "ccprovider:tenant.users[1].email: 'agent1 at acme' is not an e-mail address",
+    ),
+    (
+        "unknown key",
+        rename("subscriptions[0]", "termMonths", "termMonth"),
+        "unknown key 'termMonth'. Did you mean termMonths?",
+    ),
+    (
+        "duplicate email",
+        set_path("users[1].email", "admin1@acme.example"),
+        "ccprovider:tenant.users[0].email: 'admin1@acme.example' is declared twice, again "
+        "at ccprovider:tenant.users[1].email",
+    ),
+    (
+        "true as a count",
+        set_path("subscriptions[0].entitlements.standardAgents", True),
+        "ccprovider:tenant.subscriptions[0].entitlements.standardAgents: expected a whole "
+        "number, not true or false",
+    ),
+    (
+        "1 as a flag",
+        set_path("adopt", 1),
+        "ccprovider:tenant.adopt: 1 is not a yes-or-no value: use true or false.",
+    ),
+    (
+        "look-alike email",
+        set_path("users[1].email", "\u0430gent1@acme.example"),
+        "ccprovider:tenant.users[1].email: '\u0430gent1@acme.example' mixes look-alike "
+        "letters of several scripts",
+    ),
+    (
+        "email reading as another user's",
+        set_path("users[1].email", "adminl@acme.example"),
+        "ccprovider:tenant.users[1].email: 'adminl@acme.example' reads the same as "
+        "'admin1@acme.example' at ccprovider:tenant.users[0].email",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [case[1:] for case in ROUGH_DECLARATIONS],
+    ids=[case[0] for case in ROUGH_DECLARATIONS],
+)
+def test_a_rough_declaration_alone_names_the_value_what_is_wrong_and_the_fix(
+    edit: Edit, expected: str
+) -> None:
+    """The program's words for each rough input, alone in a declaration; the real CLI shows
+    them in tests/e2e/test_rough_inputs.py."""
+    tenant = e2e_tenant()
+    edit(tenant)
+
+    with pytest.raises(SpecError) as raised:
+        parse_tenant_spec(tenant, TODAY)
+
+    assert [p for p in raised.value.problems if expected in p], raised.value.problems
 
 
 SUB = {
