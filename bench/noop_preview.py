@@ -6,7 +6,8 @@ that repository's venv, it applies the dev stack's declaration (stacks/Pulumi.de
 to a fresh embedded backend, then times `--runs` no-op previews. In the same run, it times
 in fresh interpreters the imports of the program's and the provider's modules
 (`ccprovider.contact_center`, `ccprovider.resources`) and of the embedded backend's
-(`ccprovider.backend.server`). Each figure is the median of the runs, wall-clock seconds.
+(`ccprovider.backend.server`), and the `pip list` that Pulumi's language host runs in
+the venv at every preview and update. Each figure is the median of the runs, wall-clock seconds.
 Give `--repo` a checkout of another commit (with its venv: scripts/bootstrap) to compare.
 
     PATH="$(scripts/bootstrap --print-pulumi-dir):$PATH" .venv/bin/python bench/noop_preview.py \\
@@ -30,6 +31,8 @@ IMPORTS = {
     ),
     "import: embedded backend": "import ccprovider.backend.server",
 }
+PIP_LIST = ("-m", "pip", "list", "-v", "--format", "json")
+"""What Pulumi's Python language host runs in the venv at every preview and update."""
 
 
 def median_seconds(runs: int, step: Callable[[], object]) -> float:
@@ -42,9 +45,11 @@ def median_seconds(runs: int, step: Callable[[], object]) -> float:
     return statistics.median(times)
 
 
-def importer(python: Path, statement: str) -> Callable[[], object]:
-    """A step that runs `statement` in a fresh interpreter."""
-    return lambda: subprocess.run([python, "-c", statement], check=True)  # noqa: S603
+def in_venv(python: Path, *args: str) -> Callable[[], object]:
+    """A step that runs the venv's `python ARGS`, its output discarded."""
+    return lambda: subprocess.run(  # noqa: S603 - the venv's own python
+        [python, *args], check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def main() -> None:
@@ -62,7 +67,9 @@ def main() -> None:
         noop = median_seconds(args.runs, lambda: project.pulumi("preview", "--expect-no-changes"))
     figures = {"pulumi preview (no changes)": noop}
     for label, statement in IMPORTS.items():
-        figures[label] = median_seconds(args.runs, importer(python, statement))
+        figures[label] = median_seconds(args.runs, in_venv(python, "-c", statement))
+    listing = median_seconds(args.runs, in_venv(python, *PIP_LIST))
+    figures["the language host's `pip list`"] = listing
 
     commit = subprocess.run(  # noqa: S603 - git, on the checkout measured
         ["git", "-C", repo, "rev-parse", "--short", "HEAD"],  # noqa: S607

@@ -15,8 +15,9 @@ CLI_PACKAGE="github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
 LANGUAGE_HOST_PACKAGE="github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python"
 
 VENV="$ROOT/.venv"
-# The installer of the venv's packages, pinned with them.
+# The installer of the venv's packages, and the venv's pip, pinned with them.
 UV_VERSION="$(awk -F'==' '$1 == "uv" { print $2 }' "$ROOT/constraints.txt")"
+PIP_VERSION="$(awk -F'==' '$1 == "pip" { print $2 }' "$ROOT/constraints.txt")"
 CACHE_DIR="${CCPROVIDER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ccprovider}"
 PULUMI_BUILD_DIR="$CACHE_DIR/pulumi-$PULUMI_VERSION-python-$LANGUAGE_HOST_VERSION"
 CLI_MODULE="$ROOT/tools/pulumi-cli"
