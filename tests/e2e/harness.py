@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -81,6 +82,15 @@ def resource_summary(output: str) -> list[str]:
     return [_PLANNED_AS_TAKEN.sub(r"\1d", line.strip()) for line in block.splitlines()]
 
 
+def file_state_url(state: Path) -> str:
+    """The URL of a file state in directory `state`, written without metadata sidecars: the
+    CLI writes a checkpoint's `.attrs` sidecar in place, and the program's reference to its
+    own stack, read while the update writes its checkpoint, can find it empty ("failed to
+    load checkpoint: EOF"; the reference itself is an open issue). A test then fails for
+    a race of the engine's file store, not of ccprovider."""
+    return f"file://{state}?metadata=skip"
+
+
 class PulumiCommandError(AssertionError):
     """A pulumi command exited non-zero; the message carries its output."""
 
@@ -110,7 +120,7 @@ class PulumiProject:
         if state_url is None:
             state = directory / ".pulumi-state"
             state.mkdir()
-            state_url = f"file://{state}"
+            state_url = file_state_url(state)
         project = {
             "name": "ccprovider",
             "runtime": {
@@ -142,10 +152,10 @@ class PulumiProject:
     def copy(self, directory: Path) -> "PulumiProject":
         """This project copied to `directory` with its file state and its embedded backend's
         database: the same stacks as applied, for a test to change on its own."""
-        state = self.directory / ".pulumi-state"
-        assert self.env["PULUMI_BACKEND_URL"] == f"file://{state}", "only a state of its own"
+        state = file_state_url(self.directory / ".pulumi-state")
+        assert self.env["PULUMI_BACKEND_URL"] == state, "only a project with a state of its own"
         shutil.copytree(self.directory, directory, symlinks=True)
-        env = {**self.env, "PULUMI_BACKEND_URL": f"file://{directory / '.pulumi-state'}"}
+        env = {**self.env, "PULUMI_BACKEND_URL": file_state_url(directory / ".pulumi-state")}
         return PulumiProject(directory, self.stack, env)
 
     def init_stack(self, stack: str) -> "PulumiProject":
@@ -179,6 +189,14 @@ class PulumiProject:
                 f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
             )
         return result
+
+    def up(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Apply the declaration: `pulumi up --yes --skip-preview ARGS`. A plain `pulumi up`
+        first runs the same engine pass as `pulumi preview`, program and providers again,
+        which doubles its cost; tests run `pulumi preview` on its own wherever what it
+        plans matters, and a plain `up` wherever they read what it reports
+        (`preview_then_up`) or an `up` may fail."""
+        return self.run("up", "--yes", "--skip-preview", *args)
 
     @property
     def config_file(self) -> Path:
@@ -251,9 +269,11 @@ class AppliedStacks:
         key = json.dumps(declared, sort_keys=True)
         template = self._applied.get(key)
         if template is None:
-            template = PulumiProject.create(self._root / str(len(self._applied)), self._pulumi_home)
+            # A directory of its own per attempt: an `up` that failed leaves its own behind.
+            where = Path(tempfile.mkdtemp(dir=self._root)) / "project"
+            template = PulumiProject.create(where, self._pulumi_home)
             template.declare(declared)
-            template.run("up", "--yes")
+            template.up()
             self._applied[key] = template
         return template.copy(directory)
 

@@ -31,7 +31,7 @@ def test_refresh_reports_changed_terms_and_removed_users(applied: Apply) -> None
     assert re.search(r"- pulumi-python:dynamic/ccprovider:LicenseAssignment: \(delete\)", refresh)
     steps = steps_by_op(project.preview_json(), ASSIGNMENT_TYPE)
     assert [resource_key(s["urn"]) for s in steps["create"]] == ["agent1@acme.example"]
-    project.run("up", "--yes")
+    project.up()
     project.run("preview", "--expect-no-changes")
 
 
@@ -75,7 +75,7 @@ def test_adoption_takes_over_existing_objects_without_duplicates(project: Pulumi
     tenant_id = make_the_tenant_by_hand(project)
     project.declare(tenant(adopt=True))
 
-    project.run("up", "--yes")
+    project.up()
 
     with project.backend() as backend:
         assert [t.id for t in backend.list_tenants()] == [tenant_id]
@@ -101,7 +101,7 @@ def test_adopt_leaves_another_stacks_users_unless_the_tenant_takes_them_over(
         [live] = backend.list_tenants()
         before = {u.email: u.external_id for u in backend.list_users(live.id)}
     other.declare(tenant(adopt=True, takeOver=True))
-    other.run("up", "--yes")
+    other.up()
     with project.backend() as backend:
         after = {u.email: u.external_id for u in backend.list_users(live.id)}
     dropped = project.run("refresh", "--yes").stdout

@@ -18,13 +18,13 @@ def test_a_tenant_whose_only_order_changed_license_model_takes_more_of_that_mode
     project = applied(declared)
     declared["subscriptions"][0]["licenseModel"] = "concurrent"  # replaces SUB-1
     project.declare(declared)
-    project.run("up", "--yes")
+    project.up()
     declared["subscriptions"].append(
         subscription("SUB-2", date(2025, 6, 1), 24, licenseModel="concurrent")
     )
     project.declare(declared)
 
-    project.run("up", "--yes")
+    project.up()
 
     with project.backend() as backend:
         [live] = backend.list_tenants()
@@ -158,7 +158,7 @@ def test_a_second_partner_is_read_only_unless_a_customer_admin_approves(
     unapproved = project.preview_fails()
     declared["partners"][1]["approvedBy"] = "admin1@acme.example"
     project.declare(declared)
-    project.run("up", "--yes")
+    project.up()
 
     assert "ccprovider:tenant.partners[1].approvedBy" in unapproved
     assert "needs a customer admin's approval, but none is recorded" in unapproved

@@ -28,14 +28,14 @@ def test_promotion_from_dev_to_staging_to_prod_shows_exactly_the_promoted_change
     project: PulumiProject,
 ) -> None:
     project.declare(tenant(name="acme-dev"))
-    project.run("up", "--yes")
+    project.up()
     staging = project.init_stack("staging")
     staging.declare(tenant(name="acme-staging"))
-    staging.run("up", "--yes")
+    staging.up()
     prod = project.init_stack("prod")
     prod.run("config", "set", "ccprovider:protect", "true")
     prod.declare(tenant(name="acme-prod"))
-    prod.run("up", "--yes")
+    prod.up()
 
     changed = tenant(name="acme-dev")
     changed["subscriptions"].append(subscription("SUB-2", date(2025, 6, 1), 36))
@@ -45,7 +45,7 @@ def test_promotion_from_dev_to_staging_to_prod_shows_exactly_the_promoted_change
         user("agent2@acme.example", "SUB-2"),
     ]
     project.declare(changed)
-    project.run("up", "--yes")
+    project.up()
 
     expected = {
         "create": ["LicenseAssignment:agent2@acme.example", "Subscription:SUB-2"],
@@ -53,10 +53,10 @@ def test_promotion_from_dev_to_staging_to_prod_shows_exactly_the_promoted_change
     }
     ccprovider(project, "promote", "e2e", "staging", "--yes")
     assert planned_changes(staging) == expected
-    staging.run("up", "--yes")
+    staging.up()
     ccprovider(project, "promote", "staging", "prod", "--yes")
     assert planned_changes(prod) == expected
-    prod.run("up", "--yes")
+    prod.up()
 
     for stack in (staging, prod):
         stack.run("preview", "--expect-no-changes")
@@ -78,12 +78,12 @@ def test_promotion_from_dev_to_staging_to_prod_shows_exactly_the_promoted_change
 def test_in_a_protected_stack_removing_an_agent_is_a_normal_up(project: PulumiProject) -> None:
     project.run("config", "set", "ccprovider:protect", "true")
     project.declare(tenant())
-    project.run("up", "--yes")
+    project.up()
     kept = tenant()
     kept["users"] = kept["users"][:1]
     project.declare(kept)
 
-    project.run("up", "--yes")
+    project.up()
 
     protected = {
         resource_key(r["urn"]): r.get("protect", False)
@@ -115,7 +115,7 @@ def test_export_then_up_adopts_and_the_next_preview_shows_no_changes(
 
     exported = ccprovider(project, "export", "--tenant", "acme-legacy", "--stack", "legacy")
     legacy = project.init_stack("legacy")
-    legacy.run("up", "--yes")
+    legacy.up()
 
     assert "wrote" in exported.stdout
     legacy.run("preview", "--expect-no-changes")

@@ -100,7 +100,7 @@ def test_a_backend_that_went_down_fails_each_command_in_one_line_per_resource(
         project.run("config", "set", "ccprovider:endpoint", url)
         declared = tenant()
         project.declare(declared)
-        project.run("up", "--yes")
+        project.up()
     declared["users"][1]["agentProfile"] = "premium"  # one changed user
     project.declare(declared)
 

@@ -73,7 +73,7 @@ def test_each_tenant_can_live_on_a_backend_of_its_own(
 ) -> None:
     project = PulumiProject.create(tmp_path / "project", pulumi_home, program=TWO_TENANTS)
     with backends(tmp_path, project, "two", "blue", "green") as clients:
-        project.run("up", "--yes")
+        project.up()
         project.run("refresh", "--yes")
         project.run("preview", "--expect-no-changes")
         held = {name: sorted(t.name for t in c.list_tenants()) for name, c in clients.items()}

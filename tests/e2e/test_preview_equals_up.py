@@ -107,7 +107,7 @@ def test_promotion_into_an_existing_stack_previews_what_it_applies(applied: Appl
     project = applied(two_subscriptions(name="acme-dev"))
     staging = project.init_stack("staging")
     staging.declare(tenant(name="acme-staging"))
-    staging.run("up", "--yes")
+    staging.up()
     ccprovider(project, "promote", "e2e", "staging", "--yes")
 
     planned, taken = staging.preview_then_up()

@@ -124,7 +124,6 @@ def test_an_up_killed_part_way_recovers_by_up_or_destroy(
         process.wait(timeout=30)
         _kill_processes_in(project.directory)  # the plugins the CLI had started
 
-    _drop_torn_attribute_files(project.directory / ".pulumi-state")
     project.run("cancel", "--yes")  # the killed run's lock on the stack
     project.run("refresh", "--yes", "--clear-pending-creates")
 
@@ -137,15 +136,6 @@ def test_an_up_killed_part_way_recovers_by_up_or_destroy(
     project.run("destroy", "--yes")
     with project.backend() as backend:
         assert list(backend.list_tenants()) == []
-
-
-def _drop_torn_attribute_files(state: Path) -> None:
-    """A kill can land while the file backend writes a checkpoint's `.attrs` sidecar,
-    leaving it empty, which the CLI then cannot read ("failed to load checkpoint: EOF");
-    without the sidecar it reads the checkpoint fine."""
-    for attrs in state.rglob("*.attrs"):
-        if attrs.stat().st_size == 0:
-            attrs.unlink()
 
 
 def _kill_processes_in(directory: Path) -> None:

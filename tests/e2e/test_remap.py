@@ -114,7 +114,7 @@ def test_remapping_and_removing_the_old_subscription_in_one_up_never_drops_acces
     assignments = steps_by_op(preview, ASSIGNMENT_TYPE)
     subscriptions = steps_by_op(preview, SUBSCRIPTION_TYPE)
     with access_watch(project, tenant_id) as lapses:
-        project.run("up", "--yes")
+        project.up()
 
     assert sorted(assignments) == ["update"], "a remap is an in-place update, not a replace"
     assert len(assignments["update"]) == 2
@@ -137,9 +137,9 @@ def test_domain_scenario_remapped_users_keep_access_and_the_primary_moves(
     assert project.outputs()["primarySubscription"] == "SUB-1"
 
     project.declare(expiring_tenant())
-    project.run("up", "--yes")
+    project.up()
     project.declare(remapped(expiring_tenant()))
-    project.run("up", "--yes")
+    project.up()
 
     with project.backend() as backend:
         backend.change_clock(ClockChange(advance_days=11))

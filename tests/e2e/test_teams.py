@@ -39,7 +39,7 @@ def two_teams(**moves: str) -> dict[str, Any]:
 def up_with(project: PulumiProject, declared: dict[str, Any]) -> None:
     """Declare the tenant and run `pulumi up`."""
     project.declare(declared)
-    project.run("up", "--yes")
+    project.up()
 
 
 def applied_teams(applied: Apply, declared: dict[str, Any]) -> tuple[PulumiProject, str]:
@@ -91,7 +91,7 @@ def test_a_remap_in_a_team_shows_the_member_and_applies_in_place(
     assert diff.index('~ subscription: "SUB-1" => "SUB-2"', member_change) < diff.index(
         "}", member_change
     )
-    project.run("up", "--yes")
+    project.up()
     with project.backend() as backend:
         agent2 = live_users(backend, tenant_id)["agent2@acme.example"]
         sub2 = backend.find_subscription(tenant_id, "SUB-2")
@@ -148,7 +148,7 @@ def test_refresh_shows_a_member_deleted_outside_and_up_brings_them_back(
     steps = steps_by_op(project.preview_json(), TEAM_TYPE)
 
     assert list(steps) == ["update"]
-    project.run("up", "--yes")
+    project.up()
     with project.backend() as backend:
         assert live_users(backend, tenant_id)["agent2@acme.example"].licenses
     project.run("preview", "--expect-no-changes")

@@ -18,7 +18,7 @@ def test_preview_up_and_no_op(project: PulumiProject) -> None:
     with project.backend() as backend:
         assert list(backend.list_tenants()) == [], "preview must not create anything"
 
-    project.run("up", "--yes")
+    project.up()
 
     outputs = project.outputs()
     with project.backend() as backend:
@@ -43,7 +43,7 @@ def test_changing_one_field_updates_exactly_that_field_in_place(applied: Apply) 
     steps = steps_by_op(project.preview_json(), TENANT_TYPE)
     assert list(steps) == ["update"]
 
-    project.run("up", "--yes")
+    project.up()
     with project.backend() as backend:
         tenant = backend.get_tenant(tenant_id)
     assert tenant is not None
@@ -69,7 +69,7 @@ def test_refresh_detects_drift_and_up_restores_the_declaration(applied: Apply) -
     drifted = project.run("preview", "--expect-no-changes", check=False)
     assert drifted.returncode != 0
 
-    project.run("up", "--yes")
+    project.up()
     with project.backend() as backend:
         restored = backend.get_tenant(tenant_id)
     assert restored is not None
@@ -117,7 +117,7 @@ def test_renaming_the_tenant_is_an_update_in_place(applied: Apply) -> None:
 
     project.set_tenant(**{**ACME, "name": "acme-renamed"})
     diff = project.run("preview", "--diff").stdout
-    project.run("up", "--yes")
+    project.up()
 
     assert changed_properties(diff, "Tenant", "update") == ['~ name: "acme-e2e" => "acme-renamed"']
     with project.backend() as backend:

@@ -54,15 +54,14 @@ def test_a_stack_applied_by_an_earlier_release_previews_no_changes(
     # The previous release's package comes first on the import path of the program and of
     # the provider processes the engine starts.
     project.env["PYTHONPATH"] = str(old)
-    project.run("up", "--yes")
+    project.up()
     deployment = json.loads(project.run("stack", "export").stdout)["deployment"]
     applied = {r["type"].rpartition(":")[2] for r in deployment["resources"]}
 
     del project.env["PYTHONPATH"]
     (project.directory / "__main__.py").write_text((REPO / "__main__.py").read_text())
-    planned = changed_steps(project.preview_json())
+    planned = changed_steps(project.preview_json("--expect-no-changes"))
 
     kinds = {"Tenant", "Subscription", "LicenseAssignment", "TeamAssignments", "PartnerAccess"}
     assert kinds <= applied
     assert planned == []
-    project.run("preview", "--expect-no-changes")

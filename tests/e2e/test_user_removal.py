@@ -57,7 +57,7 @@ def test_turning_delete_users_on_applies_to_users_who_leave_afterwards(
     project.declare(changed)
 
     preview = project.run("preview").stdout
-    project.run("up", "--yes")
+    project.up()
 
     # Its assignment lets it go with the state the last update wrote: deleteUsers false.
     said = "agent1@acme.example leaves the declaration: its license is released and its account"
