@@ -53,14 +53,17 @@ def test_racing_processes_never_leave_a_tenant_with_mixed_license_models(
 ) -> None:
     """16 processes, released together, each add a subscription of either license model:
     the first wins and every writer of the other model is refused."""
-    spawn = multiprocessing.get_context("spawn")
-    start, outcomes = spawn.Barrier(RACERS), spawn.Queue()
+    # Racers are forked from a server that imported the backend once (no connection of this
+    # process's comes along): sixteen fresh interpreters would each import it again.
+    racing = multiprocessing.get_context("forkserver")
+    racing.set_forkserver_preload([__name__])
+    start, outcomes = racing.Barrier(RACERS), racing.Queue()
     store = open_store(database)
     try:
         service = ProvisioningService(store)
         tenant_id = service.create_tenant(TenantBody(name="acme-dev", offer="flex3")).value.id
         racers = [
-            spawn.Process(target=_add_subscription, args=(database, tenant_id, i, start, outcomes))
+            racing.Process(target=_add_subscription, args=(database, tenant_id, i, start, outcomes))
             for i in range(RACERS)
         ]
         for racer in racers:
