@@ -22,6 +22,7 @@ from ccprovider import domain, rules
 from ccprovider.args import ContactCenterArgs, Shape
 from ccprovider.connection import KNOWN_KEYS, ConnectionSettings
 from ccprovider.domain import SubscriptionStatus, SubscriptionTerms
+from ccprovider.engine_stop import end_quietly_when_stopped
 from ccprovider.live import LiveReadError, ProvisioningClock, tenant_label
 from ccprovider.resources import (
     LicenseAssignment,
@@ -72,6 +73,7 @@ class ContactCenter(pulumi.ComponentResource):
         default the provisioning system's date (read from the tenant's backend); a
         `usersFile` is read relative to `root`. A declaration that breaks a rule stops the
         program with the problem at its config path, before anything is declared."""
+        end_quietly_when_stopped()  # a resource's failure ends the program in one line
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self._name = name
         # `protect` guards what cannot come back: the tenant and its subscriptions (orders).
