@@ -2,7 +2,7 @@
 
 With no endpoint configured, the backend runs embedded: one `BackgroundServer` per
 database file per process, serving the same HTTP app as the standalone server to that
-process alone (a random token), for as long as the process's parent lives.
+process alone (a random token), for as long as the engine that started the process lives.
 """
 
 import difflib
@@ -46,6 +46,9 @@ def unknown_config_keys(keys: Iterable[str]) -> list[str]:
 _embedded_servers: dict[Path, tuple[str, str]] = {}
 _embedded_lock = threading.Lock()
 _PARENT_POLL_SECONDS = 0.5
+_WATCHED_GENERATIONS = 2
+"""The provider runs under a shell wrapper under the engine; the program under the
+language host under the engine."""
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,28 @@ def embedded_backend(db_path: Path) -> tuple[str, str]:
         return served
 
 
+def _ancestors(depth: int = _WATCHED_GENERATIONS) -> tuple[int, ...]:
+    """This process's parent, grandparent and so on, `depth` generations at most, short of
+    init. Where there is no /proc to read further, the parent alone."""
+    chain = [os.getppid()]
+    while len(chain) < depth and chain[-1] > 1:
+        try:
+            stat = Path(f"/proc/{chain[-1]}/stat").read_text()
+        except OSError:
+            break
+        chain.append(int(stat.rpartition(")")[2].split()[1]))  # the field after the name
+    return tuple(pid for pid in chain if pid > 1)
+
+
 def _exit_with_parent() -> None:
-    """End this process when its parent (the engine, or the language host) is gone: a
-    provider whose engine was killed would otherwise keep serving the tenant's data."""
-    parent = os.getppid()
+    """End this process when the engine that started it is gone: its parent (the language
+    host, or the provider's shell wrapper) or its parent's parent (the engine). A killed
+    engine leaves the wrapper alive, so the parent alone would not tell; a provider whose
+    engine was killed would otherwise keep serving the tenant's data."""
+    started_under = _ancestors()
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while _ancestors() == started_under:
             time.sleep(_PARENT_POLL_SECONDS)
         os._exit(0)
 

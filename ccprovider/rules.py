@@ -404,6 +404,19 @@ def license_kind(role: UserRole, profile: AgentProfile | None) -> LicenseKind:
     return LicenseKind.STANDARD_AGENT
 
 
+def license_fit_problem(user: UserIdentity, license_id: str, kind: LicenseKind) -> str | None:
+    """Why `license_id`, a `kind` license, does not fit `user`'s role and profile, or None.
+    Checked whenever a user's role or license is set, also when the license stays."""
+    needed = license_kind(user.role, user.agent_profile)
+    if kind is needed:
+        return None
+    article = "an" if needed.value[0] in "aeiou" else "a"
+    return (
+        f"License {license_id} is a {kind.value} license; {user.email} needs {article} "
+        f"{needed.value} one."
+    )
+
+
 def license_addition_problem(
     user: UserIdentity,
     license_id: str,
@@ -416,12 +429,9 @@ def license_addition_problem(
     """Why `user`, holding the licenses `held`, cannot take `license_id`, a `kind` license of
     `subscription`, or None: the license must fit the user's role, its subscription must
     give access today, and a user holds the license of one subscription at most."""
-    needed = license_kind(user.role, user.agent_profile)
-    if kind is not needed:
-        return (
-            f"License {license_id} is a {kind.value} license; {user.email} needs a "
-            f"{needed.value} one."
-        )
+    misfit = license_fit_problem(user, license_id, kind)
+    if misfit is not None:
+        return misfit
     problem = access_problem(subscription, today)
     if problem is not None:
         return f"Subscription {subscription.external_id} cannot give access: it {problem}."

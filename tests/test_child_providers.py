@@ -493,15 +493,19 @@ def test_adopt_leaves_a_user_another_stack_manages_unless_taken_over(
         mock.patch(
             f"{TENANT_URL}/licenses/users", json=patched(agent1(["id-SUB-1:standard-agent"]))
         )
-        with pytest.raises(ProviderError) as refused:
-            assignments.create(dict(adopting))
+        refusals = []
+        for declared in (ASSIGNMENT, adopting):
+            with pytest.raises(ProviderError) as refused:
+                assignments.create(dict(declared))
+            refusals.append(str(refused.value))
         taken = assignments.create({**adopting, "take_over": True})
 
-    assert str(refused.value).startswith(
-        "User agent1@acme.example is managed by stack ccprovider/other, so `adopt: true` "
-        "leaves it alone."
-    )
-    assert "set `takeOver: true`" in str(refused.value)
+    # Without adopt as with it, the message names the stack that manages the user.
+    assert refusals == [
+        "User agent1@acme.example is managed by stack ccprovider/other. Fix: declare it in "
+        "one of the two stacks only, or set `adopt: true` and `takeOver: true` in "
+        "ccprovider:tenant to take it over from ccprovider/other."
+    ] * 2
     assert taken.outs is not None
     assert taken.outs["adopted"] is True
     assert mock.last_request.json()["licenses"] == [

@@ -9,6 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pytest
 import requests
 
 from ccprovider.connection import (
@@ -51,20 +52,24 @@ def test_the_embedded_backends_date_is_the_one_its_answers_carry(tmp_path: Path)
     assert (provisioning_date(settings) - date.today()).days in (400, 401)
 
 
-# A parent that starts a child using the embedded backend, prints the child's pid and the
-# backend's URL, then waits to be killed.
-_PARENT = """
+# An engine that starts a child using the embedded backend, prints the child's pid and the
+# backend's URL, then waits to be killed. The child runs under a shell that waits for it, as
+# the engine runs a provider under its `pulumi-resource-pulumi-python` wrapper: the wrapper
+# outlives a killed engine.
+_ENGINE = """
 import subprocess, sys
 command = [sys.executable, "-c", sys.argv[1], sys.argv[2]]
-child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-print(child.pid, child.stdout.readline().strip(), flush=True)
+if sys.argv[3] == "wrapped":
+    command = ["/bin/sh", "-c", '"$@"; exit $?', "wrapper", *command]
+child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, start_new_session=True)
+print(child.stdout.readline().strip(), flush=True)
 child.wait()
 """
 _CHILD = """
-import sys, threading
+import os, sys, threading
 from pathlib import Path
 from ccprovider.connection import embedded_backend
-print(embedded_backend(Path(sys.argv[1]))[0], flush=True)
+print(os.getpid(), embedded_backend(Path(sys.argv[1]))[0], flush=True)
 threading.Event().wait()
 """
 
@@ -79,19 +84,22 @@ def _alive(pid: int) -> bool:
     return status.exists() and status.read_text().split()[2] != "Z"
 
 
-def test_the_embedded_backend_ends_when_its_engine_is_killed(tmp_path: Path) -> None:
-    parent = subprocess.Popen(
-        [sys.executable, "-c", _PARENT, _CHILD, str(tmp_path / "backend.sqlite3")],
+@pytest.mark.parametrize("started", ["directly", "wrapped"])
+def test_the_embedded_backend_ends_when_its_engine_is_killed(tmp_path: Path, started: str) -> None:
+    """Killed the way `kill -9 -- -PGID` kills an `up`: the engine alone, as the engine
+    starts its plugins in sessions of their own."""
+    engine = subprocess.Popen(
+        [sys.executable, "-c", _ENGINE, _CHILD, str(tmp_path / "backend.sqlite3"), started],
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert parent.stdout is not None
-    pid, url = parent.stdout.readline().split()
+    assert engine.stdout is not None
+    pid, url = engine.stdout.readline().split()
     child = int(pid)
     assert requests.get(f"{url}/v1/tenants", timeout=10).status_code == 401  # it serves
 
-    parent.send_signal(signal.SIGKILL)
-    parent.wait()
+    engine.send_signal(signal.SIGKILL)
+    engine.wait()
     deadline = time.monotonic() + _GONE_WITHIN_SECONDS
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.2)

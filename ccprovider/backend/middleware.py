@@ -1,9 +1,11 @@
 """ASGI middleware of the mock backend: idempotent creates, injected faults, a body limit.
 
 - `Idempotency`: a POST with an `Idempotency-Key` header is applied once; a
-  replay with the same key (and token) gets the stored answer, unless the object that
-  request created has since been deleted. A client can therefore retry a create after a
-  dropped answer, or rerun after being killed, without duplicating anything.
+  replay with the same key (and token) gets the stored answer. A replayed create is
+  answered by the create itself, which returns the object it made while that object is
+  still as its client left it (not deleted, not taken over by another client since). A
+  client can therefore retry a create after a dropped answer, or rerun after being
+  killed, without duplicating anything, and a replay never overrides a change of hands.
 - `FaultInjector`: for testing clients, answers a configured share of API requests with
   429 (with `Retry-After`), 500 or 503, or processes them and then drops the answer
   half-sent, after an optional latency.
@@ -102,9 +104,6 @@ class Idempotency:
             if stored is None:
                 return None
             response: dict[str, Any] = json.loads(stored)
-            created = response.get("created")
-            if created and not tx.exists(created):
-                return None
             return response
 
     def _remember(self, key: str, response: dict[str, Any]) -> None:
@@ -121,12 +120,14 @@ class Idempotency:
         body = await _whole_body(receive)
         digest = hashlib.sha256(body).hexdigest()
         replay = await run_in_threadpool(self._replay, full_key)
-        if replay is not None:
-            if replay.get("digest", digest) != digest:
-                reused = f"Idempotency-Key {key} was already used with another request body."
-                fix = "Send a new key for a new request; retry a request with its own key."
-                await error_response(422, reused, [fix])(scope, receive, send)
-                return
+        if replay is not None and replay.get("digest", digest) != digest:
+            reused = f"Idempotency-Key {key} was already used with another request body."
+            fix = "Send a new key for a new request; retry a request with its own key."
+            await error_response(422, reused, [fix])(scope, receive, send)
+            return
+        # A create answers its own replay (`create_once`): the object as it is now, or a
+        # refusal when it changed hands since.
+        if replay is not None and not replay.get("created"):
             headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in replay["headers"]]
             await send(
                 {"type": "http.response.start", "status": replay["status"], "headers": headers}

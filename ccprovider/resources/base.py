@@ -358,18 +358,18 @@ class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
                 raise  # a conflict with a vendor rule, not with an existing object
         if self.is_ours(existing, props):
             return existing, False
+        other = self.managed_elsewhere(existing, props)
+        if other is not None and not (props.get(ADOPT) and props.get(TAKE_OVER)):
+            raise ProviderError(
+                f"{self.label(props)} is managed by stack {other}. Fix: declare it in one of "
+                f"the two stacks only, or set `adopt: true` and `takeOver: true` in "
+                f"ccprovider:tenant to take it over from {other}."
+            )
         if not props.get(ADOPT):
             raise ProviderError(
                 f"{self.label(props)} already exists in {self.settings.describe()} and this "
                 "stack does not manage it. Set `adopt: true` in ccprovider:tenant to manage it "
                 "from this stack, or remove it from the backend."
-            )
-        other = self.managed_elsewhere(existing, props)
-        if other is not None and not props.get(TAKE_OVER):
-            raise ProviderError(
-                f"{self.label(props)} is managed by stack {other}, so `adopt: true` leaves it "
-                f"alone. Fix: declare it in one of the two stacks only, or set `takeOver: true` "
-                f"in ccprovider:tenant to take it over from {other}."
             )
         return existing, True
 

@@ -8,7 +8,7 @@ import requests
 
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import BulkAction, BulkAssignment, Subscription, license_id
-from ccprovider.domain import LicenseKind
+from ccprovider.domain import LicenseKind, UserRole
 from tests.helpers import assert_vendor_error, subscription_body, user_body
 
 MARK = "proj/dev#team:care"
@@ -186,3 +186,22 @@ def test_a_part_whose_address_reads_as_another_users_fails_alone(
     )
     assert client.find_user(tenant_id, "amold@acme.example") is None
     assert other.status == "created"
+
+
+def test_a_role_change_that_keeps_a_license_of_the_wrong_kind_is_refused(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    client.bulk_assign(tenant_id, [assign("agent@acme.example", sub1)])
+    as_admin = assign("agent@acme.example", sub1).model_copy(
+        update={"role": UserRole.ADMIN, "agent_profile": None}
+    )
+
+    (refused,) = client.bulk_assign(tenant_id, [as_admin])
+
+    assert refused.status == "error"
+    assert refused.description == (
+        f"License {license_id(sub1.id, LicenseKind.STANDARD_AGENT)} is a standard-agent "
+        "license; agent@acme.example needs an admin one."
+    )
+    user = client.find_user(tenant_id, "agent@acme.example")
+    assert user is not None and user.role is UserRole.AGENT

@@ -226,3 +226,40 @@ def test_a_create_retried_after_its_answer_was_lost_in_a_crash_is_the_same_creat
     assert again.status_code == 201
     assert again.json()["id"] == first["id"]
     assert_vendor_error(other, 409, "already exists")
+
+
+@pytest.mark.both_engines
+def test_a_replayed_create_never_hands_back_a_user_that_changed_hands_since(
+    backend_url: str,
+) -> None:
+    """Stack sb created the user, let it go, and stack sa took it over: sb sending its
+    original create again (the same key and body) is refused like any taken address,
+    instead of being answered the object it once created."""
+    tenant = requests.post(f"{backend_url}/v1/tenants", json=ACME, timeout=10).json()
+    users = f"{backend_url}/v1/tenants/{tenant['id']}/users"
+    created_by_sb = {"email": "agent0@acme.example", "role": "admin", "externalId": "p/sb#u"}
+    key = {"Idempotency-Key": "sb-creates-agent0"}
+    first = requests.post(users, json=created_by_sb, headers=key, timeout=10).json()
+    taken_by_sa = {**created_by_sb, "externalId": "p/sa#u"}
+    requests.put(f"{users}/{first['id']}", json=taken_by_sa, timeout=10).raise_for_status()
+
+    replay = requests.post(users, json=created_by_sb, headers=key, timeout=10)
+
+    assert_vendor_error(replay, 409, "already exists")
+    user = requests.get(f"{users}/{first['id']}", timeout=10).json()
+    assert user["externalId"] == "p/sa#u"
+
+
+def test_a_replayed_create_of_a_user_still_as_it_was_created_is_answered_again(
+    backend_url: str,
+) -> None:
+    tenant = requests.post(f"{backend_url}/v1/tenants", json=ACME, timeout=10).json()
+    users = f"{backend_url}/v1/tenants/{tenant['id']}/users"
+    body = {"email": "agent0@acme.example", "role": "admin", "externalId": "p/sb#u"}
+    key = {"Idempotency-Key": "sb-creates-agent0"}
+    first = requests.post(users, json=body, headers=key, timeout=10)
+
+    replay = requests.post(users, json=body, headers=key, timeout=10)
+
+    assert first.status_code == replay.status_code == 201
+    assert replay.json() == first.json()

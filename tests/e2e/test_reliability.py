@@ -1,5 +1,6 @@
 """Invariants under load, faults and interruption, and the token's secrecy, on the real engine."""
 
+import contextlib
 import json
 import os
 import signal
@@ -122,7 +123,11 @@ def test_an_up_killed_part_way_recovers_by_up_or_destroy(
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
-        _kill_processes_in(project.directory)  # the plugins the CLI had started
+    # The providers and the program notice the engine is gone, and their embedded backends
+    # stop serving. (Pulumi's own Go language host may linger; it holds no tenant data.)
+    left = _processes_left_in(project.directory, within_seconds=30)
+    assert [command for command in left.values() if _GO_LANGUAGE_HOST not in command] == []
+    _kill(left)
 
     project.run("cancel", "--yes")  # the killed run's lock on the stack
     project.run("refresh", "--yes", "--clear-pending-creates")
@@ -138,14 +143,34 @@ def test_an_up_killed_part_way_recovers_by_up_or_destroy(
         assert list(backend.list_tenants()) == []
 
 
-def _kill_processes_in(directory: Path) -> None:
-    """SIGKILL every process whose working directory is `directory`."""
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and (proc / "cwd").resolve() == directory.resolve():
-                os.kill(int(proc.name), signal.SIGKILL)
-        except (OSError, ProcessLookupError):
-            continue
+_GO_LANGUAGE_HOST = "/pulumi-language-python "
+
+
+def _processes_left_in(directory: Path, within_seconds: float) -> dict[int, str]:
+    """The live processes whose working directory is `directory`, by pid with their command
+    lines, once none but Pulumi's language host is left or `within_seconds` have passed (a
+    bound on the wait, not a target)."""
+    deadline = time.monotonic() + within_seconds
+    while True:
+        left = {}
+        for proc in Path("/proc").iterdir():
+            try:
+                if not proc.name.isdigit() or (proc / "cwd").resolve() != directory.resolve():
+                    continue
+                if (proc / "stat").read_text().rpartition(")")[2].split()[0] == "Z":
+                    continue  # exited, not yet reaped
+                left[int(proc.name)] = (proc / "cmdline").read_text().replace("\0", " ")
+            except OSError:
+                continue
+        if all(_GO_LANGUAGE_HOST in c for c in left.values()) or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+def _kill(processes: dict[int, str]) -> None:
+    for pid in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _wait_for_users(db: Path, at_least: int) -> None:

@@ -74,15 +74,15 @@ def _assign(
             )
     identity = part.identity()
     wanted = part.license or ""
-    if record is None or record.body["licenses"] != [wanted]:
-        offer = license_offer(tx, tenant_id, wanted)
-        problem = (
-            rules.license_addition_problem(identity, wanted, *offer, today)
-            if offer
-            else no_such_license(wanted)
-        )
-        if problem is not None:
-            return "error", record, problem
+    offer = license_offer(tx, tenant_id, wanted)
+    if offer is None:
+        problem: str | None = no_such_license(wanted)
+    elif record is not None and record.body["licenses"] == [wanted]:
+        problem = rules.license_fit_problem(identity, wanted, offer[0])  # the role may change
+    else:
+        problem = rules.license_addition_problem(identity, wanted, *offer, today)
+    if problem is not None:
+        return "error", record, problem
     stored = {**identity.model_dump(mode="json"), "licenses": [wanted]}
     ref = wanted.partition(":")[0]
     if record is None:

@@ -167,17 +167,21 @@ def create_once(
     if_match: int | None = None,
     taken: Callable[[Record], ConflictError],
     build: Callable[[], dict[str, Any]],
+    still_theirs: Callable[[Record], bool] = lambda _existing: True,
 ) -> Record:
     """Create an object of `kind` with natural key `key` in `tenant` (None: a tenant itself).
 
     A retry of the request that created it (the same `request_key`) gets that object back,
-    even when a crash lost the stored answer. Otherwise `if_match` must still match the
-    tenant's version and a taken key is refused with `taken(existing)`; `build` then checks
-    the vendor's rules and returns the body to store, tagged with `request_key`.
+    even when a crash lost the stored answer, while `still_theirs(existing)`: an object that
+    changed hands since (another client's mark) is refused like any taken key, so a replay
+    never hands it back. Otherwise `if_match` must still match the tenant's version and a
+    taken key is refused with `taken(existing)`; `build` then checks the vendor's rules and
+    returns the body to store, tagged with `request_key`.
     """
     tenant_id = tenant.id if tenant else NO_TENANT
     existing = tx.find(kind, tenant_id, key)
-    if existing is not None and request_key is not None and existing.created_by == request_key:
+    replay = existing is not None and request_key is not None and existing.created_by == request_key
+    if replay and existing is not None and still_theirs(existing):
         return existing
     if tenant is not None:
         check_version(tenant, if_match)

@@ -139,6 +139,7 @@ class UserService(Area):
                 if_match=if_match,
                 taken=partial(_email_taken, body.email),
                 build=lambda: _new_user(tx, tenant_id, body),
+                still_theirs=lambda user: user.body.get("external_id") == body.external_id,
             )
             remember_look(tx, record)
             return Versioned(user_view(record), record.version)

@@ -146,10 +146,6 @@ class Transaction(Protocol):
 
     def set_setting(self, name: str, value: str) -> None: ...
 
-    def exists(self, record_id: str) -> bool:
-        """Whether an object of any kind has this id."""
-        ...
-
     def get_response(self, key: str) -> str | None:
         """The response stored for an idempotency key."""
         ...

@@ -293,14 +293,6 @@ class PostgresTransaction:
             (name, value),
         )
 
-    def exists(self, record_id: str) -> bool:
-        if holds_nul(record_id):
-            return False
-        return (
-            self._db.execute("SELECT 1 FROM objects WHERE id = %s", (record_id,)).fetchone()
-            is not None
-        )
-
     def get_response(self, key: str) -> str | None:
         if holds_nul(key):
             return None

@@ -253,10 +253,6 @@ class SqliteTransaction:
         row = self._db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
         return str(row[0]) if row else None
 
-    def exists(self, record_id: str) -> bool:
-        row = self._db.execute("SELECT 1 FROM objects WHERE id = ?", (record_id,)).fetchone()
-        return row is not None
-
     def get_response(self, key: str) -> str | None:
         row = self._db.execute("SELECT response FROM idempotency WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
