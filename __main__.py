@@ -1,12 +1,14 @@
 """The ccprovider program: stack config -> validated TenantSpec -> resources -> outputs."""
 
 import pulumi
-from pulumi.runtime.config import CONFIG, get_config, get_config_env
+from pulumi.runtime.config import CONFIG, get_config, get_config_env, is_config_secret
 
 from ccprovider.args import ContactCenterArgs
 from ccprovider.connection import (
     CONFIG_NAMESPACE,
     KNOWN_KEYS,
+    PLAINTEXT_TOKEN,
+    TOKEN_KEY,
     ConnectionSettings,
     connect,
     unknown_config_keys,
@@ -24,6 +26,8 @@ config = pulumi.Config(CONFIG_NAMESPACE)
 misspelled = unknown_config_keys({*get_config_env(), *CONFIG.get()})
 if misspelled:
     raise pulumi.RunError("invalid stack config:\n" + "\n".join(f"  {p}" for p in misspelled))
+if get_config(TOKEN_KEY) and not is_config_secret(TOKEN_KEY):
+    raise pulumi.RunError(PLAINTEXT_TOKEN)
 declared = config.require_object("tenant")
 # A protected tenant and its subscriptions (prod) cannot be deleted, not even by
 # `pulumi destroy`, until unprotected; users and partners change as in any stack.

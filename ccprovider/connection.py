@@ -43,6 +43,14 @@ def unknown_config_keys(keys: Iterable[str]) -> list[str]:
             )
     return problems
 
+
+PLAINTEXT_TOKEN = (
+    f"{TOKEN_KEY} is stored in plaintext in the stack config, so it would be written to the "
+    f"state as it is. Fix: `pulumi config set --secret {TOKEN_KEY} <token>`, which encrypts "
+    "it (and rotate the token if the file was shared)."
+)
+"""Why a program refuses a token that is not a secret of the stack config."""
+
 _embedded_servers: dict[Path, tuple[str, str]] = {}
 _embedded_lock = threading.Lock()
 _PARENT_POLL_SECONDS = 0.5

@@ -11,7 +11,7 @@ from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import TenantBody
 from tests.e2e.declarations import tenant
-from tests.e2e.harness import PulumiProject
+from tests.e2e.harness import TENANT_TYPE, PulumiProject
 
 ENGINE_LINES = (
     "error: update failed",
@@ -126,3 +126,23 @@ def test_a_backend_that_went_down_fails_each_command_in_one_line_per_resource(
         assert errors, command
         for line in errors:  # each names its resource, the URL, the tries and the fix
             assert unreachable in line and "Fix: check ccprovider:endpoint" in line, line
+
+
+def test_a_plaintext_token_is_refused_before_anything_is_sent(project: PulumiProject) -> None:
+    project.declare(tenant())
+    project.run("config", "set", "ccprovider:token", "plain-admin-token", "--plaintext")
+
+    refused = project.run("up", "--yes", check=False)
+
+    assert refused.returncode != 0
+    output = refused.stdout + refused.stderr
+    assert "Traceback" not in output
+    assert (
+        "error: ccprovider:token is stored in plaintext in the stack config, so it would be "
+        "written to the state as it is. Fix: `pulumi config set --secret ccprovider:token "
+        "<token>`, which encrypts it (and rotate the token if the file was shared)."
+    ) in output
+    assert project.state_resources(TENANT_TYPE) == []
+    assert "plain-admin-token" not in project.run("stack", "export").stdout
+    with project.backend() as backend:
+        assert list(backend.list_tenants()) == []
