@@ -18,6 +18,7 @@ from ccprovider.live import (
     LiveReadError,
     adoption_notices,
     existing_objects,
+    last_update_outputs,
     read,
     tenant_label,
 )
@@ -54,19 +55,15 @@ else:
 
 # What the last update of this stack managed, to say what this one takes over and what
 # happens to the users who leave the declaration.
-this_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-pulumi.StackReference(this_stack).outputs.apply(
-    lambda last: [
-        pulumi.log.info(notice)
-        for notice in [
-            *adoption_notices(existing, last),
-            *(
-                leaving_notice(email, bool(last.get("deleteUsers")))
-                for email in leaving_users(last.get("usersPerSubscription"), spec)
-            ),
-        ]
-    ]
-)
+last = last_update_outputs()
+for notice in [
+    *adoption_notices(existing, last),
+    *(
+        leaving_notice(email, bool(last.get("deleteUsers")))
+        for email in leaving_users(last.get("usersPerSubscription"), spec)
+    ),
+]:
+    pulumi.log.info(notice)
 
 pulumi.export("tenantName", center.tenant.name)
 pulumi.export("tenantId", center.tenant.tenant_id)

@@ -1,10 +1,12 @@
-"""What the program reads from the provisioning system before it declares anything: the
-provisioning clock, which every date rule of the preview follows, and with `adopt: true`
-the declared objects that already exist there, which the update will take over."""
+"""What the program reads before it declares anything: the provisioning clock, which every
+date rule of the preview follows; with `adopt: true` the declared objects that already
+exist there, which the update will take over; and what the stack's last update managed."""
 
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, TypeVar
+
+import pulumi
 
 from ccprovider.client import ProvisioningClient
 from ccprovider.connection import ConnectionSettings, provisioning_date
@@ -71,6 +73,20 @@ def existing_objects(client: ProvisioningClient, spec: TenantSpec) -> dict[str, 
         "partner": [p.org for p in spec.partners if p.org in partners],
     }
     return {kind: names for kind, names in found.items() if names}
+
+
+READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
+"""The engine's own function that a `StackReference` reads a stack's outputs with."""
+
+
+def last_update_outputs() -> dict[str, Any]:
+    """The outputs this stack's last update wrote, read from its state by the engine's own
+    function rather than by a `StackReference`: a reference is a resource of the stack, which
+    every refresh reads again and finds changed by the update since, so that
+    `refresh --expect-no-changes` would never pass right after an update."""
+    name = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    found = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": name}).value or {}
+    return dict(found.get("outputs") or {})
 
 
 def managed_objects(last_outputs: Mapping[str, Any]) -> dict[str, set[str]]:

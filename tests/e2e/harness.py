@@ -44,12 +44,13 @@ def resource_key(urn: str) -> str:
 
 def changed_steps(result: dict[str, Any]) -> list[Step]:
     """The steps of a `preview --json` or `up --json` result that change something, sorted
-    (reads, such as the program's reference to its own last outputs, and refreshes change
-    nothing in the backend; `refresh_drift` tells what a refresh found)."""
+    (reads and refreshes change nothing in the backend, `refresh_drift` tells what a refresh
+    found; a discard drops a read from the state, such as the reference to its own stack
+    that programs of earlier releases held, and the engine counts it as no change)."""
     return sorted(
         (step["op"], resource_key(step["urn"]))
         for step in result.get("steps", [])
-        if step["op"] not in ("same", "read", "refresh")
+        if step["op"] not in ("same", "read", "refresh", "discard")
     )
 
 

@@ -113,3 +113,31 @@ def test_adopt_leaves_another_stacks_users_unless_the_tenant_takes_them_over(
     assert all((mark or "").startswith("ccprovider/other#") for mark in after.values())
     # The stack that lost its users sees it on refresh, rather than a quiet preview.
     assert "- 2 deleted" in dropped
+
+
+def test_a_drift_check_is_quiet_right_after_an_update_and_fails_on_real_drift(
+    applied: Apply,
+) -> None:
+    """`refresh --expect-no-changes` is how a team runs drift detection: right after an
+    update it passes, and the next preview plans nothing, outputs included."""
+    project = applied(tenant())
+
+    quiet = project.run("refresh", "--yes", "--expect-no-changes", check=False)
+    preview = project.run("preview", "--expect-no-changes", "--diff", check=False)
+
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    assert "Outputs:" not in preview.stdout, preview.stdout
+    tenant_id = project.outputs()["tenantId"]
+    with project.backend() as backend:
+        agent = backend.find_user(tenant_id, "agent1@acme.example")
+        assert agent is not None
+        backend.replace_user(
+            tenant_id, agent.id, UserBody(email=agent.email, role="agent", agent_profile="premium")
+        )
+    drifted = project.run("refresh", "--yes", "--expect-no-changes", "--diff", check=False)
+
+    assert drifted.returncode != 0
+    assert re.search(r"~ agent_profile\s*: \"standard\" => \"premium\"", drifted.stdout), (
+        drifted.stdout
+    )

@@ -1,6 +1,7 @@
 """Upgrading ccprovider never changes a deployed stack: a stack applied by an earlier release
-(before the declarative resource layer; before child names carried their tenant's) previews
-no changes with the current code."""
+(before the declarative resource layer; before child names carried their tenant's; before
+the program read its last outputs without a resource) previews no changes with the current
+code."""
 
 import json
 import subprocess
@@ -15,6 +16,9 @@ BEFORE_DECLARED_INPUTS = "d20ea700556ce73452fa582957ffc7aa61f245fa"
 """The last commit before resources were derived from their inputs models."""
 BEFORE_PREFIXED_NAMES = "0ce153d5390f013a06938d282db888f04c93404c"
 """The last commit whose tenant named its children by their bare keys ("SUB-1")."""
+BEFORE_OWN_OUTPUTS_READ = "02513e2d61627e763d8844e2165288c143423d0d"
+"""The last commit whose program read its last outputs through a `StackReference` to its
+own stack, a resource of the stack."""
 
 
 def previous_release(directory: Path, release: str) -> Path:
@@ -36,7 +40,9 @@ def previous_release(directory: Path, release: str) -> Path:
     return directory
 
 
-@pytest.mark.parametrize("release", [BEFORE_DECLARED_INPUTS, BEFORE_PREFIXED_NAMES])
+@pytest.mark.parametrize(
+    "release", [BEFORE_DECLARED_INPUTS, BEFORE_PREFIXED_NAMES, BEFORE_OWN_OUTPUTS_READ]
+)
 def test_a_stack_applied_by_an_earlier_release_previews_no_changes(
     pulumi_cli: str, pulumi_home: Path, tmp_path: Path, release: str
 ) -> None:
