@@ -13,6 +13,7 @@ from typing import Annotated, Generic, Literal, Self, TypeVar
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from ccprovider.domain import (
+    STORABLE,
     AgentProfile,
     CamelModel,
     Count,
@@ -24,6 +25,7 @@ from ccprovider.domain import (
     SubscriptionTerms,
     Telephony,
     TenantSettings,
+    Text,
     UsageRecord,
     UsageType,
     UserIdentity,
@@ -83,8 +85,10 @@ class Subscription(SubscriptionBody, Stored):
 # Users, licenses and access
 
 
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-"""The provisioning client's own identifier of a user, as SCIM's `externalId`."""
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=512), STORABLE]
+"""The provisioning client's own identifier of a user, as SCIM's `externalId`. Long enough
+for ccprovider's marks: a project and a stack name (100 characters each at most) and the
+longest e-mail address (254)."""
 
 
 class UserBody(UserIdentity):
@@ -130,7 +134,7 @@ class LicenseOperationKind(StrEnum):
 class LicenseOperation(CamelModel):
     """One license to add to or remove from the user."""
 
-    id: str
+    id: Text
     operation: LicenseOperationKind
 
 
@@ -176,7 +180,7 @@ class BulkAssignment(CamelModel):
     role: UserRole | None = None
     agent_profile: AgentProfile | None = None
     external_id: ExternalId | None = None
-    license: str | None = None
+    license: Text | None = None
     if_external_id: ExternalId | None = None
     if_external_id_prefix: ExternalId | None = None
     or_unmarked: bool = False

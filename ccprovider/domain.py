@@ -189,7 +189,32 @@ OrgName = Annotated[str, _SLUG]
 TeamName = Annotated[str, _SLUG]
 """A team of users whose license assignments one resource manages in bulk."""
 
-Department = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+def _storable(value: Any) -> Any:
+    """`value`, if the provisioning system can store it: no NUL character and no lone
+    surrogate (half of a UTF-16 pair, which no UTF-8 text can hold). The declaration and
+    the backend's API share this rule, so a declaration is refused whole at preview rather
+    than half-applied when the backend refuses one value. Not a string: the str type
+    refuses it, in its own words."""
+    for char in value if isinstance(value, str) else "":
+        if char == "\x00":
+            raise ValueError("holds the NUL character (\\u0000), which cannot be stored: remove it")
+        if "\ud800" <= char <= "\udfff":
+            raise ValueError(
+                f"holds a lone surrogate (\\u{ord(char):04x}), which is no character and "
+                "cannot be stored: remove it"
+            )
+    return value
+
+
+STORABLE = BeforeValidator(_storable)
+"""The check of `_storable`, before a string type's own (which cannot say why)."""
+
+Text = Annotated[str, STORABLE]
+"""Free text the provisioning system stores as it is given."""
+
+Department = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), STORABLE
+]
 """The department that buys and owns a subscription."""
 
 
@@ -261,7 +286,7 @@ class Billing(CamelModel):
     """A subscription's own billing preferences."""
 
     cycle: BillingCycle = BillingCycle.ANNUAL
-    purchase_order: Annotated[str, StringConstraints(max_length=64)] | None = None
+    purchase_order: Annotated[str, StringConstraints(max_length=64), STORABLE] | None = None
 
 
 def add_months(day: date, months: int) -> date:

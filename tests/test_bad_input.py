@@ -207,6 +207,18 @@ def rename(path: str, key: str, new: str) -> Edit:
 
 ROUGH_DECLARATIONS: list[tuple[str, Edit, str]] = [
     (
+        "NUL in a department",
+        set_path("subscriptions[0].department", "care\x00x"),
+        "ccprovider:tenant.subscriptions[0].department: holds the NUL character (\\u0000), "
+        "which cannot be stored: remove it",
+    ),
+    (
+        "lone surrogate in a purchase order",
+        set_path("subscriptions[0].billing", {"purchaseOrder": "PO-\ud800"}),
+        "ccprovider:tenant.subscriptions[0].billing.purchaseOrder: holds a lone surrogate "
+        "(\\ud800), which is no character and cannot be stored: remove it",
+    ),
+    (
         "date",
         set_path("subscriptions[0].start", "01/02/2025"),
         "ccprovider:tenant.subscriptions[0].start: '01/02/2025' is not a date: use YYYY-MM-DD",
@@ -369,6 +381,43 @@ PAYLOADS: list[tuple[str, str, str, Any, str]] = [
         "licenses",
     ),
     ("body not an object", "POST", "/users", ["a@acme.example"], "Input should be a valid"),
+    *(
+        (
+            f"lone surrogate in a license to {operation}",
+            "PATCH",
+            "/licenses/users",
+            {
+                "email": "a@acme.example",
+                "licenses": [{"id": "\ud800:admin", "operation": operation}],
+            },
+            "licenses.0.id",
+        )
+        for operation in ("add", "remove")
+    ),
+    (
+        "lone surrogate in a bulk license",
+        "PATCH",
+        "/licenses/users/bulk",
+        {
+            "users": [
+                {
+                    "action": "assign",
+                    "email": "a@acme.example",
+                    "role": "admin",
+                    "externalId": "m",
+                    "license": "\ud800:admin",
+                }
+            ]
+        },
+        "users.0.license",
+    ),
+    (
+        "NUL in a mark",
+        "POST",
+        "/users",
+        {"email": "a@acme.example", "role": "admin", "externalId": "p/s#\x00"},
+        "externalId",
+    ),
 ]
 
 

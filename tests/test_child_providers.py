@@ -411,6 +411,24 @@ def assignments() -> LicenseAssignmentProvider:
     return configured(LicenseAssignmentProvider())
 
 
+def test_the_mark_of_the_longest_address_in_the_longest_stack_names_is_one_the_backend_takes(
+    assignments: LicenseAssignmentProvider,
+) -> None:
+    """Pulumi allows project and stack names of 100 characters, an address has up to 254:
+    the mark that names all three must not be refused half-way through an update."""
+    longest = "a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".exa"
+    declared = {**ASSIGNMENT, "email": longest, "owner": f"{'p' * 100}/{'s' * 100}"}
+    with requests_mock.Mocker() as mock:
+        mock.post(f"{TENANT_URL}/users", status_code=201, json=wire(agent1([])))
+        mock.put(f"{TENANT_URL}/users/u-1", json=wire(agent1([])))
+        mock.patch(f"{TENANT_URL}/licenses/users", json=patched(agent1([])))
+        assignments.create(declared)
+
+    sent = contract.UserBody.model_validate(mock.request_history[0].json())
+    assert len(longest) == 254
+    assert sent.external_id is not None and longest in sent.external_id
+
+
 def test_mapping_a_user_to_an_expired_subscription_fails_check_with_alternatives(
     assignments: LicenseAssignmentProvider,
 ) -> None:

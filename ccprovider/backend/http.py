@@ -220,6 +220,8 @@ class RateLimiter:
 
 
 def describe_validation_error(error: Mapping[str, Any]) -> str:
-    """`field.path: message` for one pydantic error of a request."""
+    """`field.path: message` for one pydantic error of a request (a rule's own words
+    without pydantic's "Value error, " before them)."""
     location = ".".join(str(part) for part in error["loc"] if part not in ("body", "query"))
-    return f"{location}: {error['msg']}" if location else str(error["msg"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{location}: {message}" if location else message

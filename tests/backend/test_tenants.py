@@ -233,14 +233,14 @@ def test_concurrent_creates_of_one_name_make_exactly_one_tenant(database: Databa
 def test_a_nul_character_is_a_bad_request_or_finds_nothing_on_either_engine(
     backend_url: str, tenant_id: str
 ) -> None:
-    body = subscription_body("SUB-1", department="care\x00center").model_dump(
-        mode="json", by_alias=True
-    )
+    body = subscription_body("SUB-1").model_dump(mode="json", by_alias=True)
     subscriptions = f"{backend_url}/v1/tenants/{tenant_id}/subscriptions"
 
-    with_nul = requests.post(subscriptions, json=body, timeout=10)
+    with_nul = requests.post(
+        subscriptions, json={**body, "department": "care\x00center"}, timeout=10
+    )
     looked_up = requests.get(f"{subscriptions}/SUB%00-1", timeout=10)
 
-    assert_vendor_error(with_nul, 400, "cannot hold the NUL character")
+    assert_vendor_error(with_nul, 400, "department: holds the NUL character")
     assert_vendor_error(looked_up, 404)
     assert requests.get(subscriptions, timeout=10).json()["items"] == []

@@ -13,9 +13,10 @@ from tests.e2e.harness import PulumiProject
 
 def with_field_faults() -> dict[str, Any]:
     """The standard tenant with a fault in each kind of field at once: a date, a key, a
-    count, a flag and two e-mail addresses."""
+    count, a flag, text the backend cannot store and two e-mail addresses."""
     declared = tenant()
     first = declared["subscriptions"][0]
+    first["department"] = "care\x00x"
     first["start"] = "01/02/2025"
     first["termMonth"] = first.pop("termMonths")
     first["entitlements"]["standardAgents"] = True
@@ -26,6 +27,8 @@ def with_field_faults() -> dict[str, Any]:
 
 
 FIELD_FAULTS = [
+    "ccprovider:tenant.subscriptions[0].department: holds the NUL character (\\u0000), which "
+    "cannot be stored: remove it",
     "ccprovider:tenant.subscriptions[0].start: '01/02/2025' is not a date: use YYYY-MM-DD",
     "ccprovider:tenant.subscriptions[0].termMonth: unknown key 'termMonth'. Did you mean "
     "termMonths?",
