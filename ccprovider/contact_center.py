@@ -27,13 +27,14 @@ from ccprovider.live import LiveReadError, ProvisioningClock, tenant_label
 from ccprovider.resources import (
     LicenseAssignment,
     PartnerAccess,
+    StateIdentity,
     Subscription,
     TeamAssignments,
     TeamMember,
     Tenant,
 )
 from ccprovider.resources.base import ApiResource
-from ccprovider.resources.inputs import CONNECTION
+from ccprovider.resources.inputs import CONNECTION, STATE
 from ccprovider.spec import (
     CONFIG_KEY,
     SpecError,
@@ -100,6 +101,10 @@ class ContactCenter(pulumi.ComponentResource):
             else pulumi.Output.from_input(spec.name)
         )
         shape.gate(self.declaration_checked)
+        # The manager every object of the tenant is marked with: this state.
+        self.state = StateIdentity(
+            f"{name}-state", pulumi.ResourceOptions(parent=self, protect=self._protect)
+        )
         # A fixed resource name: renaming the tenant is an update of this one resource.
         settings = spec.model_dump(
             include={"name", "offer", "hybrid", "telephony", "adopt", "take_over"}
@@ -217,7 +222,7 @@ class ContactCenter(pulumi.ComponentResource):
             depends_on=depends_on,
             aliases=[pulumi.Alias(name=key)],
         )
-        inputs = self._shape.restore(inputs)
+        inputs = {**self._shape.restore(inputs), STATE: self.state.id}
         if self._connection is not None:  # its token stays a secret in the outputs too
             inputs = {**inputs, CONNECTION: self._connection}
             options.additional_secret_outputs = [CONNECTION]

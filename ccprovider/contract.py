@@ -46,10 +46,24 @@ class Stored(CamelModel):
     updated_at: datetime
 
 
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=512), STORABLE]
+"""A provisioning client's own mark on an object, as SCIM's `externalId` on a user. Long
+enough for ccprovider's marks: a project and a stack name (100 characters each at most), the
+state's id and the longest e-mail address (254)."""
+
+
+class Managed(CamelModel):
+    """The simulator's addition to the vendor's tenant, subscription and partner: the mark of
+    the client that manages the object (ccprovider: the stack state), as a user carries its
+    manager's in `externalId`. A replace without it leaves the object unmanaged."""
+
+    managed_by: ExternalId | None = None
+
+
 # Tenants
 
 
-class TenantBody(TenantSettings):
+class TenantBody(TenantSettings, Managed):
     """What a client sends to create or replace a tenant."""
 
 
@@ -66,7 +80,7 @@ class Tenant(TenantBody, Stored):
 # Subscriptions
 
 
-class SubscriptionBody(SubscriptionTerms):
+class SubscriptionBody(SubscriptionTerms, Managed):
     """What a client sends to create or replace a subscription."""
 
 
@@ -83,12 +97,6 @@ class Subscription(SubscriptionBody, Stored):
 
 
 # Users, licenses and access
-
-
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=512), STORABLE]
-"""The provisioning client's own identifier of a user, as SCIM's `externalId`. Long enough
-for ccprovider's marks: a project and a stack name (100 characters each at most) and the
-longest e-mail address (254)."""
 
 
 class UserBody(UserIdentity):
@@ -244,7 +252,7 @@ class AccessCheck(CamelModel):
 # Partners
 
 
-class PartnerBody(PartnerAccess):
+class PartnerBody(PartnerAccess, Managed):
     """What a client sends to add a partner organisation or change its access."""
 
 

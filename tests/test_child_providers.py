@@ -158,6 +158,7 @@ def test_an_expired_order_of_another_license_model_does_not_fail_check(
         mock.get(TENANT_URL, json=wire(live_tenant()))
         expired = live_subscription("SUB-OLD", license_model="concurrent", status="expired")
         mock.get(f"{TENANT_URL}/subscriptions", json=wire(page(expired)))
+        mock.get(f"{TENANT_URL}/subscriptions?externalId=SUB-2", json=wire(page()))
         result = subscriptions.check({}, dict(SUB_INPUTS))
 
     assert result.failures == []
@@ -451,13 +452,14 @@ def test_mapping_a_user_to_an_expired_subscription_fails_check_with_alternatives
     assert "map agent1@acme.example to an active subscription (SUB-2)" in failure.reason
 
 
-def test_an_assignment_to_a_subscription_not_created_yet_is_not_checked_live(
+def test_an_assignment_to_a_subscription_not_created_yet_checks_only_that_the_address_is_free(
     assignments: LicenseAssignmentProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANT_URL}/users", json=wire(page()))  # a create: is the address taken?
         result = assignments.check({}, {**ASSIGNMENT, "subscription_id": Unknown()})
 
-    assert mock.call_count == 0
+    assert methods(mock) == ["GET /v1/tenants/t-1/users"]
     assert result.failures == []
 
 
@@ -522,7 +524,7 @@ def test_adopt_leaves_a_user_another_stack_manages_unless_taken_over(
     assert refusals == [
         "User agent1@acme.example is managed by stack ccprovider/other. Fix: declare it in "
         "one of the two stacks only, or set `adopt: true` and `takeOver: true` in "
-        "ccprovider:tenant to take it over from ccprovider/other."
+        "ccprovider:tenant to take it over from stack ccprovider/other."
     ] * 2
     assert taken.outs is not None
     assert taken.outs["adopted"] is True
@@ -658,6 +660,7 @@ def test_a_second_partners_full_admin_approved_by_a_customer_admin_passes_check(
             "admin1@acme.example", ["id-SUB-1:admin"], role="admin", agent_profile=None
         )
         mock.get(f"{TENANT_URL}/users?email=admin1@acme.example", json=wire(page(admin)))
+        mock.get(f"{TENANT_URL}/partners?org=partner-b", json=wire(page()))  # not taken
         result = partners.check({}, {**PARTNER, "approved_by": "admin1@acme.example"})
 
     assert result.failures == []

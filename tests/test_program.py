@@ -66,6 +66,7 @@ def test_the_declaration_becomes_a_tenant_and_its_children(tmp_path: Path) -> pu
             "LicenseAssignment:contact-center-agent1@acme.example",
             "PartnerAccess:contact-center-partner-a",
             "PartnerAccess:contact-center-partner-b",
+            "StateIdentity:contact-center-state",
             "Subscription:contact-center-SUB-1",
             "Subscription:contact-center-SUB-2",
             "Tenant:contact-center-tenant",
@@ -73,6 +74,7 @@ def test_the_declaration_becomes_a_tenant_and_its_children(tmp_path: Path) -> pu
         ]
         agent = mocks.resources["LicenseAssignment:contact-center-agent1@acme.example"].inputs
         assert (agent["tenant_id"], agent["subscription"]) == ("tenant-1", "SUB-2")
+        assert agent["state"] == "contact-center-state-id"  # marked as this state's
         assert agent["subscription_id"] == "id-of-contact-center-SUB-2"
         sub2 = mocks.resources["Subscription:contact-center-SUB-2"].inputs
         assert (sub2["telephony"], sub2["start"]) == ("webex_calling", "2025-06-01")

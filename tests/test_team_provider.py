@@ -67,13 +67,41 @@ def test_members_on_a_subscription_that_gives_no_access_fail_check_together(
             f"{TENANT_URL}/subscriptions/id-SUB-2",
             json=wire(live_subscription("SUB-2", status="expired")),
         )
+        mock.get(f"{TENANT_URL}/users", json=wire(page()))
         result = teams.check({}, team(a1="SUB-1", a2="SUB-2", a3="SUB-2"))
 
     [failure] = result.failures
     assert failure.property == "members"
     assert "2 member(s) of team care (a2@acme.example, a3@acme.example)" in failure.reason
     assert "subscription SUB-2, which is expired" in failure.reason
-    assert mock.call_count == 2  # one read per subscription, not per member
+    # One read per subscription and one of the tenant's users, not one per member.
+    assert mock.call_count == 3
+
+
+@pytest.mark.parametrize(
+    ("mark", "refusal"),
+    [
+        ("proj/prod#user:a2@acme.example", "User a2@acme.example is managed by stack proj/prod"),
+        (None, "User a2@acme.example already exists in http://backend.test"),
+        ("proj/dev#", None),  # released by a resource of this stack: its own to take
+    ],
+)
+def test_a_member_the_team_may_not_take_fails_check(
+    teams: TeamAssignmentsProvider, mark: str | None, refusal: str | None
+) -> None:
+    """The preview refuses what the update's bulk request would refuse for a member."""
+    existing = live_user("a2@acme.example", [], external_id=mark)
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANT_URL}/subscriptions/id-SUB-1", json=wire(live_subscription("SUB-1")))
+        mock.get(f"{TENANT_URL}/users", json=wire(page(existing)))
+        result = teams.check({}, team(a1="SUB-1", a2="SUB-1"))
+
+    reasons = [f.reason for f in result.failures]
+    if refusal is None:
+        assert reasons == []
+    else:
+        [reason] = reasons
+        assert reason.startswith(refusal), reason
 
 
 def test_a_member_with_a_profile_that_does_not_fit_the_role_fails_check(

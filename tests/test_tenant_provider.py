@@ -25,11 +25,16 @@ from tests.helpers import bulk_outcome, live_tenant, live_user, page, vendor_err
 BASE = "http://backend.test"
 TENANTS = f"{BASE}/v1/tenants"
 SETTINGS = {"name": "acme-dev", "offer": "flex3", "hybrid": False}
+OWNER = "proj/dev@s-1"
+"""The state the resources below belong to: stack proj/dev, state s-1."""
+SENT = {**SETTINGS, "managedBy": OWNER}
+"""What the provider sends for the tenant INPUTS declare: marked as the state's."""
 INPUTS = {**SETTINGS, "telephony": "webex_calling", "adopt": False}
+ENGINE = {"owner": "proj/dev", "state": "s-1"}
 OUTPUTS = {
     **INPUTS,
     "take_over": False,
-    "owner": None,
+    **ENGINE,
     "adopted": False,
     "tenant_id": "t-1",
     "created_at": "2026-01-01T09:00:00+00:00",
@@ -56,18 +61,56 @@ def provider() -> TenantProvider:
 
 
 def test_check_normalizes_and_fills_defaults(provider: TenantProvider) -> None:
-    result = provider.check(
-        {}, {"name": "  acme-dev ", "offer": "flex3", "hybrid": None, "telephony": "webex_calling"}
-    )
+    declared = {"name": "  acme-dev ", "offer": "flex3", "hybrid": None}
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANTS}?name=acme-dev", json=wire(page()))  # a create: is it taken?
+        result = provider.check({}, {**declared, "telephony": "webex_calling", **ENGINE})
 
     assert result.failures == []
-    assert result.inputs == {**INPUTS, "take_over": False}
+    assert result.inputs == {**INPUTS, "take_over": False, **ENGINE}
 
 
 def test_check_drops_output_placeholders(provider: TenantProvider) -> None:
     news = {**INPUTS, "tenant_id": None, "created_at": None}
 
-    assert provider.check({}, news).inputs == {**INPUTS, "take_over": False}
+    assert provider.check(INPUTS, news).inputs == {**INPUTS, "take_over": False}
+
+
+@pytest.mark.parametrize(
+    ("manager", "declared", "refusal"),
+    [
+        (
+            "proj/dev@s-0",
+            {},
+            "Tenant 'acme-dev' is managed by another state of stack proj/dev. Fix: import "
+            "that stack's state (README: moving a stack), or set `adopt: true` and "
+            "`takeOver: true` in ccprovider:tenant to take it over.",
+        ),
+        ("proj/dev@s-0", {"adopt": True}, "is managed by another state of stack proj/dev"),
+        ("proj/prod@s-9", {"adopt": True}, "is managed by stack proj/prod. Fix: declare it"),
+        (None, {}, "Tenant 'acme-dev' already exists in http://backend.test"),
+        ("proj/dev@s-1", {}, None),  # an earlier run of this state created it
+        (None, {"adopt": True}, None),
+        ("proj/prod@s-9", {"adopt": True, "take_over": True}, None),
+    ],
+)
+def test_a_create_is_refused_at_check_where_it_would_be_refused(
+    provider: TenantProvider, manager: str | None, declared: dict[str, Any], refusal: str | None
+) -> None:
+    """The preview refuses what the update would: a tenant of another state, another stack
+    or none, unless adopted (and taken over); a new state, whose id is not known yet,
+    owns nothing."""
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{TENANTS}?name=acme-dev", json=wire(page(live(managed_by=manager))))
+        result = provider.check({}, {**INPUTS, **ENGINE, **declared})
+        new_state = provider.check({}, {**INPUTS, **ENGINE, **declared, "state": Unknown()})
+
+    reasons = [f.reason for f in result.failures]
+    assert reasons == ([] if refusal is None else [reasons[0]])
+    if refusal is not None:
+        assert refusal in reasons[0]
+        assert [f.property for f in result.failures] == ["name"]
+    assert bool(new_state.failures) == (refusal is not None or manager == OWNER)
 
 
 @pytest.mark.parametrize(
@@ -120,6 +163,41 @@ def test_diff_of_one_field_is_an_in_place_update(provider: TenantProvider) -> No
     assert result.replaces == []
 
 
+def test_a_state_of_an_earlier_release_is_an_update_that_marks_its_objects_again(
+    provider: TenantProvider,
+) -> None:
+    """A state written before states had an id: its next update marks the tenant and the
+    users its resources released as the state's (each resource marks its own objects)."""
+    legacy = {k: v for k, v in OUTPUTS.items() if k != "state"}
+    released = live_user("left@acme.example", [], external_id="proj/dev#")
+    held = live_user("held@acme.example", ["s-1:admin"], external_id="proj/dev#user:held")
+    with requests_mock.Mocker() as mock:
+        mock.put(f"{TENANTS}/t-1", json=wire(live(managed_by=OWNER)))
+        mock.get(f"{TENANTS}/t-1/users", json=wire(page(released, held)))
+        mock.patch(f"{TENANTS}/t-1/licenses/users/bulk", json=wire(bulk_outcome()))
+        new_identity = {**INPUTS, "owner": "proj/dev", "state": Unknown()}  # at preview
+        previewed = provider.diff("t-1", legacy, new_identity)
+        provider.update("t-1", legacy, {**INPUTS, **ENGINE})
+
+    put, _, bulk = mock.request_history
+    assert previewed.changes is True
+    assert provider.diff("t-1", OUTPUTS, {**INPUTS, **ENGINE}).changes is False
+    assert put.json() == SENT
+    assert bulk.json()["users"] == [
+        {
+            "action": "release",
+            "email": "left@acme.example",
+            "externalId": f"{OWNER}#",
+            "ifExternalId": "proj/dev#",
+            "ifExternalIdPrefix": None,
+            "orUnmarked": False,
+            "role": None,
+            "agentProfile": None,
+            "license": None,
+        }
+    ]
+
+
 def test_diff_treats_unknown_values_as_changes(provider: TenantProvider) -> None:
     assert provider.diff("t-1", OUTPUTS, {**INPUTS, "name": Unknown()}).changes is True
 
@@ -132,9 +210,9 @@ def test_create_posts_the_inputs_with_an_idempotency_key_and_returns_all_outputs
 ) -> None:
     with requests_mock.Mocker() as mock:
         mock.post(TENANTS, status_code=201, json=wire(live()))
-        result = provider.create(dict(INPUTS))
+        result = provider.create({**INPUTS, **ENGINE})
 
-    assert mock.last_request.json() == SETTINGS
+    assert mock.last_request.json() == SENT
     assert len(mock.last_request.headers["Idempotency-Key"]) == 64
     assert result.id == "t-1"
     assert result.outs == OUTPUTS
@@ -158,10 +236,10 @@ def test_adopt_takes_over_the_existing_tenant_by_name(provider: TenantProvider) 
         mock.post(TENANTS, status_code=409, json=wire(vendor_error("exists")))
         mock.get(f"{TENANTS}?name=acme-dev", json=wire(page(live(hybrid=True))))
         mock.put(f"{TENANTS}/t-1", json=wire(live()))
-        result = provider.create({**INPUTS, "adopt": True})
+        result = provider.create({**INPUTS, **ENGINE, "adopt": True})
 
     assert [r.method for r in mock.request_history] == ["POST", "GET", "PUT"]
-    assert mock.last_request.json() == SETTINGS
+    assert mock.last_request.json() == SENT
     assert result.id == "t-1"
     assert result.outs == {**OUTPUTS, "adopt": True, "adopted": True}
 
@@ -199,7 +277,7 @@ def test_read_returns_live_outputs_and_matching_inputs(provider: TenantProvider)
 
     assert result.id == "t-1"
     assert result.outs == {**OUTPUTS, "offer": "flex"}
-    assert result.inputs == {**INPUTS, "offer": "flex", "owner": None, "take_over": False}
+    assert result.inputs == {**INPUTS, "offer": "flex", **ENGINE, "take_over": False}
 
 
 def test_read_of_a_removed_tenant_reports_it_gone(provider: TenantProvider) -> None:
@@ -214,9 +292,9 @@ def test_read_of_a_removed_tenant_reports_it_gone(provider: TenantProvider) -> N
 def test_update_puts_the_new_inputs(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
         mock.put(f"{TENANTS}/t-1", json=wire(live(hybrid=True)))
-        result = provider.update("t-1", OUTPUTS, {**INPUTS, "hybrid": True})
+        result = provider.update("t-1", OUTPUTS, {**INPUTS, **ENGINE, "hybrid": True})
 
-    assert mock.last_request.json() == {**SETTINGS, "hybrid": True}
+    assert mock.last_request.json() == {**SENT, "hybrid": True}
     assert result.outs == {**OUTPUTS, "hybrid": True}
 
 
@@ -246,7 +324,8 @@ def test_delete_removes_the_unlicensed_users_the_stack_left_behind_first(
         mock.get(f"{TENANTS}/t-1/users", json=wire(page(*users)))
         mock.patch(f"{TENANTS}/t-1/licenses/users/bulk", json=wire(bulk_outcome()))
         mock.delete(f"{TENANTS}/t-1", status_code=204)
-        provider.delete("t-1", {**OUTPUTS, "owner": "proj/dev"})
+        # A state of an earlier release: its owner is the stack's name alone.
+        provider.delete("t-1", {k: v for k, v in OUTPUTS.items() if k != "state"})
 
     listed, bulk, deleted = mock.request_history
     assert listed.path == "/v1/tenants/t-1/users"

@@ -7,6 +7,7 @@ from ccprovider.resources.assignment import (
     LicenseAssignmentProvider,
 )
 from ccprovider.resources.partner import PartnerAccess, PartnerAccessProvider, PartnerInputs
+from ccprovider.resources.state import StateIdentity
 from ccprovider.resources.subscription import (
     Subscription,
     SubscriptionInputs,
@@ -27,6 +28,7 @@ __all__ = [
     "PartnerAccess",
     "PartnerAccessProvider",
     "PartnerInputs",
+    "StateIdentity",
     "Subscription",
     "SubscriptionInputs",
     "SubscriptionProvider",

@@ -15,19 +15,10 @@ from ccprovider import contract
 from ccprovider.api_errors import NotFoundError
 from ccprovider.contract import license_id
 from ccprovider.domain import Email, SubscriptionId, UserIdentity
-from ccprovider.resources.base import (
-    ADOPTED,
-    ApiResource,
-    ObjectProvider,
-    engine_values,
-    let_go,
-    managing_stack,
-    marked_by_stack,
-    salt,
-    stack_mark,
-)
+from ccprovider.resources.base import ADOPTED, ApiResource, ObjectProvider, engine_values, let_go
 from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.inputs import DeclaredInputs, Replace
+from ccprovider.resources.ownership import managing_stack, mark_owner, salt, stack_mark
 from ccprovider.rules import license_kind
 
 
@@ -45,9 +36,13 @@ class AssignmentInputs(UserIdentity, DeclaredInputs):
     """Delete the account this stack created when the user leaves, not only release it."""
 
 
+_IDENTITY = set(contract.UserBody.model_fields)
+"""What a user is apart from their licenses."""
+
+
 def _identity(props: dict[str, Any]) -> contract.UserBody:
     """The user as declared, marked as this assignment's."""
-    fields = {f: props.get(f) for f in contract.UserBody.model_fields}
+    fields = {f: props.get(f) for f in _IDENTITY}
     return contract.UserBody.model_validate({**fields, "external_id": _mark(props)})
 
 
@@ -95,11 +90,13 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
     def find_existing(self, props: dict[str, Any]) -> contract.User | None:
         return self.client.find_user(props["tenant_id"], props["email"])
 
-    def is_ours(self, existing: contract.User, props: dict[str, Any]) -> bool:
-        return marked_by_stack(existing, props)
+    def manager(self, existing: contract.User) -> str | None:
+        return mark_owner(existing.external_id)
 
-    def managed_elsewhere(self, existing: contract.User, props: dict[str, Any]) -> str | None:
-        return managing_stack(existing, props)
+    def existing_at_check(self, props: dict[str, Any]) -> contract.User | None:
+        """The user as one read of the tenant's users shows them: thousands of checks share
+        it (a user this run creates is its own, whatever the read says)."""
+        return self.tenant_users(props["tenant_id"]).get(props["email"])
 
     def converge(self, obj: contract.User, props: dict[str, Any], adopted: bool) -> contract.User:
         """Make an existing user this one, then give them their subscription's license.
@@ -161,9 +158,13 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The live user, naming the subscription they are mapped to now; gone for this
-        stack when another stack took them over (they carry its mark)."""
-        user = self.fetch(id_, props)
-        if user is None or managing_stack(user, props) is not None:
+        stack when another stack took them over (they carry its mark). One read of the
+        tenant's users serves every assignment: the project refreshes before each command."""
+        try:
+            user = self.tenant_users(props["tenant_id"]).get(props["email"])
+        except NotFoundError:
+            user = None  # the tenant is gone, and its users with it
+        if user is None or user.id != id_ or managing_stack(user, props) is not None:
             return self.read_result(id_, None)
         live = dict(props)
         if user.subscription_id != props.get("subscription_id"):
@@ -175,7 +176,7 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
             live["subscription"] = mapped.external_id if mapped else ""
         return self.read_result(id_, self.outputs(user, live))
 
-    def replace(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> contract.User:
+    def replace(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> contract.User:
         tenant_id, identity = news["tenant_id"], _identity(news)
         user = self.client.get_user(tenant_id, id_)
         if user is None:
@@ -183,7 +184,9 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
                 f"User {identity.email} was removed from the backend outside this stack; "
                 "run `pulumi refresh`, then `pulumi up` to create it again."
             )
-        if _identity(olds) != identity:
+        # As the user is, not as the old state says: an interrupted destroy may have
+        # released them (another mark, no license) since.
+        if contract.UserBody.model_validate(user.model_dump(include=_IDENTITY)) != identity:
             user = self.client.replace_user(tenant_id, id_, identity)
         return self._map(tenant_id, user, _license(news))
 

@@ -45,6 +45,7 @@ from ccprovider.resources.inputs import (
     ADOPT,
     CONNECTION,
     OWNER,
+    STATE,
     TAKE_OVER,
     DeclaredInputs,
     diff_inputs,
@@ -53,6 +54,7 @@ from ccprovider.resources.inputs import (
     read_result,
     validate_inputs,
 )
+from ccprovider.resources.ownership import owner_of, ownership_problem, remarked, stack_mark
 
 T = TypeVar("T")
 Obj = TypeVar("Obj", bound=contract.Stored)
@@ -69,24 +71,15 @@ def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
     """The engine keys of `props` and whether the object was adopted, for a hook's outputs.
     An adopted object is released, never deleted, when the stack lets go of it."""
     own = {CONNECTION: props[CONNECTION]} if props.get(CONNECTION) else {}
+    state = {STATE: props[STATE]} if STATE in props else {}
     return {
         ADOPT: props.get(ADOPT, False),
         TAKE_OVER: props.get(TAKE_OVER, False),
         OWNER: props.get(OWNER),
+        **state,
         ADOPTED: props.get(ADOPTED, False),
         **own,
     }
-
-
-def salt(props: Mapping[str, Any]) -> str:
-    """The idempotency salt of a resource's creates: its owner."""
-    return str(props.get(OWNER) or "")
-
-
-def stack_mark(props: Mapping[str, Any]) -> str:
-    """The mark (a user's `externalId`) of users this stack manages but no resource holds;
-    also the prefix of every mark of this stack's resources, which may take such users over."""
-    return f"{salt(props)}#"
 
 
 def let_go(
@@ -113,22 +106,11 @@ def let_go(
     )
 
 
-def marked_by_stack(user: contract.User, props: Mapping[str, Any]) -> bool:
-    """Whether a resource of this stack manages (or released) the user."""
-    return (user.external_id or "").startswith(stack_mark(props))
-
-
 def describe_users(users: list[contract.User], shown: int = 5) -> str:
     """Users in a message: how many, and the first few by e-mail, in e-mail order."""
     names = ", ".join(sorted(u.email for u in users)[:shown])
     more = f" and {len(users) - shown} more" if len(users) > shown else ""
     return f"{len(users)} user(s) ({names}{more})"
-
-
-def managing_stack(user: contract.User, props: Mapping[str, Any]) -> str | None:
-    """The other stack (`project/stack`) whose mark the user carries, if any."""
-    owner, marked, _ = (user.external_id or "").partition("#")
-    return owner if marked and not marked_by_stack(user, props) else None
 
 
 def _failing_resource(provider: "ApiProvider", args: tuple[Any, ...]) -> tuple[str, str]:
@@ -252,6 +234,14 @@ class ApiProvider(ResourceProvider):
         problem = rules.status_problem(live, live.status)
         return None if problem is None else f"is {live.status.value} (it {problem})"
 
+    def tenant_users(self, tenant_id: str) -> dict[str, contract.User]:
+        """The tenant's users by e-mail, read once per run for every resource that asks (a
+        check of each of thousands of users would otherwise ask once each)."""
+        return self.shared_read(
+            ("users", tenant_id),
+            lambda: {u.email: u for u in self.client.list_users(tenant_id)},
+        )
+
     def active_subscriptions(self, tenant_id: str) -> list[str]:
         """The external ids of the tenant's live subscriptions that give access now."""
         return [
@@ -274,7 +264,8 @@ class DeclaredProvider(ApiProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = validate_inputs(self.inputs_model, news)
-        if not failures and not not_known_yet(inputs):
+        # A state whose id is not known yet is a new one: the live rules still hold for it.
+        if not failures and not not_known_yet({k: v for k, v in inputs.items() if k != STATE}):
             failures += self.live_failures(olds, inputs)
         return CheckResult(inputs, failures)
 
@@ -284,10 +275,12 @@ class DeclaredProvider(ApiProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """The declared fields' diff; a new connection (a rotated token, a moved endpoint)
-        is an in-place update, so that the outputs, which refresh and delete use, hold it."""
+        is an in-place update, so that the outputs, which refresh and delete use, hold it,
+        and so is a new owner (`remarked`): the update marks the objects as its."""
         result = diff_inputs(self.inputs_model, olds, news)
         moved = news.get(CONNECTION) or None
-        if result.changes or not_known_yet(moved) or moved == (olds.get(CONNECTION) or None):
+        connected = not_known_yet(moved) or moved == (olds.get(CONNECTION) or None)
+        if result.changes or (connected and not remarked(olds, news)):
             return result
         return DiffResult(changes=True, replaces=[], delete_before_replace=False)
 
@@ -330,14 +323,43 @@ class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
         del props, adopted
         return obj
 
-    def is_ours(self, _existing: Obj, _props: dict[str, Any]) -> bool:
-        """Whether an existing object was let go by another resource of this stack."""
-        return False
+    def release(self, id_: str, props: dict[str, Any]) -> None:
+        """What `delete` does for an adopted object: hand it back unmanaged, unless another
+        stack took it over since."""
+        live = self.fetch(id_, props)
+        if live is not None and self.manager(live) == owner_of(props):
+            self.put_unmanaged(id_, props)
 
-    def managed_elsewhere(self, _existing: Obj, _props: dict[str, Any]) -> str | None:
-        """The other stack that manages an existing object, when the object says so."""
-        return None
+    def put_unmanaged(self, id_: str, props: dict[str, Any]) -> None:
+        """Store the object as `props` declare it, without a manager's mark; nothing here."""
+        del id_, props
 
+    def manager(self, existing: Obj) -> str | None:
+        """The owner whose mark an existing object carries (`ownership`); None: no stack's.
+        A tenant, a subscription and a partner carry it in `managedBy`."""
+        return existing.managed_by if isinstance(existing, contract.Managed) else None
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate; and for a create, refuse at preview what the create would refuse: an
+        object that already holds the natural key and that this state may not take."""
+        result = super().check(olds, news)
+        inputs = result.inputs
+        key = [inputs.get(f) for f in self.inputs_model.natural_key]
+        if olds or result.failures or not_known_yet([*key, inputs.get(CONNECTION)]):
+            return result
+        existing = self.existing_at_check(inputs)
+        problem = existing and self._ownership_problem(existing, inputs)
+        if problem:
+            result.failures.append(CheckFailure(self.inputs_model.natural_key[-1], problem))
+        return result
+
+    def existing_at_check(self, props: dict[str, Any]) -> Obj | None:
+        """The object holding the natural key, as `check` sees it (`find_existing` here)."""
+        return self.find_existing(props)
+
+    def _ownership_problem(self, existing: Obj, props: dict[str, Any]) -> str | None:
+        where = self.settings.describe()
+        return ownership_problem(self.label(props), self.manager(existing), props, where)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         obj, adopted = self._create_or_adopt(props)
@@ -346,32 +368,22 @@ class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
 
     def _create_or_adopt(self, props: dict[str, Any]) -> tuple[Obj, bool]:
         """Create the object. The create's idempotency key makes a retry, or a rerun after
-        this process was killed, return the object this stack created before. When another
-        object holds the natural key, take it over if it is ours (another resource of this
-        stack let it go), adopt it if the stack opted in, and refuse otherwise. Return the
-        object and whether it was adopted."""
+        this process was killed, return the object this state created before (while it is
+        still this state's). When another object holds the natural key, take it over if it
+        is this state's (another of its resources let it go), adopt it if the stack opted in
+        and no other stack manages it (or `takeOver` says to), and refuse otherwise. Return
+        the object and whether it was adopted."""
         try:
             return self.create_new(props), False
         except ConflictError:
             existing = self.find_existing(props)
             if existing is None:
                 raise  # a conflict with a vendor rule, not with an existing object
-        if self.is_ours(existing, props):
-            return existing, False
-        other = self.managed_elsewhere(existing, props)
-        if other is not None and not (props.get(ADOPT) and props.get(TAKE_OVER)):
-            raise ProviderError(
-                f"{self.label(props)} is managed by stack {other}. Fix: declare it in one of "
-                f"the two stacks only, or set `adopt: true` and `takeOver: true` in "
-                f"ccprovider:tenant to take it over from {other}."
-            )
-        if not props.get(ADOPT):
-            raise ProviderError(
-                f"{self.label(props)} already exists in {self.settings.describe()} and this "
-                "stack does not manage it. Set `adopt: true` in ccprovider:tenant to manage it "
-                "from this stack, or remove it from the backend."
-            )
-        return existing, True
+        problem = self._ownership_problem(existing, props)
+        if problem:
+            raise ProviderError(problem)
+        manager = self.manager(existing)
+        return existing, manager is None or manager != owner_of(props)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         obj = self.fetch(id_, props)
@@ -384,7 +396,9 @@ class ObjectProvider(DeclaredProvider, ABC, Generic[Obj]):
         return UpdateResult(self.outputs(obj, {**news, ADOPTED: olds.get(ADOPTED, False)}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        if not props.get(ADOPTED):  # an adopted object is released, not deleted
+        if props.get(ADOPTED):  # an adopted object is released, not deleted
+            self.release(id_, props)
+        else:
             self.remove(id_, props)
 
 
@@ -425,7 +439,7 @@ class ApiResource(Resource):
     ) -> None:
         model = self.provider.inputs_model
         problems = []
-        unexpected = sorted(set(inputs) - set(model.model_fields) - {CONNECTION})
+        unexpected = sorted(set(inputs) - set(model.model_fields) - {CONNECTION, STATE})
         if unexpected:
             problems.append(f"unknown input(s) {', '.join(unexpected)}")
         missing = [

@@ -25,9 +25,14 @@ Replace = Annotated[T, _ReplaceOnChange()]
 """A field whose change replaces the object rather than updating it in place."""
 
 OWNER = "owner"
-"""The input naming the project and stack that manage a resource; it salts the idempotency
-keys of their creates, so that another stack (or person) sending an identical create is
-never mistaken for them. It is not compared in diffs."""
+"""The input naming the project and stack that manage a resource. It is not compared in
+diffs."""
+STATE = "state"
+"""The input naming the state of that stack (its `StateIdentity`): with OWNER, the manager
+whose mark the resource's objects carry and whose salt its creates' idempotency keys carry
+(`ccprovider.resources.ownership`), so that another stack, another state of the same stack
+or a person sending an identical create is never mistaken for them. A change of it marks
+the objects again; a state written before states had an id has none."""
 ADOPT = "adopt"
 TAKE_OVER = "take_over"
 CONNECTION = "connection"
@@ -49,7 +54,7 @@ class DeclaredInputs(BaseModel):
     Only a create reads it; it is not compared."""
 
 
-ENGINE_KEYS = (OWNER, ADOPT, TAKE_OVER, CONNECTION)
+ENGINE_KEYS = (OWNER, STATE, ADOPT, TAKE_OVER, CONNECTION)
 """Inputs every resource has besides its own fields; they are not compared in diffs."""
 
 
@@ -135,7 +140,7 @@ def validate_inputs(
             model.model_validate(inputs)
         except ValidationError as error:
             failures.append(CheckFailure("", _reason(error)))
-    for passed in (OWNER, CONNECTION):
+    for passed in (OWNER, STATE, CONNECTION):
         if passed in news:
             inputs[passed] = news[passed]
     return inputs, failures

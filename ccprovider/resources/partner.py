@@ -10,13 +10,14 @@ from typing import Any, ClassVar
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from ccprovider import contract, rules
+from ccprovider import contract, domain, rules
 from ccprovider.domain import OrgName, PartnerAccessLevel, UserRole
-from ccprovider.resources.base import ApiResource, ObjectProvider, engine_values, salt
+from ccprovider.resources.base import ApiResource, ObjectProvider, engine_values
 from ccprovider.resources.inputs import DeclaredInputs, Replace
+from ccprovider.resources.ownership import owner_of, salt
 
 
-class PartnerInputs(contract.PartnerBody, DeclaredInputs):
+class PartnerInputs(domain.PartnerAccess, DeclaredInputs):
     """The partner's declared access and its tenant; another tenant or org is another partner."""
 
     natural_key: ClassVar[tuple[str, ...]] = ("tenant_id", "org")
@@ -25,9 +26,11 @@ class PartnerInputs(contract.PartnerBody, DeclaredInputs):
     org: Replace[OrgName]
 
 
-def _body(props: dict[str, Any]) -> contract.PartnerBody:
+def _body(props: dict[str, Any], managed: bool = True) -> contract.PartnerBody:
+    """The access as declared, marked as this state's unless `managed` is False."""
+    access = {f: props.get(f) for f in domain.PartnerAccess.model_fields}
     return contract.PartnerBody.model_validate(
-        {f: props.get(f) for f in contract.PartnerBody.model_fields}
+        {**access, "managed_by": (owner_of(props) or None) if managed else None}
     )
 
 
@@ -68,6 +71,9 @@ class PartnerAccessProvider(ObjectProvider[contract.Partner]):
     def find_existing(self, props: dict[str, Any]) -> contract.Partner | None:
         return self.client.find_partner(props["tenant_id"], props["org"])
 
+    def put_unmanaged(self, id_: str, props: dict[str, Any]) -> None:
+        self.client.replace_partner(props["tenant_id"], id_, _body(props, managed=False))
+
     def converge(
         self, obj: contract.Partner, props: dict[str, Any], adopted: bool
     ) -> contract.Partner:
@@ -82,7 +88,7 @@ class PartnerAccessProvider(ObjectProvider[contract.Partner]):
         return self.client.get_partner(props["tenant_id"], id_)
 
     def outputs(self, obj: contract.Partner, props: dict[str, Any]) -> dict[str, Any]:
-        body = obj.model_dump(mode="json", include=set(contract.PartnerBody.model_fields))
+        body = obj.model_dump(mode="json", include=set(domain.PartnerAccess.model_fields))
         return {
             **{k: v for k, v in body.items() if v is not None},
             "tenant_id": obj.tenant_id,

@@ -16,15 +16,7 @@ from ccprovider.domain import (
     SubscriptionTerms,
     Telephony,
 )
-from ccprovider.resources.base import (
-    ApiResource,
-    ObjectProvider,
-    describe_users,
-    engine_values,
-    marked_by_stack,
-    salt,
-    stack_mark,
-)
+from ccprovider.resources.base import ApiResource, ObjectProvider, describe_users, engine_values
 from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.inputs import (
     CONNECTION,
@@ -33,6 +25,7 @@ from ccprovider.resources.inputs import (
     diff_inputs,
     not_known_yet,
 )
+from ccprovider.resources.ownership import marked_by_stack, owner_of, released, salt
 
 _GUARD_ATTEMPTS = 10
 _TERM_FIELDS = tuple(SubscriptionTerms.model_fields)
@@ -61,8 +54,10 @@ def _terms(source: dict[str, Any] | contract.Subscription) -> dict[str, Any]:
     return terms.model_dump(mode="json", exclude_none=True)
 
 
-def _body(props: dict[str, Any]) -> contract.SubscriptionBody:
-    return contract.SubscriptionBody.model_validate(_terms(props))
+def _body(props: dict[str, Any], managed: bool = True) -> contract.SubscriptionBody:
+    """The terms as declared, marked as this state's unless `managed` is False."""
+    owner = (owner_of(props) or None) if managed else None
+    return contract.SubscriptionBody.model_validate({**_terms(props), "managed_by": owner})
 
 
 class SubscriptionProvider(ObjectProvider[contract.Subscription]):
@@ -197,6 +192,9 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
     def find_existing(self, props: dict[str, Any]) -> contract.Subscription | None:
         return self.client.find_subscription(props["tenant_id"], props["external_id"])
 
+    def put_unmanaged(self, id_: str, props: dict[str, Any]) -> None:
+        self.client.replace_subscription(props["tenant_id"], id_, _body(props, managed=False))
+
     def converge(
         self, obj: contract.Subscription, props: dict[str, Any], adopted: bool
     ) -> contract.Subscription:
@@ -230,16 +228,9 @@ class SubscriptionProvider(ObjectProvider[contract.Subscription]):
         so these were licensed by an `up` killed before it recorded them. Anyone else's
         users keep their access: the backend refuses, and the message names them."""
         tenant_id = props["tenant_id"]
-        left_behind = [
-            contract.BulkAssignment(
-                action=contract.BulkAction.RELEASE,
-                email=user.email,
-                external_id=stack_mark(props),
-                if_external_id=user.external_id,
-            )
-            for user in self._users_on(tenant_id, id_)
-            if marked_by_stack(user, props)
-        ]
+        left_behind = released(
+            [u for u in self._users_on(tenant_id, id_) if marked_by_stack(u, props)], props
+        )
         if left_behind:
             self.client.bulk_assign(tenant_id, left_behind)
         try:

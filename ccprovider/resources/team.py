@@ -31,13 +31,7 @@ from ccprovider.domain import (
     TeamName,
     UserRole,
 )
-from ccprovider.resources.base import (
-    ApiResource,
-    DeclaredProvider,
-    engine_values,
-    let_go,
-    stack_mark,
-)
+from ccprovider.resources.base import ApiResource, DeclaredProvider, engine_values, let_go
 from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.inputs import (
     ADOPT,
@@ -48,6 +42,7 @@ from ccprovider.resources.inputs import (
     input_defaults,
     is_unknown,
 )
+from ccprovider.resources.ownership import mark_owner, ownership_problem, remarked, stack_mark
 from ccprovider.rules import license_kind
 
 ADOPTED_USERS = "adopted_users"
@@ -94,8 +89,12 @@ def _wanted(props: dict[str, Any], email: str) -> tuple[Any, ...]:
     return member["role"], member.get("agent_profile"), sub_id
 
 
-def _assign(props: dict[str, Any], email: str) -> BulkAssignment:
-    """Create or update the member and give them their subscription's fitting license."""
+def _assign(
+    props: dict[str, Any], email: str, held_under: dict[str, Any] | None = None
+) -> BulkAssignment:
+    """Create or update the member and give them their subscription's fitting license; the
+    member may carry a mark of `held_under`'s owner (by default the team's own), the one a
+    state had before it had an id."""
     role, profile, sub_id = _wanted(props, email)
     kind = license_kind(UserRole(role), AgentProfile(profile) if profile else None)
     return BulkAssignment(
@@ -109,7 +108,7 @@ def _assign(props: dict[str, Any], email: str) -> BulkAssignment:
         # takeOver, any.
         if_external_id_prefix=None
         if props.get(ADOPT) and props.get(TAKE_OVER)
-        else stack_mark(props),
+        else stack_mark(held_under or props),
         or_unmarked=bool(props.get(ADOPT)),
     )
 
@@ -130,15 +129,18 @@ def _failures(team: str, results: list[contract.BulkAssignmentResult]) -> Provid
     )
 
 
-def _newly_adopted(props: dict[str, Any], results: list[contract.BulkAssignmentResult]) -> set[str]:
-    """Members that existed without this stack's mark before this request."""
-    prefix = stack_mark(props)
+def _newly_adopted(
+    results: list[contract.BulkAssignmentResult], *owners: dict[str, Any]
+) -> set[str]:
+    """Members that existed without the mark of any of `owners` (this state, and what it
+    was before it had an id) before this request."""
+    prefixes = tuple(stack_mark(props) for props in owners)
     return {
         r.email
         for r in results
         if r.action is BulkAction.ASSIGN
         and r.status == "updated"
-        and not (r.previous_external_id or "").startswith(prefix)
+        and not (r.previous_external_id or "").startswith(prefixes)
     }
 
 
@@ -166,8 +168,37 @@ class TeamAssignmentsProvider(DeclaredProvider):
             news = {**news, "subscription_ids": unknown[0]}
         return super().check(olds, news)
 
-    def live_failures(self, _olds: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:
-        """Every subscription the team uses must give access now; one read per subscription."""
+    def live_failures(self, olds: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:
+        """Every subscription the team uses must give access now, one read per subscription;
+        and the members it adds must be its to take, as the update would find them."""
+        return [*self._access_failures(inputs), *self._ownership_failures(olds, inputs)]
+
+    def _ownership_failures(
+        self, olds: dict[str, Any], inputs: dict[str, Any]
+    ) -> list[CheckFailure]:
+        """The members the team adds that exist and may not be taken (`ownership`): one
+        failure naming the first few, in e-mail order, and how many."""
+        added = sorted(set(inputs["members"]) - set(olds.get("members") or {}))
+        if not added:
+            return []
+        live = self.tenant_users(inputs["tenant_id"])
+        where = self.settings.describe()
+        problems = [
+            problem
+            for email in added
+            if email in live
+            and (
+                problem := ownership_problem(
+                    f"User {email}", mark_owner(live[email].external_id), inputs, where
+                )
+            )
+        ]
+        if not problems:
+            return []
+        more = f" ({len(problems) - 1} more member(s) of team {inputs['team']} too)"
+        return [CheckFailure("members", problems[0] + (more if len(problems) > 1 else ""))]
+
+    def _access_failures(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         on: dict[str, list[str]] = defaultdict(list)
         for email, member in inputs["members"].items():
             on[member["subscription"]].append(email)
@@ -200,23 +231,27 @@ class TeamAssignmentsProvider(DeclaredProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         results = self._apply(props, [_assign(props, e) for e in sorted(props["members"])])
         team_id = f"{props['tenant_id']}/{props['team']}"
-        return CreateResult(team_id, _outputs(props, _newly_adopted(props, results)))
+        return CreateResult(team_id, _outputs(props, _newly_adopted(results, props)))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Assign the members added or changed, and release those removed; for a new owner
+        (`remarked`), assign every member, marked under the old owner, to the new one."""
         adopted = set(olds.get(ADOPTED_USERS) or [])
+        moved = remarked(olds, news)
         changed = [
             e
             for e in sorted(news["members"])
-            if e not in olds["members"] or _wanted(olds, e) != _wanted(news, e)
+            if moved or e not in olds["members"] or _wanted(olds, e) != _wanted(news, e)
         ]
         removed = sorted(set(olds["members"]) - set(news["members"]))
-        parts = [_assign(news, e) for e in changed]
-        mark = team_mark(news)
+        held_under = olds if moved else news
+        parts = [_assign(news, e, held_under if e in olds["members"] else None) for e in changed]
         parts += [
-            let_go(news, e, mark, adopted=e in adopted, may_delete=False) for e in removed
+            let_go(news, e, team_mark(olds), adopted=e in adopted, may_delete=False)
+            for e in removed
         ]
         results = self._apply(news, parts)
-        kept = (adopted - set(removed)) | _newly_adopted(news, results)
+        kept = (adopted - set(removed)) | _newly_adopted(results, news, olds)
         return UpdateResult(_outputs(news, kept))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:

@@ -9,14 +9,16 @@ from pulumi.dynamic import CheckFailure
 from ccprovider import contract, rules
 from ccprovider.api_errors import NotFoundError
 from ccprovider.domain import Telephony, TenantSettings
-from ccprovider.resources.base import (
-    ApiResource,
-    ObjectProvider,
-    engine_values,
-    marked_by_stack,
-    salt,
-)
+from ccprovider.resources.base import ApiResource, ObjectProvider, engine_values
 from ccprovider.resources.inputs import DeclaredInputs
+from ccprovider.resources.ownership import (
+    marked_by_stack,
+    owner_of,
+    released,
+    remarked,
+    salt,
+    stack_mark,
+)
 
 
 class TenantInputs(TenantSettings, DeclaredInputs):
@@ -27,9 +29,11 @@ class TenantInputs(TenantSettings, DeclaredInputs):
     telephony: Telephony
 
 
-def _body(props: dict[str, Any]) -> contract.TenantBody:
+def _body(props: dict[str, Any], managed: bool = True) -> contract.TenantBody:
+    """The tenant as declared, marked as this state's unless `managed` is False."""
+    settings = {f: props[f] for f in TenantSettings.model_fields}
     return contract.TenantBody.model_validate(
-        {f: props[f] for f in contract.TenantBody.model_fields}
+        {**settings, "managed_by": (owner_of(props) or None) if managed else None}
     )
 
 
@@ -73,7 +77,7 @@ class TenantProvider(ObjectProvider[contract.Tenant]):
         return self.client.get_tenant(id_)
 
     def outputs(self, obj: contract.Tenant, props: dict[str, Any]) -> dict[str, Any]:
-        settings = obj.model_dump(mode="json", include=set(contract.TenantBody.model_fields))
+        settings = obj.model_dump(mode="json", include=set(TenantSettings.model_fields))
         return {
             **settings,
             "telephony": (obj.telephony or props["telephony"]),
@@ -82,8 +86,19 @@ class TenantProvider(ObjectProvider[contract.Tenant]):
             "created_at": obj.created_at.isoformat(),
         }
 
-    def replace(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> contract.Tenant:
-        return self.client.replace_tenant(id_, _body(news))
+    def replace(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> contract.Tenant:
+        """Change the settings; for a new owner, also mark the users released under the old
+        one as the new one's (each resource marks its own objects)."""
+        tenant = self.client.replace_tenant(id_, _body(news))
+        if remarked(olds, news):
+            users = self.client.list_users(id_)
+            parts = released([u for u in users if u.external_id == stack_mark(olds)], news)
+            if parts:
+                self.client.bulk_assign(id_, parts)
+        return tenant
+
+    def put_unmanaged(self, id_: str, props: dict[str, Any]) -> None:
+        self.client.replace_tenant(id_, _body(props, managed=False))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete the users this stack left behind, then the tenant unless adopted."""

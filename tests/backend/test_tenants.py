@@ -36,8 +36,10 @@ def test_create_answers_201_with_location_and_camel_case_body(backend_url: str) 
         "telephony",
         "licenseModel",
         "primarySubscription",
+        "managedBy",
     }
     assert body["telephony"] is None
+    assert body["managedBy"] is None  # no client marked it as its own
     assert response.headers["ETag"] == '"1"'
     assert response.headers["Location"].endswith(f"/v1/tenants/{body['id']}")
     fetched = requests.get(response.headers["Location"], timeout=10)

@@ -26,6 +26,7 @@ from ccprovider.client import ProvisioningClient
 REPO = Path(__file__).resolve().parents[2]
 PASSPHRASE = "e2e-only-passphrase"
 TENANT_TYPE = "pulumi-python:dynamic/ccprovider:Tenant"
+STATE_IDENTITY_TYPE = "pulumi-python:dynamic/ccprovider:StateIdentity"
 
 
 Step = tuple[str, str]
@@ -122,13 +123,9 @@ class PulumiProject:
             state = directory / ".pulumi-state"
             state.mkdir()
             state_url = file_state_url(state)
-        project = {
-            "name": "ccprovider",
-            "runtime": {
-                "name": "python",
-                "options": {"toolchain": "pip", "virtualenv": ".venv"},
-            },
-        }
+        # The repository's project file, with the stack files next to it.
+        project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+        del project["stackConfigDir"]
         (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project))
         (directory / ".venv").symlink_to(REPO / ".venv")
         shutil.copy(program, directory / "__main__.py")
@@ -245,6 +242,11 @@ class PulumiProject:
         deployment = json.loads(self.run("stack", "export").stdout)["deployment"]
         return [r for r in deployment.get("resources") or [] if r["type"] == type_]
 
+    def owner(self) -> str:
+        """The manager this stack's state marks its objects with: `project/stack@<state id>`."""
+        [identity] = self.state_resources(STATE_IDENTITY_TYPE)
+        return f"ccprovider/{self.stack}@{identity['id']}"
+
     @contextmanager
     def backend(self) -> Iterator[ProvisioningClient]:
         """A client of the embedded backend's database, served while the block runs."""
@@ -284,9 +286,12 @@ Apply = Callable[[dict[str, Any]], PulumiProject]
 
 
 def steps_by_op(preview: dict[str, Any], type_: str) -> dict[str, list[dict[str, Any]]]:
-    """The preview's steps on resources of `type_`, grouped by operation."""
+    """The preview's steps on resources of `type_`, grouped by operation (without the
+    refresh that the project runs before each command)."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for step in preview.get("steps", []):
+        if step["op"] == "refresh":  # the read before every command; it changes nothing
+            continue
         state = step.get("newState") or step.get("oldState") or {}
         if state.get("type") == type_:
             grouped.setdefault(step["op"], []).append(step)

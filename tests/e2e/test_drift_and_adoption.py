@@ -104,13 +104,15 @@ def test_adopt_leaves_another_stacks_users_unless_the_tenant_takes_them_over(
     other.up()
     with project.backend() as backend:
         after = {u.email: u.external_id for u in backend.list_users(live.id)}
+        taken = backend.get_tenant(live.id)
     dropped = project.run("refresh", "--yes").stdout
 
     assert refused.returncode != 0
-    assert "User agent1@acme.example is managed by stack ccprovider/e2e" in refused.stdout
+    assert "Tenant 'acme-e2e' is managed by stack ccprovider/e2e" in refused.stdout
     assert "Traceback" not in refused.stdout + refused.stderr
-    assert all((mark or "").startswith("ccprovider/e2e#") for mark in before.values())
-    assert all((mark or "").startswith("ccprovider/other#") for mark in after.values())
+    assert all((mark or "").startswith(f"{project.owner()}#") for mark in before.values())
+    assert all((mark or "").startswith(f"{other.owner()}#") for mark in after.values())
+    assert taken is not None and taken.managed_by == other.owner()
     # The stack that lost its users sees it on refresh, rather than a quiet preview.
     assert "- 2 deleted" in dropped
 

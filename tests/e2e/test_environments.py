@@ -14,11 +14,11 @@ DYNAMIC = "pulumi-python:dynamic/ccprovider:"
 
 
 def planned_changes(project: PulumiProject) -> dict[str, list[str]]:
-    """`op -> [type:name]` of the preview's steps on ccprovider resources, sorted."""
+    """`op -> [type:name]` of the preview's changes to ccprovider resources, sorted."""
     changes: dict[str, list[str]] = {}
     for step in project.preview_json().get("steps", []):
         urn = step["urn"]
-        if DYNAMIC in urn and step["op"] != "same":
+        if DYNAMIC in urn and step["op"] not in ("same", "refresh"):
             kind = urn.split(DYNAMIC)[1].split("::")[0]
             changes.setdefault(step["op"], []).append(f"{kind}:{resource_key(urn)}")
     return {op: sorted(names) for op, names in changes.items()}
@@ -90,7 +90,12 @@ def test_in_a_protected_stack_removing_an_agent_is_a_normal_up(project: PulumiPr
         for r in json.loads(project.run("stack", "export").stdout)["deployment"]["resources"]
         if r["type"].startswith(DYNAMIC)
     }
-    assert protected == {"tenant": True, "SUB-1": True, "admin1@acme.example": False}
+    assert protected == {
+        "state": True,
+        "tenant": True,
+        "SUB-1": True,
+        "admin1@acme.example": False,
+    }
 
 
 def test_export_then_up_adopts_and_the_next_preview_shows_no_changes(

@@ -50,7 +50,13 @@ def test_two_tenants_in_one_program_preview_and_apply_cleanly(
             *(
                 f"{color}-{key}"
                 for color in ("blue", "green")
-                for key in ("tenant", "SUB-1", "admin1@acme.example", "agent1@acme.example")
+                for key in (
+                    "state",
+                    "tenant",
+                    "SUB-1",
+                    "admin1@acme.example",
+                    "agent1@acme.example",
+                )
             ),
             "blue",  # the components
             "green",

@@ -135,6 +135,7 @@ def test_adopting_existing_objects_previews_what_it_applies(project: PulumiProje
     assert {name for _, name in taken} == {
         "ccprovider-e2e",
         "contact-center",
+        "state",
         "tenant",
         "SUB-1",
         "admin1@acme.example",
@@ -168,4 +169,4 @@ def test_a_refresh_after_a_subscription_expired_previews_what_it_applies(
 
     # The refresh finds SUB-OLD expired; nothing else changes, in the preview and the update.
     assert refresh_drift(preview) == refresh_drift(update) == [("SUB-OLD", "~status")]
-    assert resource_summary(preview) == resource_summary(update) == ["7 unchanged"]
+    assert resource_summary(preview) == resource_summary(update) == ["8 unchanged"]

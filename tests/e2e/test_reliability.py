@@ -7,15 +7,17 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from ccprovider.backend import DEFAULT_DB_PATH
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from tests.e2e.declarations import tenant, user
-from tests.e2e.harness import PulumiProject, ccprovider
+from tests.e2e.harness import Apply, PulumiProject, ccprovider, changed_steps
 
 DIRECT_PROGRAM = Path(__file__).parent / "direct_program" / "__main__.py"
 RACES = 20
@@ -109,25 +111,11 @@ def test_an_up_killed_part_way_recovers_by_up_or_destroy(
     project: PulumiProject, killed_after: int, recovery: str
 ) -> None:
     project.declare(big_tenant(120))
-    db = project.directory / ".ccprovider" / "backend.sqlite3"
-    process = subprocess.Popen(
-        ["pulumi", "up", "--yes", "--non-interactive", "--stack", project.stack],
-        cwd=project.directory,
-        env=project.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _wait_for_users(db, at_least=killed_after)
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+    db = project.directory / DEFAULT_DB_PATH
+    left = _kill_part_way(project, "up", lambda: _wait_for_users(db, at_least=killed_after))
     # The providers and the program notice the engine is gone, and their embedded backends
     # stop serving. (Pulumi's own Go language host may linger; it holds no tenant data.)
-    left = _processes_left_in(project.directory, within_seconds=30)
     assert [command for command in left.values() if _GO_LANGUAGE_HOST not in command] == []
-    _kill(left)
 
     project.run("cancel", "--yes")  # the killed run's lock on the stack
     project.run("refresh", "--yes", "--clear-pending-creates")
@@ -144,6 +132,58 @@ def test_an_up_killed_part_way_recovers_by_up_or_destroy(
 
 
 _GO_LANGUAGE_HOST = "/pulumi-language-python "
+
+
+def _kill_part_way(
+    project: PulumiProject, command: str, until: Callable[[], None]
+) -> dict[int, str]:
+    """Run `pulumi COMMAND --yes` on the project's stack and SIGKILL its process group once
+    `until` returns, as a runner's timeout would. Return what it left running besides
+    Pulumi's language host (once that is all, or after 30 s), having ended that too."""
+    process = subprocess.Popen(
+        ["pulumi", command, "--yes", "--non-interactive", "--stack", project.stack],
+        cwd=project.directory,
+        env=project.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        until()
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    left = _processes_left_in(project.directory, within_seconds=30)
+    _kill(left)
+    return left
+
+
+def test_a_destroy_killed_part_way_is_shown_and_repaired_by_a_plain_up(applied: Apply) -> None:
+    """The stack's state still holds the users a killed destroy released: a plain preview
+    (the project refreshes on every command) shows each of them, and `up` licenses them
+    again, marked as their resources'."""
+    project = applied(big_tenant(120))
+    db = project.directory / DEFAULT_DB_PATH
+    _kill_part_way(project, "destroy", lambda: _wait_for_users(db, at_least=30, released=True))
+    project.run("cancel", "--yes")  # the killed run's lock on the stack
+    with project.backend() as backend:
+        [live] = backend.list_tenants()
+        released = sorted(u.email for u in backend.list_users(live.id) if not u.licenses)
+
+    planned = changed_steps(project.preview_json())
+    project.run("up", "--yes")
+
+    # Each released user is updated, or created again where the destroy had recorded its
+    # delete before the kill; nothing else changes.
+    assert len(released) >= 30
+    assert {op for op, _ in planned} <= {"create", "update"}
+    assert sorted(key for _, key in planned) == released
+    project.run("preview", "--expect-no-changes")
+    assert_exactly_declared(db, 120)
+    owner = project.owner()
+    with project.backend() as backend:
+        marks = {u.email: u.external_id for u in backend.list_users(live.id)}
+    assert marks == {email: f"{owner}#user:{email}" for email in marks}
 
 
 def _processes_left_in(directory: Path, within_seconds: float) -> dict[int, str]:
@@ -173,20 +213,22 @@ def _kill(processes: dict[int, str]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _wait_for_users(db: Path, at_least: int) -> None:
+def _wait_for_users(db: Path, at_least: int, *, released: bool = False) -> None:
+    """Until the backend holds `at_least` users (`released`: without a license)."""
+    query = "SELECT count(*) FROM objects WHERE kind = 'user'"
+    if released:
+        query += " AND json_array_length(body, '$.licenses') = 0"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             with sqlite3.connect(db, timeout=30) as connection:
-                row = connection.execute(
-                    "SELECT count(*) FROM objects WHERE kind = 'user'"
-                ).fetchone()
+                row = connection.execute(query).fetchone()
             if row[0] >= at_least:
                 return
         except sqlite3.OperationalError:
             pass  # the backend has not created its database yet
         time.sleep(0.05)
-    raise AssertionError(f"fewer than {at_least} users appeared")
+    raise AssertionError(f"fewer than {at_least} {'released ' if released else ''}users")
 
 
 TOKEN = "s3cr3t-ccprovider-token-4711"

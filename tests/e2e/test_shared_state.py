@@ -130,6 +130,32 @@ def test_a_stack_moves_from_the_file_state_to_postgres_and_back_as_the_readme_sa
             assert project.stack not in _stacks(project, source)
 
 
+def test_deploying_an_existing_stack_anew_on_shared_state_is_refused_naming_the_move(
+    pulumi_cli: str, tmp_path: Path
+) -> None:
+    """The README's shared-state block run on a clone whose stack is already deployed in
+    its file state: the new state of the stack is refused at preview, with the way to
+    move it, and nothing reaches the backend."""
+    project = PulumiProject.create(tmp_path / "project", tmp_path / "home")
+    project.declare(tenant())
+    project.up()
+    with project.backend() as backend:
+        [before] = backend.list_tenants()
+
+    with fresh_database() as state_url:
+        project.env["PULUMI_BACKEND_URL"] = state_url
+        project.run("stack", "init", project.stack)
+        refused = project.run("preview", check=False)
+
+    assert refused.returncode != 0
+    assert (
+        "Tenant 'acme-e2e' is managed by another state of stack ccprovider/e2e. Fix: import "
+        "that stack's state (README: moving a stack)"
+    ) in refused.stdout
+    with project.backend() as backend:
+        assert list(backend.list_tenants()) == [before]
+
+
 def _move(project: PulumiProject, target: str, exported: Path) -> None:
     """Move the project's stack to the state at `target`, as the README says."""
     project.run("stack", "export", "--file", str(exported))

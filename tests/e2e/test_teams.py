@@ -115,8 +115,9 @@ def test_users_move_between_teams_and_single_assignments_without_being_recreated
         after = live_users(backend, tenant_id)
     assert {e: u.id for e, u in after.items()} == {e: u.id for e, u in before.items()}
     assert all(u.licenses for u in after.values())
-    assert after["agent1@acme.example"].external_id == "ccprovider/e2e#team:sales"
-    assert after["agent4@acme.example"].external_id == "ccprovider/e2e#team:care"
+    owner = project.owner()
+    assert after["agent1@acme.example"].external_id == f"{owner}#team:sales"
+    assert after["agent4@acme.example"].external_id == f"{owner}#team:care"
     project.run("preview", "--expect-no-changes")
 
 
@@ -131,7 +132,7 @@ def test_a_removed_member_is_released_and_destroy_deletes_what_the_teams_created
     with project.backend() as backend:
         agent5 = live_users(backend, tenant_id)["agent5@acme.example"]
     assert agent5.licenses == []
-    assert agent5.external_id == "ccprovider/e2e#"
+    assert agent5.external_id == f"{project.owner()}#"
     project.run("destroy", "--yes")
     with project.backend() as backend:
         assert backend.get_tenant(tenant_id) is None

@@ -1,16 +1,18 @@
-"""Upgrading ccprovider never changes a deployed stack: a stack applied by an earlier release
-(before the declarative resource layer; before child names carried their tenant's; before
-the program read its last outputs without a resource) previews no changes with the current
-code."""
+"""Upgrading ccprovider loses nothing: a stack applied by an earlier release (before the
+declarative resource layer; before child names carried their tenant's; before objects
+carried the mark of their state) keeps every object, and its first update with the current
+code only marks them as its state's, as its preview says."""
 
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ccprovider.client import ProvisioningClient
 from tests.e2e.declarations import tenant, user
-from tests.e2e.harness import REPO, PulumiProject, changed_steps
+from tests.e2e.harness import REPO, PulumiProject
 
 BEFORE_DECLARED_INPUTS = "d20ea700556ce73452fa582957ffc7aa61f245fa"
 """The last commit before resources were derived from their inputs models."""
@@ -43,9 +45,12 @@ def previous_release(directory: Path, release: str) -> Path:
 @pytest.mark.parametrize(
     "release", [BEFORE_DECLARED_INPUTS, BEFORE_PREFIXED_NAMES, BEFORE_OWN_OUTPUTS_READ]
 )
-def test_a_stack_applied_by_an_earlier_release_previews_no_changes(
+def test_a_stack_applied_by_an_earlier_release_keeps_its_objects_and_marks_them_as_its_states(
     pulumi_cli: str, pulumi_home: Path, tmp_path: Path, release: str
 ) -> None:
+    """The first update after the upgrade creates the state's identity and updates each
+    resource in place, marking its objects as the state's: nothing is created again,
+    deleted or replaced, and the preview said exactly that. Then the stack is quiet."""
     old = previous_release(tmp_path / "previous", release)
     project = PulumiProject.create(tmp_path / "project", pulumi_home, program=old / "__main__.py")
     declared = tenant(
@@ -63,11 +68,45 @@ def test_a_stack_applied_by_an_earlier_release_previews_no_changes(
     project.up()
     deployment = json.loads(project.run("stack", "export").stdout)["deployment"]
     applied = {r["type"].rpartition(":")[2] for r in deployment["resources"]}
+    with project.backend() as backend:
+        before = _objects(backend)
 
     del project.env["PYTHONPATH"]
     (project.directory / "__main__.py").write_text((REPO / "__main__.py").read_text())
-    planned = changed_steps(project.preview_json("--expect-no-changes"))
+    planned, taken = project.preview_then_up()
+    project.run("preview", "--expect-no-changes")
+    project.run("refresh", "--yes", "--expect-no-changes")
 
     kinds = {"Tenant", "Subscription", "LicenseAssignment", "TeamAssignments", "PartnerAccess"}
     assert kinds <= applied
-    assert planned == []
+    keys = ["tenant", "SUB-1", "admin1@acme.example", "agent1@acme.example", "care"]
+    assert planned == taken == sorted(
+        [("create", "state"), *(("update", key) for key in [*keys, "partner-a"])]
+    )
+    owner = project.owner()
+    with project.backend() as backend:
+        after = _objects(backend)
+        [live] = backend.list_tenants()
+        marks = {u.email: u.external_id for u in backend.list_users(live.id)}
+    assert after == before  # the same objects, by id, with the same settings and licenses
+    assert marks == {
+        "admin1@acme.example": f"{owner}#user:admin1@acme.example",
+        "agent1@acme.example": f"{owner}#user:agent1@acme.example",
+        "agent2@acme.example": f"{owner}#team:care",
+    }
+    assert live.managed_by == owner
+
+
+def _objects(backend: ProvisioningClient) -> dict[str, Any]:
+    """Every object of the backend by id, without marks and times: what must not change."""
+    unstable = {"managed_by", "external_id", "updated_at"}
+    found: dict[str, Any] = {}
+    for t in backend.list_tenants():
+        found[t.id] = t.model_dump(mode="json", exclude=unstable)
+        for listed in (
+            backend.list_subscriptions(t.id),
+            backend.list_users(t.id),
+            backend.list_partners(t.id),
+        ):
+            found.update({o.id: o.model_dump(mode="json", exclude=unstable) for o in listed})
+    return found

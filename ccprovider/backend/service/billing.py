@@ -15,6 +15,7 @@ from ccprovider.backend.service.common import (
     PageOf,
     now,
     page_of,
+    subscription_from,
     tenant_record,
 )
 from ccprovider.backend.service.timeline import History, histories, version_on, versions_until
@@ -138,7 +139,7 @@ def _billing_day(
         if found is None:
             continue
         history, version = found
-        terms = Subscription.model_validate(version.body)
+        terms = subscription_from(version.body)
         provisioned.append(terms)
         for usage_type, started in _add_on_starts(versions_until(history, version), terms).items():
             since[external_id, usage_type] = started
@@ -157,7 +158,7 @@ def _add_on_starts(history: History, terms: Subscription) -> dict[UsageType, dat
     starts: dict[UsageType, date] = {}
     for usage_type in (t for t in UsageType if t.is_add_on):
         for index, version in enumerate(history):
-            units = Subscription.model_validate(version.body).entitlements.units(usage_type)
+            units = subscription_from(version.body).entitlements.units(usage_type)
             if units == 0:
                 starts.pop(usage_type, None)
             elif usage_type not in starts:

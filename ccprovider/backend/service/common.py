@@ -1,7 +1,7 @@
 """What every area of the service shares: results, the simulated now, lookups of the
 tenant and its objects, the idempotent create and the list by key or by page."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -117,9 +117,16 @@ def record_to_replace(
     return record
 
 
+def subscription_from(body: Mapping[str, Any]) -> Subscription:
+    """The domain subscription a stored body (or a version of it) holds: its terms, without
+    the mark of the client that manages it."""
+    fields = Subscription.model_fields
+    return Subscription.model_validate({k: v for k, v in body.items() if k in fields})
+
+
 def subscription_of(record: Record) -> Subscription:
     """The domain subscription a stored one holds."""
-    return Subscription.model_validate(record.body)
+    return subscription_from(record.body)
 
 
 def tenant_subscriptions(tx: Transaction, tenant_id: str) -> list[Subscription]:

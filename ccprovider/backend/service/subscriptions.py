@@ -62,7 +62,8 @@ def _refuse_ending_while_carrying_users(
 ) -> None:
     """Refuse new terms under which a subscription that carries users gives no access:
     users are remapped before their subscription ends, never after."""
-    terms = Subscription(**body.model_dump(), cancelled=record.body["cancelled"])
+    ordered = body.model_dump(exclude={"managed_by"})
+    terms = Subscription(**ordered, cancelled=record.body["cancelled"])
     problem = rules.access_problem(terms, now(tx).date())
     carried = tx.count(USER, record.tenant_id, ref=record.id)
     if problem is not None and carried:
