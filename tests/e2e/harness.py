@@ -163,11 +163,15 @@ class PulumiProject:
         return other
 
     def run(
-        self, *args: str, check: bool = True, via_script: bool = False
+        self,
+        *args: str,
+        check: bool = True,
+        via_script: bool = False,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run `pulumi ARGS` on the project's stack, or with `via_script` the project's
-        `scripts/pulumi` wrapper, as its README says to; raise PulumiCommandError if
-        `check` fails."""
+        `scripts/pulumi` wrapper, as its README says to, with the project's environment
+        changed by `env`; raise PulumiCommandError if `check` fails."""
         pulumi = str(REPO / "scripts" / "pulumi") if via_script else "pulumi"
         command = [pulumi, *args, "--non-interactive"]
         if args[:2] != ("stack", "init"):
@@ -175,7 +179,7 @@ class PulumiProject:
         result = subprocess.run(
             command,
             cwd=self.directory,
-            env=self.env,
+            env={**self.env, **(env or {})},
             capture_output=True,
             text=True,
             timeout=300,
@@ -189,12 +193,23 @@ class PulumiProject:
         return result
 
     def up(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Apply the declaration: `pulumi up --yes --skip-preview ARGS`. A plain `pulumi up`
-        first runs the same engine pass as `pulumi preview`, program and providers again,
-        which doubles its cost; tests run `pulumi preview` on its own wherever what it
-        plans matters, and a plain `up` wherever they read what it reports
-        (`preview_then_up`) or an `up` may fail."""
-        return self.run("up", "--yes", "--skip-preview", *args)
+        """Apply the declaration to a state that is as the backend holds it: `pulumi up
+        --yes --skip-preview --refresh=false ARGS`, writing the state once at the end.
+
+        A plain `pulumi up` first runs the same engine pass as `pulumi preview`, program
+        and providers again, which doubles its cost, and then the refresh the project
+        runs before each command; the state is written after each step so that a killed
+        update can resume. Tests run `pulumi preview` on its own wherever what it plans
+        matters, a plain `up` (through `run`) wherever they read what it reports
+        (`preview_then_up`), an `up` may fail or be killed, or a refresh is the point."""
+        return self.run(
+            "up",
+            "--yes",
+            "--skip-preview",
+            "--refresh=false",
+            *args,
+            env={"PULUMI_SKIP_CHECKPOINTS": "true"},
+        )
 
     @property
     def config_file(self) -> Path:
