@@ -20,32 +20,77 @@ _TABLE_WIDTH = 200
 
 
 class UsageFileError(Exception):
-    """The usage CSV has a bad line; the message names it."""
+    """The usage CSV cannot be read or has a bad line; the message names it."""
+
+
+_SHOWN = 120
+"""How much of a refused value a message shows."""
+
+
+def _cut(text: str) -> str:
+    """`text` cut to a readable length for a one-line message, saying how long it was."""
+    if len(text) <= _SHOWN:
+        return text
+    return f"{text[:_SHOWN]}… ({len(text):,} characters)"
 
 
 def read_usage_csv(path: Path) -> list[UsageRecord]:
-    """Usage records from a CSV file with the columns day, usage_type, quantity and (for
-    per-user usage) email; one line per day, usage type and user."""
-    with path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = set(CSV_COLUMNS[:3]) - set(reader.fieldnames or [])
-        if missing:
-            raise UsageFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-        records = []
-        lines: dict[str, int] = {}
-        for line, row in enumerate(reader, start=2):
-            try:
-                record = UsageRecord.model_validate({**row, "email": row.get("email") or None})
-            except ValidationError as error:
-                problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
-                raise UsageFileError(f"{path}, line {line}: {problems}") from None
-            first = lines.setdefault(record.key, line)
-            if first != line:
-                raise UsageFileError(
-                    f"{path}, line {line}: repeats the day, usage type and user of line "
-                    f"{first}; write one line per day, usage type and user (their sum)"
-                )
-            records.append(record)
+    """Usage records from a CSV file (UTF-8, with or without the byte-order mark that
+    spreadsheets write) with the columns day, usage_type, quantity and (for per-user
+    usage) email; one line per day, usage type and user. Anything else is a
+    `UsageFileError` naming the file, the line and the fix."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UsageFileError(f"{path}: cannot be read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise UsageFileError(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save the "
+            "file as UTF-8 (\"CSV UTF-8\" in a spreadsheet)"
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _records(path, reader)
+    except csv.Error as error:
+        raise UsageFileError(
+            f"{path}, after line {reader.line_num}: not CSV as usage records are: {error}"
+        ) from None
+
+
+def _records(path: Path, reader: "csv.DictReader[str]") -> list[UsageRecord]:
+    columns = reader.fieldnames or []
+    missing = set(CSV_COLUMNS[:3]) - set(columns)
+    unknown = [c for c in columns if c not in CSV_COLUMNS]
+    if missing or unknown:
+        what = [f"missing column(s) {', '.join(sorted(missing))}"] if missing else []
+        what += [f"unknown column(s) {_cut(', '.join(unknown))}"] if unknown else []
+        raise UsageFileError(
+            f"{path}: {'; '.join(what)}; the first line names the columns "
+            f"{','.join(CSV_COLUMNS)} (email may be left out)"
+        )
+    records = []
+    lines: dict[str, int] = {}
+    for line, row in enumerate(reader, start=2):
+        if None in row:
+            raise UsageFileError(
+                f"{path}, line {line}: more fields than the {len(columns)} columns of the "
+                "first line; quote a value that holds a comma"
+            )
+        try:
+            record = UsageRecord.model_validate({**row, "email": row.get("email") or None})
+        except ValidationError as error:
+            problems = "; ".join(f"{e['loc'][0]}: {_cut(e['msg'])}" for e in error.errors())
+            raise UsageFileError(f"{path}, line {line}: {problems}") from None
+        first = lines.setdefault(record.key, line)
+        if first != line:
+            raise UsageFileError(
+                f"{path}, line {line}: repeats the day, usage type and user of line "
+                f"{first}; write one line per day, usage type and user (their sum)"
+            )
+        records.append(record)
     return records
 
 

@@ -401,6 +401,71 @@ def test_a_bad_usage_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
     )
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "day,usage_type,quantity,email\n2026-05-04,wfo,1,caf\xe9@acme.example\n".encode("latin-1"),
+            "usage.csv, line 2: not UTF-8 text (byte 0xe9); save the file as UTF-8",
+        ),
+        (
+            f"day,usage_type,quantity,email\n2026-05-04,wfo,1,{'x' * 140_000}\n".encode(),
+            "usage.csv, after line 1: not CSV as usage records are: field larger than field "
+            "limit",
+        ),
+        (
+            b"day,usage_type,quantity,email\n2026-05-04,wfo,1,a@acme.example,extra\n",
+            "usage.csv, line 2: more fields than the 4 columns of the first line",
+        ),
+        (
+            b"day,usage_type,qty\n2026-05-04,wfo,1\n",
+            "usage.csv: missing column(s) quantity; unknown column(s) qty; the first line names "
+            "the columns day,usage_type,quantity,email",
+        ),
+        (
+            f"day,usage_type,quantity,email\n2026-05-04,wfo,1,{'y' * 100_000}\n".encode(),
+            "usage.csv, line 2: email: String should have at most 254 characters",
+        ),
+    ],
+    ids=["latin-1", "huge field", "extra field", "unknown column", "huge e-mail"],
+)
+def test_a_usage_file_that_cannot_be_read_is_one_short_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, expected: str
+) -> None:
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
+    usage = tmp_path / "usage.csv"
+    usage.write_bytes(content)
+
+    assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert expected in line, line
+    assert len(line) < 400
+
+
+def test_a_directory_given_as_the_usage_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV)
+
+    assert run(tmp_path, "load-usage", "--stack", "dev", str(tmp_path)) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.endswith(f"{tmp_path}: cannot be read: Is a directory"), line
+
+
+def test_a_usage_file_saved_by_a_spreadsheet_with_a_byte_order_mark_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "backend.sqlite3"
+    with backend(db) as client:
+        make_tenant(client)
+    stack_on(db, tmp_path)
+    usage = tmp_path / "usage.csv"
+    usage.write_bytes(b"\xef\xbb\xbfday,usage_type,quantity,email\n2026-05-04,wfo,7,\n")
+
+    assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 0
+    assert "loaded 1 usage record(s)" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("period", ["May 2026", "2026-5", "1999-01"])
 def test_a_report_period_is_checked_before_any_request(
     stacks: Path, capsys: pytest.CaptureFixture[str], period: str
