@@ -71,6 +71,12 @@ def main(argv: list[str] | None = None) -> None:
         help="requests per second per client before 429 (default: no limit)",
     )
     serve_cmd.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="comma-separated addresses of proxies whose X-Forwarded-For names the client "
+        "(default: none; each client is the address it connects from)",
+    )
+    serve_cmd.add_argument(
         "--faults",
         type=float,
         default=0,
@@ -89,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
             args.host,
             args.port,
             workers=args.workers,
+            forwarded_allow_ips=args.forwarded_allow_ips,
             announce=lambda url: print(
                 f"ccprovider backend: serving {url} from {describe(options.database)}"
                 f" with {args.workers} worker(s)",

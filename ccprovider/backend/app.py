@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request, status
+from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,6 +32,7 @@ from ccprovider.backend.middleware import (
     Faults,
     Idempotency,
     ProvisioningDate,
+    RateLimit,
     RequestLog,
 )
 from ccprovider.backend.routes import (
@@ -116,11 +117,6 @@ def create_app(
     (none by default) makes a share of requests fail, for testing clients.
     """
     policy = policy or AccessPolicy()
-    limiter = rate_limiter or RateLimiter()
-
-    def guard(request: Request) -> None:
-        limiter.admit(request)
-
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
@@ -131,16 +127,16 @@ def create_app(
         title="Contact Center provisioning API (mock)",
         version=__version__,
         description="A faithful mock of the vendor's provisioning API, for ccprovider.",
-        dependencies=[Depends(guard)],
     )
     _install_error_handlers(app)
     service = ProvisioningService(store)
     for module in (tenants, subscriptions, users, licenses, partners, usage, admin):
         app.include_router(module.router(service), responses=ERROR_RESPONSES)
-    # The last added runs first: dating, faults, the body limit, authorization, then
-    # idempotent replays.
+    # The last added runs first: dating, faults, the body limit, the rate limit,
+    # authorization, then idempotent replays.
     app.add_middleware(Idempotency, store=store)
     app.add_middleware(Authorize, policy=policy, store=store)
+    app.add_middleware(RateLimit, limiter=rate_limiter or RateLimiter())
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     if faults is not None and (faults.rate or faults.latency_ms):
         app.add_middleware(FaultInjector, faults=faults)

@@ -203,11 +203,11 @@ class RateLimiter:
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def admit(self, request: Request) -> None:
-        """Take a token for this request's client, or answer 429 with `Retry-After`."""
+    def admit(self, client: str) -> None:
+        """Take a token for a request of `client` (its address), or raise
+        `TooManyRequestsError` with the seconds until the next one."""
         if self.per_second <= 0:
             return
-        client = request.client.host if request.client else "?"
         capacity = max(1.0, self.per_second)
         now = time.monotonic()
         with self._lock:

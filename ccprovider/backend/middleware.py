@@ -26,8 +26,15 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from ccprovider.backend.errors import BackendError
-from ccprovider.backend.http import CALLER, REQUEST_KEY, AccessPolicy, Caller, error_response
+from ccprovider.backend.errors import BackendError, TooManyRequestsError
+from ccprovider.backend.http import (
+    CALLER,
+    REQUEST_KEY,
+    AccessPolicy,
+    Caller,
+    RateLimiter,
+    error_response,
+)
 from ccprovider.backend.service.common import PARTNER, now
 from ccprovider.backend.storage import Store
 
@@ -47,6 +54,29 @@ def _header(scope: Scope, name: str) -> str | None:
         if key.decode("latin-1").lower() == name:
             return str(value.decode("latin-1"))
     return None
+
+
+class RateLimit:
+    """Answers 429 with `Retry-After` to a client (by address) over its rate, before
+    anything else is done for the request: refused credentials count too, so guessing
+    tokens is as slow as any other use."""
+
+    def __init__(self, app: App, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(_API_PREFIX):
+            client = scope.get("client")
+            try:
+                self.limiter.admit(client[0] if client else "?")
+            except TooManyRequestsError as refused:
+                retry = {"Retry-After": str(refused.retry_after)}
+                await error_response(429, refused.message, refused.details, retry)(
+                    scope, receive, send
+                )
+                return
+        await self.app(scope, receive, send)
 
 
 class Authorize:

@@ -45,11 +45,15 @@ class NoDelayH11Protocol(H11Protocol):
 
 
 # The app dates its answers by the simulated clock; uvicorn would add a second `Date`.
+# A client's address is the peer's own: `X-Forwarded-For` is trusted only from the proxies
+# `serve --forwarded-allow-ips` names, so that no client escapes its rate limit by naming
+# another address.
 _UVICORN_OPTIONS = {
     "log_level": "warning",
     "access_log": False,
     "date_header": False,
     "http": NoDelayH11Protocol,
+    "proxy_headers": False,
 }
 
 
@@ -84,12 +88,15 @@ def serve(
     port: int,
     *,
     workers: int = 1,
+    forwarded_allow_ips: str | None = None,
     announce: Callable[[str], None] = print,
 ) -> None:
     """Run the backend in the foreground until interrupted, in `workers` processes that
     share the port and the database (several need PostgreSQL, or SQLite's file locking).
     Once the port is bound, `announce` gets the base URL: with port 0 the system picks a
-    free port, and the URL names the one it picked, which no other server can hold."""
+    free port, and the URL names the one it picked, which no other server can hold. Behind
+    a proxy, `forwarded_allow_ips` names the proxies whose `X-Forwarded-For` tells the
+    client's address."""
     _store(options.database).close()  # fail early, and migrate once
     os.environ[_SERVE_OPTIONS_ENV] = json.dumps(dataclasses.asdict(options))
     config = uvicorn.Config(
@@ -98,7 +105,14 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        **_UVICORN_OPTIONS,  # type: ignore[arg-type]
+        **{  # type: ignore[arg-type]
+            **_UVICORN_OPTIONS,
+            **(
+                {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
+                if forwarded_allow_ips
+                else {}
+            ),
+        },
     )
     sock = config.bind_socket()
     bound_host, bound_port = sock.getsockname()[:2]

@@ -1,7 +1,7 @@
 """Bearer tokens and roles, rate limiting with Retry-After, and ETag / If-Match."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,6 +11,7 @@ from ccprovider.api_errors import ApiError
 from ccprovider.backend.http import AccessPolicy, Caller, Role
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.backend.storage import Database
+from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import ClockChange, TenantBody
 from tests.helpers import assert_vendor_error
@@ -146,6 +147,49 @@ def test_past_the_rate_limit_the_backend_answers_429_with_retry_after(database: 
     assert [r.status_code for r in statuses[:2]] == [200, 200]
     assert_vendor_error(statuses[2], 429, "retry after")
     assert int(statuses[2].headers["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "case"),
+    [
+        (lambda i: {"X-Forwarded-For": f"203.0.113.{i}"}, "a new address named each time"),
+        (lambda i: {"Authorization": f"Bearer guess-{i}"}, "a wrong token each time"),
+    ],
+    ids=["forwarded-for", "wrong tokens"],
+)
+def test_a_client_past_the_rate_limit_is_refused_whatever_it_sends(
+    database: Database, headers: Callable[[int], dict[str, str]], case: str
+) -> None:
+    """One client, 8 requests at a limit of 2 a second: the forwarded address of a proxy
+    that is not trusted does not make it another client, and refused credentials count
+    too, so guessing tokens is as slow as using one."""
+    policy = AccessPolicy({"admin-token": Caller(Role.CUSTOMER_ADMIN)})
+    server = BackgroundServer(database, policy=policy, rate_limit=2)
+    url = server.start()
+    try:
+        statuses = [
+            requests.get(f"{url}/v1/tenants", headers=headers(i), timeout=10).status_code
+            for i in range(8)
+        ]
+    finally:
+        server.stop()
+
+    assert statuses.count(429) >= 5, (case, statuses)
+
+
+def test_behind_a_trusted_proxy_each_forwarded_address_is_a_client_of_its_own(
+    database: Database,
+) -> None:
+    args = ("--no-auth", "--rate-limit", "2", "--forwarded-allow-ips", "127.0.0.1")
+    with serve_in_subprocess(database, *args) as url:
+        statuses = [
+            requests.get(
+                f"{url}/v1/tenants", headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10
+            ).status_code
+            for i in range(8)
+        ]
+
+    assert statuses == [200] * 8
 
 
 def test_the_client_waits_out_a_rate_limit_on_reads(database: Database) -> None:
