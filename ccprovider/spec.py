@@ -255,14 +255,23 @@ def _rule_problems(spec: TenantSpec, today: Callable[[], date], _path: _Paths) -
     declared = spec.declared_subscriptions()
     report = rules.remap_report(declared, spec.users, on, spec.remap_warning_days)
     user_index = {u.email: i for i, u in enumerate(spec.users)}
+    ids = [s.external_id for s in declared]
     for need in report.stranded:
-        problems.append(
-            _path.problem(
-                ["users", user_index[need.email], "subscription"],
+        where: list[int | str] = ["users", user_index[need.email], "subscription"]
+        if need.subscription in ids:
+            message = (
                 f"{need.describe()}. Fix: map the user to an active subscription before the "
-                "old one goes.",
+                "old one goes."
             )
-        )
+        else:  # a typo, most likely
+            close = difflib.get_close_matches(need.subscription, ids, n=1, cutoff=0.8)
+            guess = f" Did you mean {close[0]}?" if close else ""
+            choices = ", ".join(need.candidates) or "none: declare an active subscription first"
+            message = (
+                f"'{need.subscription}' is not a subscription this tenant declares.{guess} "
+                f"Fix: map the user to one of its active subscriptions ({choices})."
+            )
+        problems.append(_path.problem(where, message))
 
     active = len(rules.active_subscriptions(declared, on))
     for index, partner in enumerate(spec.partners):

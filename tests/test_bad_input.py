@@ -207,6 +207,13 @@ def rename(path: str, key: str, new: str) -> Edit:
 
 ROUGH_DECLARATIONS: list[tuple[str, Edit, str]] = [
     (
+        "a typo in a user's subscription",
+        set_path("users[1].subscription", "SUB-l"),
+        "ccprovider:tenant.users[1].subscription (agent1@acme.example): 'SUB-l' is not a "
+        "subscription this tenant declares. Did you mean SUB-1? Fix: map the user to one of "
+        "its active subscriptions (SUB-1).",
+    ),
+    (
         "NUL in a department",
         set_path("subscriptions[0].department", "care\x00x"),
         "ccprovider:tenant.subscriptions[0].department: holds the NUL character (\\u0000), "

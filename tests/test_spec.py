@@ -89,9 +89,9 @@ def test_users_on_removed_or_expired_subscriptions_are_listed_with_where_to_go()
         "ccprovider:tenant.users[0].subscription: admin1@acme.example on SUB-1 (expired on "
         "2026-01-01); can move to: SUB-2. Fix: map the user to an active subscription before "
         "the old one goes.",
-        "ccprovider:tenant.users[1].subscription: agent1@acme.example on SUB-GONE (is not a "
-        "subscription of the tenant); can move to: SUB-2. Fix: map the user to an active "
-        "subscription before the old one goes.",
+        "ccprovider:tenant.users[1].subscription (agent1@acme.example): 'SUB-GONE' is not a "
+        "subscription this tenant declares. Fix: map the user to one of its active "
+        "subscriptions (SUB-2).",
     ]
 
 
