@@ -264,7 +264,7 @@ def _rule_problems(spec: TenantSpec, today: Callable[[], date], _path: _Paths) -
                 "old one goes."
             )
         else:  # a typo, most likely
-            close = difflib.get_close_matches(need.subscription, ids, n=1, cutoff=0.8)
+            close = difflib.get_close_matches(need.subscription, ids, n=1, cutoff=0.85)
             guess = f" Did you mean {close[0]}?" if close else ""
             choices = ", ".join(need.candidates) or "none: declare an active subscription first"
             message = (

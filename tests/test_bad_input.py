@@ -208,8 +208,8 @@ def rename(path: str, key: str, new: str) -> Edit:
 ROUGH_DECLARATIONS: list[tuple[str, Edit, str]] = [
     (
         "a typo in a user's subscription",
-        set_path("users[1].subscription", "SUB-l"),
-        "ccprovider:tenant.users[1].subscription (agent1@acme.example): 'SUB-l' is not a "
+        set_path("users[1].subscription", "SUB-11"),
+        "ccprovider:tenant.users[1].subscription (agent1@acme.example): 'SUB-11' is not a "
         "subscription this tenant declares. Did you mean SUB-1? Fix: map the user to one of "
         "its active subscriptions (SUB-1).",
     ),

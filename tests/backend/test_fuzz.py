@@ -12,13 +12,20 @@ from ccprovider.backend.storage import Database
 FUZZ = Path(__file__).resolve().parents[2] / "scripts" / "fuzz-backend"
 
 
+EXAMPLES = {"sqlite": 15, "postgres": 6}
+"""Examples per operation on each engine: the rules are the same on both, and the tests of
+the storage contract (NUL, paging, unique keys, ...) run on both; PostgreSQL's share is
+there for what only random input finds, as its NUL 500 was."""
+
+
 @pytest.mark.slow
 @pytest.mark.both_engines
 def test_fuzzing_the_schema_finds_no_server_errors_and_no_nonconforming_answers(
     database: Database,
 ) -> None:
+    engine = "sqlite" if isinstance(database, Path) else "postgres"
     result = subprocess.run(
-        [str(FUZZ), "15", "20261127"],
+        [str(FUZZ), str(EXAMPLES[engine]), "20261127"],
         env={**os.environ, "CCPROVIDER_FUZZ_DB": str(database)},
         capture_output=True,
         text=True,

@@ -84,9 +84,12 @@ def test_users_left_on_a_removed_subscription_fail_preview_with_where_to_go(
     project.declare({**declared, "subscriptions": declared["subscriptions"][1:]})
     output = project.preview_fails()
 
-    assert "ccprovider:tenant.users[0].subscription: admin1@acme.example on SUB-1" in output
-    assert "ccprovider:tenant.users[1].subscription: agent1@acme.example on SUB-1" in output
-    assert "can move to: SUB-2" in output
+    for index, email in enumerate(["admin1@acme.example", "agent1@acme.example"]):
+        assert (
+            f"ccprovider:tenant.users[{index}].subscription ({email}): 'SUB-1' is not a "
+            "subscription this tenant declares. Fix: map the user to one of its active "
+            "subscriptions (SUB-2)."
+        ) in output
 
 
 def test_users_on_a_subscription_ending_soon_get_a_visible_warning(
