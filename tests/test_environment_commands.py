@@ -105,6 +105,16 @@ def stack_on(db: Path, directory: Path, text: str = DEV) -> None:
     stack.save()
 
 
+def stack_with_tenant(directory: Path) -> str:
+    """Stack dev in `directory` on an embedded backend there holding `make_tenant`'s
+    tenant; its id."""
+    db = directory / "backend.sqlite3"
+    with backend(db) as client:
+        tenant_id = make_tenant(client)
+    stack_on(db, directory)
+    return tenant_id
+
+
 def test_promotion_copies_the_declaration_and_keeps_the_environments_own_values(
     stacks: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -305,10 +315,7 @@ def test_export_of_thousands_of_users_shows_its_progress(
 
 
 def test_report_and_load_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "backend.sqlite3"
-    with backend(db) as client:
-        make_tenant(client)
-    stack_on(db, tmp_path)
+    stack_with_tenant(tmp_path)
     usage = tmp_path / "usage.csv"
     usage.write_text(
         "day,usage_type,quantity,email\n"
@@ -329,10 +336,7 @@ def test_report_and_load_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_loading_usage_again_or_corrected_never_counts_twice(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "backend.sqlite3"
-    with backend(db) as client:
-        tenant_id = make_tenant(client)
-    stack_on(db, tmp_path)
+    tenant_id = stack_with_tenant(tmp_path)
     usage = tmp_path / "usage.csv"
     first = (
         "day,usage_type,quantity,email\n2026-05-04,ivr_port,31,\n2026-05-04,wfo,7,a@acme.example\n"
@@ -342,7 +346,7 @@ def test_loading_usage_again_or_corrected_never_counts_twice(
     usage.write_text(first)
     assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 0
     assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 0
-    twice = stored_usage(db, tenant_id)
+    twice = stored_usage(tmp_path / "backend.sqlite3", tenant_id)
     usage.write_text(corrected)
     assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 0
 
@@ -358,7 +362,7 @@ def test_loading_usage_again_or_corrected_never_counts_twice(
         ("2026-05-04", "ivr_port", None): 31,
         ("2026-05-04", "wfo", "a@acme.example"): 7,
     }
-    assert stored_usage(db, tenant_id) == {
+    assert stored_usage(tmp_path / "backend.sqlite3", tenant_id) == {
         ("2026-05-04", "ivr_port", None): 29,
         ("2026-05-04", "wfo", "a@acme.example"): 7,
         ("2026-05-05", "ivr_port", None): 3,
@@ -455,10 +459,7 @@ def test_a_directory_given_as_the_usage_file_is_one_line(
 def test_a_usage_file_saved_by_a_spreadsheet_with_a_byte_order_mark_loads(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "backend.sqlite3"
-    with backend(db) as client:
-        make_tenant(client)
-    stack_on(db, tmp_path)
+    stack_with_tenant(tmp_path)
     usage = tmp_path / "usage.csv"
     usage.write_bytes(b"\xef\xbb\xbfday,usage_type,quantity,email\n2026-05-04,wfo,7,\n")
 
