@@ -41,9 +41,24 @@ from ccprovider.domain import (
     UserRole,
     email_skeleton,
 )
+from ccprovider.text import shortened
 
 CONFIG_KEY = TENANT_KEY
 DEFAULT_REMAP_WARNING_DAYS = 30
+
+MAX_VALUES = 1_000_000
+"""The most values a declaration may hold, each use of a YAML alias counted: fifty times
+the fields of 20,000 users, and far below what would exhaust the program's memory."""
+MAX_DEPTH = 12
+"""How deep a declaration may nest lists and mappings; its own deepest value is at 4."""
+MAX_USERS_FILE_BYTES = 32 * 1024 * 1024
+"""The largest `usersFile`: about 300,000 users."""
+NOT_AN_OBJECT = (
+    f"{CONFIG_KEY} must be an object (name, offer, telephony, ...) of at most {MAX_DEPTH} "
+    "levels of lists and mappings"
+)
+MAX_PROBLEMS = 50
+"""The most problems a failed declaration lists; the rest are counted."""
 
 
 class SpecError(ValueError):
@@ -51,9 +66,10 @@ class SpecError(ValueError):
 
     def __init__(self, problems: Iterable[str]) -> None:
         self.problems = list(problems)
-        super().__init__(
-            "invalid tenant declaration:\n" + "\n".join(f"  {p}" for p in self.problems)
-        )
+        shown = [shortened(p, 400) for p in self.problems[:MAX_PROBLEMS]]
+        if len(self.problems) > MAX_PROBLEMS:
+            shown.append(f"… and {len(self.problems) - MAX_PROBLEMS:,} more problems")
+        super().__init__("invalid tenant declaration:\n" + "\n".join(f"  {p}" for p in shown))
 
 
 def _config_date(value: Any) -> Any:
@@ -179,14 +195,69 @@ def _with_users_file(raw: dict[str, Any], root: Path) -> tuple[dict[str, Any], _
     if name is None:
         return raw, paths
     where = f"{CONFIG_KEY}.usersFile"
-    try:
-        loaded = YAML(typ="safe").load((root / str(name)).read_text())
-    except (OSError, YAMLError) as error:
-        raise SpecError([f"{where}: cannot read {name}: {error}"]) from None
+    loaded = _users_file(root / str(name), where)
     if not isinstance(loaded, list):
         raise SpecError([f"{where}: {name} must hold a list of users (email, role, ...)"])
     merged = [*(inline if isinstance(inline, list) else []), *loaded]
     return {**raw, "users": merged}, _Paths(paths.inline_users, str(name), _emails(merged))
+
+
+def _users_file(path: Path, where: str) -> Any:
+    """The YAML document of the `usersFile` at `path`, refused in one line at `where` when
+    it cannot be read, is not UTF-8, is too large or nests too deeply to parse."""
+    cannot = f"{where}: cannot read {path.name}"
+    try:
+        if path.stat().st_size > MAX_USERS_FILE_BYTES:
+            raise SpecError(
+                [
+                    f"{cannot}: it is larger than {MAX_USERS_FILE_BYTES:,} bytes. Fix: keep "
+                    "the file to the tenant's users, or split the tenant."
+                ]
+            )
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        raise SpecError(
+            [f"{cannot}: line {line} is not UTF-8 text. Fix: save it as UTF-8."]
+        ) from None
+    except OSError as error:
+        raise SpecError([f"{cannot}: {error.strerror}."]) from None
+    try:
+        return YAML(typ="safe").load(text)
+    except YAMLError as error:
+        found = shortened(" ".join(str(error).split()))
+        raise SpecError([f"{cannot}: it is not YAML ({found})."]) from None
+    except RecursionError:
+        raise SpecError(
+            [
+                f"{cannot}: it nests lists or mappings too deeply. Fix: write it as a list "
+                "of users, one mapping of plain values each."
+            ]
+        ) from None
+
+
+def _size_problem(raw: Any, named: str) -> str | None:
+    """Why `raw` is too large or too deep to be a declaration, counting each use of a YAML
+    alias as the copy it expands to and stopping at the first bound crossed; else None."""
+    values, pending = 0, [(raw, 0)]
+    while pending:
+        value, depth = pending.pop()
+        values += 1
+        if values > MAX_VALUES:
+            return (
+                f"{named}: holds more than {MAX_VALUES:,} values (each use of a YAML "
+                "alias counted). Fix: declare each user once, without aliases of lists."
+            )
+        if depth > MAX_DEPTH:
+            return (
+                f"{named}: nests lists or mappings more than {MAX_DEPTH} deep. Fix: "
+                "write users as a list of mappings of plain values."
+            )
+        if isinstance(value, dict):
+            pending.extend((child, depth + 1) for child in value.values())
+        elif isinstance(value, list):
+            pending.extend((child, depth + 1) for child in value)
+    return None
 
 
 def _emails(users: Any) -> tuple[str, ...]:
@@ -194,7 +265,10 @@ def _emails(users: Any) -> tuple[str, ...]:
     if not isinstance(users, list):
         return ()
     return tuple(
-        str(u.get("email", "")).strip().lower() if isinstance(u, dict) else "" for u in users
+        u["email"].strip().lower()
+        if isinstance(u, dict) and isinstance(u.get("email"), str)
+        else ""
+        for u in users
     )
 
 
@@ -316,9 +390,7 @@ def _keys_at(location: Iterable[int | str]) -> list[str]:
     for part in location:
         if isinstance(part, int):
             continue
-        field = next(
-            (f for n, f in model.model_fields.items() if part in (n, f.alias)), None
-        )
+        field = next((f for n, f in model.model_fields.items() if part in (n, f.alias)), None)
         nested = _model_in(field.annotation) if field else None
         if nested is None:
             return []
@@ -346,8 +418,12 @@ def parse_tenant_spec(
     reads the date (from the backend): it is called only once the schema and the rules that
     need no date hold, so that a malformed declaration reaches no backend."""
     if not isinstance(raw, dict):
-        raise SpecError([f"{CONFIG_KEY} must be an object (name, offer, telephony, ...)"])
+        raise SpecError([NOT_AN_OBJECT])
     raw, paths = _with_users_file(raw, root)
+    named = f"{CONFIG_KEY} (with {paths.users_file})" if paths.users_file else CONFIG_KEY
+    too_large = _size_problem(raw, named)
+    if too_large:
+        raise SpecError([too_large])
     try:
         spec = TenantSpec.model_validate(raw)
     except ValidationError as error:

@@ -15,9 +15,9 @@ from tests.helpers import declaration
 TODAY = date(2026, 6, 1)
 
 
-def problems(raw: Any) -> list[str]:
+def problems(raw: Any, root: Path = Path()) -> list[str]:
     with pytest.raises(SpecError) as raised:
-        parse_tenant_spec(raw, TODAY)
+        parse_tenant_spec(raw, TODAY, root)
     return raised.value.problems
 
 
@@ -182,7 +182,8 @@ def test_users_on_subscriptions_ending_soon_are_reported() -> None:
 
 def test_a_declaration_that_is_not_an_object_is_refused() -> None:
     assert problems(["acme-dev"]) == [
-        "ccprovider:tenant must be an object (name, offer, telephony, ...)"
+        "ccprovider:tenant must be an object (name, offer, telephony, ...) of at most 12 levels "
+        "of lists and mappings"
     ]
 
 
@@ -244,6 +245,61 @@ def test_an_unreadable_users_file_is_named(
         parse_tenant_spec(declaration(usersFile="users.yaml"), TODAY, tmp_path)
 
     assert fragment in str(error.value)
+
+
+def alias_bomb(levels: int) -> str:
+    """A users file of a few hundred bytes whose one e-mail expands to 10^levels values."""
+    lines = ["- x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"  x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join([*lines, f"  email: *a{levels - 1}", "  role: agent"]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            b"- email: caf\xe9@acme.example\n",
+            "ccprovider:tenant.usersFile: cannot read users.yaml: line 1 is not UTF-8 text. "
+            "Fix: save it as UTF-8.",
+        ),
+        (
+            b"[" * 10_000 + b"]" * 10_000,
+            "ccprovider:tenant.usersFile: cannot read users.yaml: it nests lists or mappings "
+            "too deeply. Fix: write it as a list of users, one mapping of plain values each.",
+        ),
+        (
+            alias_bomb(8).encode(),
+            "ccprovider:tenant (with users.yaml): holds more than 1,000,000 values (each use "
+            "of a YAML alias counted). Fix: declare each user once, without aliases of lists.",
+        ),
+        (
+            b"- email: " + b"[" * 20 + b"]" * 20 + b"\n",
+            "ccprovider:tenant (with users.yaml): nests lists or mappings more than 12 deep. "
+            "Fix: write users as a list of mappings of plain values.",
+        ),
+    ],
+    ids=["not UTF-8", "10,000 nested brackets", "alias bomb", "too deep"],
+)
+def test_a_users_file_that_would_take_unbounded_work_is_refused_in_one_line(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    (tmp_path / "users.yaml").write_bytes(content)
+
+    assert problems(declaration(usersFile="users.yaml"), tmp_path) == [problem]
+
+
+def test_a_failed_declaration_lists_its_first_problems_and_counts_the_rest() -> None:
+    tenant = declaration()
+    tenant["partners"] = [{"org": f"Partner {i}", "access": "read_only"} for i in range(60)]
+
+    listed = problems(tenant)
+    with pytest.raises(SpecError) as error:
+        parse_tenant_spec(tenant, TODAY)
+
+    assert len(listed) == 60
+    shown = str(error.value).splitlines()[1:]
+    assert shown[:50] == [f"  {p}" for p in listed[:50]]
+    assert shown[50:] == ["  … and 10 more problems"]
 
 
 def test_removed_users_are_named_with_what_happens_to_them() -> None:
