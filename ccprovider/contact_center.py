@@ -141,8 +141,9 @@ class ContactCenter(pulumi.ComponentResource):
         }
         holder: dict[str, pulumi.Resource] = {**self.assignments}
         holder.update({u.email: self.teams[u.team] for u in spec.users if u.team is not None})
-        # Partners join in the declared order (the first partner is the one rule 7 leaves
-        # unrestricted), after the customer admins who approve them.
+        # Partners join after the customer admins who approve them, and the first partner
+        # (the one rule 7 leaves unrestricted) before every other; the others are judged
+        # alike, so they join side by side, not one after another.
         previous: list[pulumi.Resource] = list(
             {id(r): r for r in (holder[e] for e in spec.customer_admins())}.values()
         )
@@ -154,7 +155,8 @@ class ContactCenter(pulumi.ComponentResource):
                 {**p.model_dump(), **owned},
                 depends_on=previous,
             )
-            previous = [self.partners[p.org]]
+            if len(self.partners) == 1:
+                previous = [self.partners[p.org]]
 
         self.expiring = expiring_users(spec, today)
         live = pulumi.Output.all(
