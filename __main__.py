@@ -14,6 +14,7 @@ from ccprovider.connection import (
     unknown_config_keys,
 )
 from ccprovider.contact_center import ContactCenter, leaving_notice, leaving_users
+from ccprovider.engine_stop import stop
 from ccprovider.live import (
     LiveReadError,
     adoption_notices,
@@ -22,55 +23,69 @@ from ccprovider.live import (
     read,
     tenant_label,
 )
+from ccprovider.spec import NOT_AN_OBJECT
 
-config = pulumi.Config(CONFIG_NAMESPACE)
-misspelled = unknown_config_keys({*get_config_env(), *CONFIG.get()})
-if misspelled:
-    raise pulumi.RunError("invalid stack config:\n" + "\n".join(f"  {p}" for p in misspelled))
-if get_config(TOKEN_KEY) and not is_config_secret(TOKEN_KEY):
-    raise pulumi.RunError(PLAINTEXT_TOKEN)
-declared = config.require_object("tenant")
-# A protected tenant and its subscriptions (prod) cannot be deleted, not even by
-# `pulumi destroy`, until unprotected; users and partners change as in any stack.
-protect = config.get_bool("protect") or False
-# The declaration is judged on the provisioning system's clock, read once its schema holds.
-center = ContactCenter(
-    "contact-center",
-    ContactCenterArgs.from_declaration(declared),
-    pulumi.ResourceOptions(protect=protect),
-)
-spec = center.spec
-for need in center.expiring:
-    pulumi.log.warn(f"remap before expiry: {need.describe()}")
-if spec.adopt:
-    settings = ConnectionSettings.from_config({key: get_config(key) for key in KNOWN_KEYS})
+
+def main() -> ContactCenter:
+    """Declare the stack's tenant from its config and export what it holds."""
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    misspelled = unknown_config_keys({*get_config_env(), *CONFIG.get()})
+    if misspelled:
+        raise pulumi.RunError("invalid stack config:\n" + "\n".join(f"  {p}" for p in misspelled))
+    if get_config(TOKEN_KEY) and not is_config_secret(TOKEN_KEY):
+        raise pulumi.RunError(PLAINTEXT_TOKEN)
     try:
-        existing = read(
-            tenant_label(declared), settings, lambda: existing_objects(connect(settings), spec)
-        )
-    except LiveReadError as error:
-        raise pulumi.RunError(str(error)) from None
-else:
-    existing = {}
+        declared = config.require_object("tenant")
+    except pulumi.ConfigTypeError:  # not JSON, or too deep for Python's JSON reader
+        raise pulumi.RunError(NOT_AN_OBJECT) from None
+    # A protected tenant and its subscriptions (prod) cannot be deleted, not even by
+    # `pulumi destroy`, until unprotected; users and partners change as in any stack.
+    protect = config.get_bool("protect") or False
+    # The declaration is judged on the provisioning system's clock, read once its schema holds.
+    center = ContactCenter(
+        "contact-center",
+        ContactCenterArgs.from_declaration(declared),
+        pulumi.ResourceOptions(protect=protect),
+    )
+    spec = center.spec
+    for need in center.expiring:
+        pulumi.log.warn(f"remap before expiry: {need.describe()}")
+    if spec.adopt:
+        settings = ConnectionSettings.from_config({key: get_config(key) for key in KNOWN_KEYS})
+        try:
+            existing = read(
+                tenant_label(declared), settings, lambda: existing_objects(connect(settings), spec)
+            )
+        except LiveReadError as error:
+            raise pulumi.RunError(str(error)) from None
+    else:
+        existing = {}
 
-# What the last update of this stack managed, to say what this one takes over and what
-# happens to the users who leave the declaration.
-last = last_update_outputs()
-for notice in [
-    *adoption_notices(existing, last),
-    *(
-        leaving_notice(email, bool(last.get("deleteUsers")))
-        for email in leaving_users(last.get("usersPerSubscription"), spec)
-    ),
-]:
-    pulumi.log.info(notice)
+    # What the last update of this stack managed, to say what this one takes over and what
+    # happens to the users who leave the declaration.
+    last = last_update_outputs()
+    for notice in [
+        *adoption_notices(existing, last),
+        *(
+            leaving_notice(email, bool(last.get("deleteUsers")))
+            for email in leaving_users(last.get("usersPerSubscription"), spec)
+        ),
+    ]:
+        pulumi.log.info(notice)
 
-pulumi.export("tenantName", center.tenant.name)
-pulumi.export("tenantId", center.tenant.tenant_id)
-pulumi.export("telephony", center.tenant.telephony)
-pulumi.export("primarySubscription", center.primary_subscription)
-pulumi.export("pooledEntitlements", center.pooled_entitlements)
-pulumi.export("usersPerSubscription", center.users_per_subscription)
-pulumi.export("expiringUsers", center.expiring_users)
-pulumi.export("partnerAccess", center.partner_access)
-pulumi.export("deleteUsers", spec.delete_users)
+    pulumi.export("tenantName", center.tenant.name)
+    pulumi.export("tenantId", center.tenant.tenant_id)
+    pulumi.export("telephony", center.tenant.telephony)
+    pulumi.export("primarySubscription", center.primary_subscription)
+    pulumi.export("pooledEntitlements", center.pooled_entitlements)
+    pulumi.export("usersPerSubscription", center.users_per_subscription)
+    pulumi.export("expiringUsers", center.expiring_users)
+    pulumi.export("partnerAccess", center.partner_access)
+    pulumi.export("deleteUsers", spec.delete_users)
+    return center
+
+
+try:
+    center = main()
+except pulumi.RunError as error:  # a declaration the program refuses: its one message
+    stop(str(error))

@@ -14,6 +14,7 @@ import pytest
 
 from ccprovider.args import ContactCenterArgs
 from ccprovider.contact_center import ContactCenter
+from ccprovider.engine_stop import SHOWN_TO_USER
 from tests.helpers import declaration
 
 PROGRAM = Path(__file__).resolve().parents[1] / "__main__.py"
@@ -42,13 +43,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 def run_program(tenant: Any, directory: Path) -> tuple[RecordingMocks, dict[str, Any]]:
-    """Run the program under mocks, with its embedded backend's database in `directory`
-    (the program reads the provisioning clock); return the mocks and the program's globals."""
+    """Run the program under mocks on `tenant` (or the JSON text of one), with its embedded
+    backend's database in `directory` (the program reads the provisioning clock); return the
+    mocks and the program's globals."""
     mocks = RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project="ccprovider", stack="test", preview=False)
     pulumi.runtime.set_all_config(
         {
-            "ccprovider:tenant": json.dumps(tenant),
+            "ccprovider:tenant": tenant if isinstance(tenant, str) else json.dumps(tenant),
             "ccprovider:backendFile": str(directory / "backend.sqlite3"),
         }
     )
@@ -137,9 +139,46 @@ def test_users_of_a_team_are_one_bulk_resource_with_subscription_ids(
     return pulumi.Output.all(*(p.partner_id for p in center.partners.values())).apply(check)
 
 
-def test_an_invalid_declaration_stops_the_program_with_the_config_path(tmp_path: Path) -> None:
-    with pytest.raises(pulumi.RunError, match=r"ccprovider:tenant\.offer"):
-        run_program(declaration(offer="flex4"), tmp_path)
+@pytest.mark.parametrize(
+    ("tenant", "error"),
+    [
+        (
+            declaration(offer="flex4"),
+            "invalid tenant declaration:\n"
+            "  ccprovider:tenant.offer: Input should be 'flex' or 'flex3'",
+        ),
+        (
+            # Python's JSON reader cannot read it: the engine's does, and hands it on.
+            json.dumps(declaration()).replace('"admin1@acme.example"', "[" * 5000 + "]" * 5000),
+            "ccprovider:tenant must be an object (name, offer, telephony, ...) of at most 12 "
+            "levels of lists and mappings",
+        ),
+    ],
+    ids=["invalid", "too deep to read"],
+)
+def test_an_invalid_declaration_ends_the_program_with_its_message_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, tenant: Any, error: str
+) -> None:
+    """The exit code tells the language host the message is shown: it adds none of its own
+    ("an unhandled error occurred")."""
+    with pytest.raises(SystemExit) as stopped:
+        run_program(tenant, tmp_path)
+
+    assert stopped.value.code == SHOWN_TO_USER
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [error]
+
+
+@pulumi.runtime.test
+def test_a_thousand_partners_are_declared(tmp_path: Path) -> pulumi.Output[None]:
+    """Every partner after the first waits for the first alone: a chain of a thousand
+    dependencies overflowed the SDK's recursive walk of them."""
+    partners = [{"org": f"partner-{i}", "access": "read_only"} for i in range(1000)]
+    _, program = run_program(declaration(partners=partners), tmp_path)
+
+    def check(access: dict[str, str]) -> None:
+        assert sorted(access) == sorted(p["org"] for p in partners)
+
+    return program["center"].partner_access.apply(check)
 
 
 @pulumi.runtime.test
