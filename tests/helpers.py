@@ -204,3 +204,10 @@ def bulk_parts(mock: requests_mock.Mocker) -> list[dict[str, Any]]:
 def bulk_outcome(*results: contract.BulkAssignmentResult) -> contract.BulkAssignmentOutcome:
     """The outcome of a bulk assignment whose parts came out as `results`."""
     return contract.BulkAssignmentOutcome(users=list(results))
+
+
+def alias_bomb(levels: int) -> str:
+    """A users file of a few hundred bytes whose one e-mail expands to 10^levels values."""
+    lines = ["- x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"  x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join([*lines, f"  email: *a{levels - 1}", "  role: agent"]) + "\n"

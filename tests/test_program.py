@@ -174,11 +174,12 @@ def test_a_thousand_partners_are_declared(tmp_path: Path) -> pulumi.Output[None]
     dependencies overflowed the SDK's recursive walk of them."""
     partners = [{"org": f"partner-{i}", "access": "read_only"} for i in range(1000)]
     _, program = run_program(declaration(partners=partners), tmp_path)
+    center: ContactCenter = program["center"]
 
     def check(access: dict[str, str]) -> None:
         assert sorted(access) == sorted(p["org"] for p in partners)
 
-    return program["center"].partner_access.apply(check)
+    return center.partner_access.apply(check)
 
 
 @pulumi.runtime.test

@@ -10,7 +10,7 @@ import pytest
 from ccprovider.contact_center import leaving_notice, leaving_users
 from ccprovider.domain import Offer, Telephony
 from ccprovider.spec import SpecError, expiring_users, parse_tenant_spec
-from tests.helpers import declaration
+from tests.helpers import alias_bomb, declaration
 
 TODAY = date(2026, 6, 1)
 
@@ -151,8 +151,10 @@ def test_an_unknown_nested_key_suggests_the_close_one() -> None:
     found = problems(raw)
 
     assert any(
-        p.startswith("ccprovider:tenant.subscriptions[1].termMonth: unknown key 'termMonth'. "
-        "Did you mean termMonths? Valid keys here: id, department, licenseModel, start, ")
+        p.startswith(
+            "ccprovider:tenant.subscriptions[1].termMonth: unknown key 'termMonth'. "
+            "Did you mean termMonths? Valid keys here: id, department, licenseModel, start, "
+        )
         for p in found
     ), found
 
@@ -213,8 +215,7 @@ def test_users_from_a_users_file_follow_the_inline_ones_and_errors_name_the_file
         parse_tenant_spec(tenant, TODAY, tmp_path)
 
     assert error.value.problems == [
-        "users/dev.yaml[1] (agent3@acme.example): an agent needs agentProfile: standard or "
-        "premium"
+        "users/dev.yaml[1] (agent3@acme.example): an agent needs agentProfile: standard or premium"
     ]
     (tmp_path / "users" / "dev.yaml").write_text(
         "- {email: agent2@acme.example, role: agent, agentProfile: standard, subscription: SUB-1}\n"
@@ -245,13 +246,6 @@ def test_an_unreadable_users_file_is_named(
         parse_tenant_spec(declaration(usersFile="users.yaml"), TODAY, tmp_path)
 
     assert fragment in str(error.value)
-
-
-def alias_bomb(levels: int) -> str:
-    """A users file of a few hundred bytes whose one e-mail expands to 10^levels values."""
-    lines = ["- x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    lines += [f"  x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
-    return "\n".join([*lines, f"  email: *a{levels - 1}", "  role: agent"]) + "\n"
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import yaml
 from ccprovider.backend import DEFAULT_DB_PATH
 from tests.e2e.declarations import tenant, user
 from tests.e2e.harness import PulumiProject
+from tests.helpers import alias_bomb
 
 
 def with_field_faults() -> dict[str, Any]:
@@ -78,6 +79,7 @@ def test_a_rough_declaration_fails_the_preview_with_one_clear_line_per_fault(
     for fault in expected:
         assert [line for line in lines if line.startswith(fault)], fault
     assert "Traceback" not in output
+    assert "an unhandled error occurred" not in output
     assert not (project.directory / DEFAULT_DB_PATH).exists()  # no backend was ever reached
 
 
@@ -89,4 +91,29 @@ def test_a_misspelled_top_level_key_is_named(project: PulumiProject) -> None:
 
     assert "ccprovider:tenants: unknown stack config key. Did you mean ccprovider:tenant?" in output
     assert "Traceback" not in output
+    assert not (project.directory / DEFAULT_DB_PATH).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"- email: caf\xe9@acme.example\n", "line 1 is not UTF-8 text"),
+        (b"[" * 10_000 + b"]" * 10_000, "it nests lists or mappings too deeply"),
+        (alias_bomb(8).encode(), "holds more than 1,000,000 values"),
+    ],
+    ids=["not UTF-8", "10,000 nested brackets", "alias bomb"],
+)
+def test_a_users_file_beyond_bounds_fails_the_preview_in_one_line(
+    project: PulumiProject, content: bytes, problem: str
+) -> None:
+    (project.directory / "users.yaml").write_bytes(content)
+    project.declare({**tenant(), "usersFile": "users.yaml"})
+
+    output = project.preview_fails()
+
+    [error] = [line.strip() for line in output.splitlines() if problem in line]
+    assert error.startswith("ccprovider:tenant")
+    assert len(error) < 250
+    assert "Traceback" not in output
+    assert "an unhandled error occurred" not in output
     assert not (project.directory / DEFAULT_DB_PATH).exists()
