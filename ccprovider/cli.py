@@ -198,7 +198,13 @@ def export(
             "usersFile: for tenants of more than about a thousand users",
         ),
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", help="replace an existing declaration")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            help="replace an existing declaration without asking; with --json, write at all",
+        ),
+    ] = False,
     json_: Json = False,
 ) -> None:
     """Write the declaration of a tenant that exists in the backend."""
@@ -222,8 +228,8 @@ def export(
     exported = CommentedMap(declaration)
     diff = declaration_diff(current, exported, str(target.path), "exported")
     unchanged = bool(current) and not diff
-    if unchanged or json_:
-        written = not unchanged and (not current or yes)
+    if unchanged or json_:  # with --json the answer is the JSON: only --yes writes
+        written = not unchanged and yes
     else:
         _say(diff, end="")
         written = not current or _confirmed(f"Replace the declaration in {target.path}?", yes)

@@ -631,22 +631,34 @@ def test_compare_and_promote_answer_in_json(
     assert "SUB-2" in (stacks / "Pulumi.staging.yaml").read_text()
 
 
-def test_export_answers_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_in_json_writes_only_with_yes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --json there is no one to ask: without --yes nothing reaches the stacks
+    directory, not even a new stack's file or its users file."""
     db = tmp_path / "backend.sqlite3"
     with backend(db) as client:
         make_tenant(client)
-    args = ["--stacks-dir", str(tmp_path), "export", "--tenant", "acme-dev", "--stack", "copy"]
+    stacks = tmp_path / "stacks"
+    args = ["--stacks-dir", str(stacks), "export", "--tenant", "acme-dev", "--stack", "copy"]
+    args += ["--backend-file", str(db), "--users-file", str(tmp_path / "users.yaml"), "--json"]
 
-    assert main([*args, "--backend-file", str(db), "--json"]) == 0
+    asked = main(args)
+    answer = json.loads(capsys.readouterr().out)
+    written_without_yes = sorted(p.name for p in tmp_path.rglob("*") if p.name != db.name)
+    confirmed = main([*args, "--yes"])
 
+    assert (asked, answer["written"], answer["changed"]) == (1, False, True)
+    assert written_without_yes == []
     exported = json.loads(capsys.readouterr().out)
-    assert exported["written"] is True
+    assert (confirmed, exported["written"]) == (0, True)
     assert exported["declaration"]["subscriptions"][0]["start"] == "2025-01-01"
     assert [u["email"] for u in exported["declaration"]["users"]] == [
         "admin1@acme.example",
         "agent1@acme.example",
     ]
-    assert StackFile.load("copy", tmp_path).tenant["name"] == "acme-dev"
+    assert StackFile.load("copy", stacks).tenant["name"] == "acme-dev"
+    assert (tmp_path / "users.yaml").exists()
 
 
 def console_script(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
