@@ -237,8 +237,7 @@ def export(
         if users_file:
             users_file.parent.mkdir(parents=True, exist_ok=True)
             users_file.write_text(to_text(users))
-        target.tenant = exported
-        target.save()
+        target.write_tenant(exported)
     if json_:
         _print_json(
             {

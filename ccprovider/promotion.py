@@ -58,8 +58,7 @@ class Promotion:
 
     def apply(self) -> None:
         """Write the promoted declaration into the target's stack file."""
-        self.target.tenant = self.result
-        self.target.save()
+        self.target.write_tenant(self.result)
 
 
 def plan_promotion(

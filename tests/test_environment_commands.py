@@ -135,6 +135,78 @@ def test_promotion_copies_the_declaration_and_keeps_the_environments_own_values(
     assert run(stacks, "compare", "dev", "staging") == 0
 
 
+# A stack file as a person writes it: quoting, spacing, comments and layout that the
+# commands must leave as they are outside `ccprovider:tenant` (staging's declaration).
+HAND_WRITTEN_HEAD = """\
+# staging: reviewed promotions only
+config:
+  ccprovider:endpoint: ""   # the embedded backend
+  "ccprovider:backendFile":   'staging.sqlite3'
+  ccprovider:token:
+    secure: "v1:c2VjcmV0"
+
+  # what staging declares, promoted from dev
+"""
+HAND_WRITTEN_TENANT = STAGING[STAGING.index("  ccprovider:tenant:") : STAGING.index("encryption")]
+HAND_WRITTEN_TAIL = """\
+  # protection: prod only
+  ccprovider:protect:    false
+  ccprovider:regions:
+  - eu
+  - us
+encryptionsalt: "v1:staging-salt"
+"""
+
+
+def test_promotion_leaves_every_line_outside_the_declaration_as_it_was(stacks: Path) -> None:
+    staging = stacks / "Pulumi.staging.yaml"
+    staging.write_text(HAND_WRITTEN_HEAD + HAND_WRITTEN_TENANT + HAND_WRITTEN_TAIL)
+
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+
+    promoted = staging.read_text()
+    assert promoted.startswith(HAND_WRITTEN_HEAD), promoted
+    assert promoted.endswith(HAND_WRITTEN_TAIL), promoted
+    assert StackFile.load("staging", stacks).tenant["subscriptions"][1]["id"] == "SUB-2"
+
+
+@pytest.mark.parametrize(
+    "tenant", [HAND_WRITTEN_TENANT, ""], ids=["replaced declaration", "no declaration yet"]
+)
+def test_export_leaves_every_line_outside_the_declaration_as_it_was(
+    tmp_path: Path, tenant: str
+) -> None:
+    db = tmp_path / "backend.sqlite3"
+    with backend(db) as client:
+        make_tenant(client)
+    staging = tmp_path / "Pulumi.staging.yaml"
+    staging.write_text(HAND_WRITTEN_HEAD + tenant + HAND_WRITTEN_TAIL)
+    args = ["export", "--tenant", "acme-dev", "--stack", "staging", "--backend-file", str(db)]
+
+    assert run(tmp_path, *args, "--yes") == 0
+
+    exported = staging.read_text()
+    config_tail, salt = HAND_WRITTEN_TAIL.split("encryptionsalt")
+    assert exported.startswith(HAND_WRITTEN_HEAD + ("" if tenant else config_tail)), exported
+    assert exported.endswith(config_tail + "encryptionsalt" + salt if tenant else salt), exported
+    assert StackFile.load("staging", tmp_path).tenant["name"] == "acme-dev"
+
+
+def test_a_declaration_written_in_flow_style_is_promoted_whole(stacks: Path) -> None:
+    staging = stacks / "Pulumi.staging.yaml"
+    staging.write_text(
+        'config: {ccprovider:endpoint: "", ccprovider:tenant: {name: acme-staging, offer: flex3,'
+        " telephony: webex_calling}}\n"
+    )
+
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+
+    promoted = StackFile.load("staging", stacks)
+    assert promoted.config["ccprovider:endpoint"] == ""
+    assert promoted.tenant["name"] == "acme-staging"
+    assert [s["id"] for s in promoted.tenant["subscriptions"]] == ["SUB-1", "SUB-2"]
+
+
 def test_each_environment_keeps_its_own_users_file(
     stacks: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
