@@ -88,12 +88,13 @@ def plan_promotion(
 
 def _normalized(tenant: CommentedMap) -> CommentedMap:
     """The declaration as the program reads it, so that spelling (date formats, key order,
-    defaults) is not a difference; as written when it does not validate."""
+    defaults) is not a difference; as written when it does not validate. A value left at
+    its default is left out, as a person would write it: no empty `team:` lines."""
     try:
         spec = TenantSpec.model_validate(tenant)
     except ValidationError:
         return tenant
-    return CommentedMap(spec.model_dump(mode="json", by_alias=True))
+    return CommentedMap(spec.model_dump(mode="json", by_alias=True, exclude_defaults=True))
 
 
 def compare(first: StackFile, second: StackFile, keep: Iterable[str] = ()) -> str:

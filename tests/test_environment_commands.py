@@ -274,6 +274,18 @@ def test_compare_shows_the_difference_and_exits_1(
     assert {p.name: p.read_text() for p in stacks.iterdir()} == before
 
 
+def test_compare_shows_no_key_that_neither_stack_declares(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Neither stack gives a user a team or an agent profile, nor a subscription a purchase
+    order: the comparison does not list them empty."""
+    assert run(stacks, "compare", "dev", "staging") == 1
+
+    out = capsys.readouterr().out
+    for absent in ("team", "agentProfile", "purchaseOrder", "null"):
+        assert absent not in out, out
+
+
 def test_an_unknown_stack_is_a_clear_error(
     stacks: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
