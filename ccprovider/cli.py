@@ -167,14 +167,20 @@ def compare_stacks(
 ) -> None:
     """Show how two stacks' declarations differ (read-only); exit 1 when they do."""
     stacks = _stacks_dir(ctx)
-    difference = compare(StackFile.load(first, stacks), StackFile.load(second, stacks), keep or [])
+    comparison = compare(StackFile.load(first, stacks), StackFile.load(second, stacks), keep or [])
+    difference = comparison.diff
     if json_:
-        _print_json({"first": first, "second": second, "same": not difference, "diff": difference})
-    else:
-        _say(
-            difference or f"{first} and {second} declare the same tenant",
-            end="" if difference else "\n",
+        _print_json(
+            {
+                "first": first,
+                "second": second,
+                "tenants": list(comparison.tenants),
+                "same": not difference,
+                "diff": difference,
+            }
         )
+    else:
+        _say(difference or comparison.summary(), end="" if difference else "\n")
     raise typer.Exit(1 if difference else 0)
 
 

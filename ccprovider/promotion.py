@@ -97,12 +97,40 @@ def _normalized(tenant: CommentedMap) -> CommentedMap:
     return CommentedMap(spec.model_dump(mode="json", by_alias=True, exclude_defaults=True))
 
 
-def compare(first: StackFile, second: StackFile, keep: Iterable[str] = ()) -> str:
-    """How two stacks' promotable declarations differ (empty when they do not)."""
-    kept = {*ENVIRONMENT_KEYS, *keep}
-    return declaration_diff(
-        _without(_normalized(first.tenant), kept),
-        _without(_normalized(second.tenant), kept),
-        str(first.path),
-        str(second.path),
+@dataclass(frozen=True)
+class Comparison:
+    """How two stacks' promotable declarations differ, and the tenants they declare."""
+
+    stacks: tuple[str, str]
+    tenants: tuple[str, str]
+    kept: tuple[str, ...]
+    """The keys left out of the comparison: each environment's own."""
+    diff: str
+    """Empty when the declarations do not differ."""
+
+    def summary(self) -> str:
+        """What a comparison that finds no difference says: the same tenant only when both
+        stacks name one tenant, since each environment's name is left out."""
+        (first, second), (one, other) = self.stacks, self.tenants
+        if one == other:
+            return f"{first} and {second} declare the same tenant, {one}"
+        return (
+            f"{first} and {second} declare different tenants, {one} and {other}, alike but "
+            f"for the keys each environment keeps ({', '.join(self.kept)})"
+        )
+
+
+def compare(first: StackFile, second: StackFile, keep: Iterable[str] = ()) -> Comparison:
+    """How two stacks' promotable declarations differ."""
+    kept = tuple(dict.fromkeys([*ENVIRONMENT_KEYS, *keep]))
+    return Comparison(
+        (first.stack, second.stack),
+        (str(first.tenant.get("name")), str(second.tenant.get("name"))),
+        kept,
+        declaration_diff(
+            _without(_normalized(first.tenant), kept),
+            _without(_normalized(second.tenant), kept),
+            str(first.path),
+            str(second.path),
+        ),
     )

@@ -274,6 +274,27 @@ def test_compare_shows_the_difference_and_exits_1(
     assert {p.name: p.read_text() for p in stacks.iterdir()} == before
 
 
+def test_compare_says_which_tenants_two_stacks_declare(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+    (stacks / "Pulumi.copy.yaml").write_text(DEV.replace("v1:dev-salt", "v1:copy-salt"))
+    capsys.readouterr()
+
+    assert run(stacks, "compare", "dev", "staging") == 0
+    assert run(stacks, "compare", "dev", "copy") == 0
+    assert run(stacks, "compare", "dev", "staging", "--keep", "users", "--json") == 0
+
+    out = capsys.readouterr().out
+    different, same, answer = out.split("\n", 2)
+    assert different == (
+        "dev and staging declare different tenants, acme-dev and acme-staging, alike but for "
+        "the keys each environment keeps (name, adopt, takeOver, usersFile)"
+    )
+    assert same == "dev and copy declare the same tenant, acme-dev"
+    assert json.loads(answer)["tenants"] == ["acme-dev", "acme-staging"]
+
+
 def test_compare_shows_no_key_that_neither_stack_declares(
     stacks: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
