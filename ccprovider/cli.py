@@ -23,6 +23,7 @@ import typer
 from ruamel.yaml.comments import CommentedMap
 
 from ccprovider.api_errors import ApiError, UnauthorizedError
+from ccprovider.changes import declaration_diff
 from ccprovider.client import ProvisioningClient
 from ccprovider.connection import (
     BACKEND_FILE_KEY,
@@ -34,7 +35,7 @@ from ccprovider.connection import (
 from ccprovider.domain import Subscription
 from ccprovider.export import ExportError, export_tenant
 from ccprovider.forecast import Tenancy, forecast, forecast_json, forecast_table
-from ccprovider.promotion import compare, declaration_diff, plan_promotion
+from ccprovider.promotion import compare, plan_promotion
 from ccprovider.report import UsageFileError, billing_table, read_usage_csv
 from ccprovider.spec import CONFIG_KEY, SpecError, parse_tenant_spec
 from ccprovider.stack_connection import (

@@ -15,7 +15,6 @@ people.
 """
 
 import copy
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -23,8 +22,9 @@ from datetime import date
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
+from ccprovider.changes import declaration_diff
 from ccprovider.spec import TenantSpec, parse_tenant_spec
-from ccprovider.stackfile import StackFile, to_text
+from ccprovider.stackfile import StackFile
 
 ENVIRONMENT_KEYS = ("name", "adopt", "takeOver", "usersFile")
 
@@ -35,17 +35,6 @@ def _without(tenant: CommentedMap, keys: Iterable[str]) -> CommentedMap:
         if key not in keys:
             kept[key] = value
     return kept
-
-
-def declaration_diff(old: CommentedMap, new: CommentedMap, old_label: str, new_label: str) -> str:
-    """A unified diff of two declarations as YAML; empty when they are the same."""
-    lines = difflib.unified_diff(
-        to_text(old).splitlines(keepends=True),
-        to_text(new).splitlines(keepends=True),
-        fromfile=old_label,
-        tofile=new_label,
-    )
-    return "".join(lines)
 
 
 @dataclass(frozen=True)

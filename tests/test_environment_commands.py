@@ -121,8 +121,8 @@ def test_promotion_copies_the_declaration_and_keeps_the_environments_own_values(
     assert run(stacks, "promote", "dev", "staging", "--yes") == 0
 
     out = capsys.readouterr().out
-    assert "+  - id: SUB-2" in out
-    assert "-  - {email: admin1@acme.example, role: admin, subscription: SUB-1}" in out
+    assert "  added   SUB-2: {department: workforce-planning," in out
+    assert "  changed admin1@acme.example: subscription: SUB-1 -> SUB-2" in out
     assert "acme-staging" not in out and "adopt" not in out, "environment keys do not change"
     assert "`scripts/deploy staging` shows the resource changes" in out
     promoted = (stacks / "Pulumi.staging.yaml").read_text()
@@ -272,6 +272,93 @@ def test_compare_shows_the_difference_and_exits_1(
     assert "SUB-2" in out
     assert "acme-staging" not in out, "environment keys are not compared"
     assert {p.name: p.read_text() for p in stacks.iterdir()} == before
+
+
+AGENT = "role: agent, agentProfile: standard, subscription: SUB-1"
+
+
+def with_people(text: str, users: list[str], partners: list[str]) -> str:
+    """A stack file's text whose users and partners are the flow mappings given."""
+    people = ["    users:", *[f"      - {{{u}}}" for u in users]]
+    people += ["    partners:", *[f"      - {{{p}}}" for p in partners]]
+    start, end = text.index("    users:"), text.index("encryptionsalt")
+    return text[:start] + "\n".join(people) + "\n" + text[end:]
+
+
+def test_promote_and_compare_match_list_items_by_their_key(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Staging removes agent4 where dev has agent5 in the same place: by position that
+    reads as a change of e-mail address; by key it is one user removed and one added."""
+    dev = with_people(
+        DEV,
+        [
+            "email: admin1@acme.example, role: admin, subscription: SUB-2",
+            f"email: agent5@acme.example, {AGENT}",
+        ],
+        ["org: partner-a, access: full_admin"],
+    )
+    staging = with_people(
+        STAGING.replace("termMonths: 60", "termMonths: 48"),
+        [
+            "email: admin1@acme.example, role: admin, subscription: SUB-1",
+            f"email: agent4@acme.example, {AGENT}",
+        ],
+        ["org: partner-b, access: read_only", "org: partner-a, access: read_only"],
+    )
+    (stacks / "Pulumi.dev.yaml").write_text(dev)
+    (stacks / "Pulumi.staging.yaml").write_text(staging)
+
+    assert run(stacks, "compare", "dev", "staging") == 1
+    compared = capsys.readouterr().out
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+
+    promoted = capsys.readouterr().out.splitlines()
+    assert promoted[2:-1] == [
+        "subscriptions:",
+        "  changed SUB-1: termMonths: 48 -> 60",
+        "  added   SUB-2: {department: workforce-planning, licenseModel: named, "
+        "start: 2025-06-01, termMonths: 36, entitlements: {standardAgents: 15}}",
+        "users:",
+        "  changed admin1@acme.example: subscription: SUB-1 -> SUB-2",
+        f"  removed agent4@acme.example: {{{AGENT}}}",
+        f"  added   agent5@acme.example: {{{AGENT}}}",
+        "partners:",
+        "  removed partner-b: {access: read_only}",
+        "  changed partner-a: access: read_only -> full_admin",
+    ]
+    for line in (
+        "  changed SUB-1: termMonths: 60 -> 48",
+        "  removed SUB-2: {department: workforce-planning, licenseModel: named, "
+        "start: 2025-06-01, termMonths: 36, entitlements: {standardAgents: 15}}",
+        "  changed admin1@acme.example: subscription: SUB-2 -> SUB-1",
+        f"  removed agent5@acme.example: {{{AGENT}}}",
+        f"  added   agent4@acme.example: {{{AGENT}}}",
+        "  changed partner-a: access: full_admin -> read_only",
+        "  added   partner-b: {access: read_only}",
+    ):
+        assert line in compared.splitlines(), compared
+
+
+def test_compare_names_unkeyed_and_repeated_items_by_their_place(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A declaration that does not validate is compared as written."""
+    admin = "email: admin1@acme.example, role: admin, subscription: SUB-1"
+    (stacks / "Pulumi.staging.yaml").write_text(
+        with_people(STAGING, [admin, admin, AGENT], ["org: partner-a, access: read_only"])
+    )
+
+    assert run(stacks, "compare", "dev", "staging") == 1
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[out.index("users:") + 1 :] == [
+        "  changed admin1@acme.example: subscription: SUB-2 -> SUB-1",
+        "  added   admin1@acme.example [1]: {role: admin, subscription: SUB-1}",
+        f"  added   [2]: {{{AGENT}}}",
+        "partners:",
+        "  added   partner-a: {access: read_only}",
+    ]
 
 
 def test_compare_says_which_tenants_two_stacks_declare(
