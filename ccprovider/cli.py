@@ -23,6 +23,7 @@ import typer
 from ruamel.yaml.comments import CommentedMap
 
 from ccprovider.api_errors import ApiError, UnauthorizedError
+from ccprovider.changes import declaration_diff
 from ccprovider.client import ProvisioningClient
 from ccprovider.connection import (
     BACKEND_FILE_KEY,
@@ -34,7 +35,7 @@ from ccprovider.connection import (
 from ccprovider.domain import Subscription
 from ccprovider.export import ExportError, export_tenant
 from ccprovider.forecast import Tenancy, forecast, forecast_json, forecast_table
-from ccprovider.promotion import compare, declaration_diff, plan_promotion
+from ccprovider.promotion import compare, plan_promotion
 from ccprovider.report import UsageFileError, billing_table, read_usage_csv
 from ccprovider.spec import CONFIG_KEY, SpecError, parse_tenant_spec
 from ccprovider.stack_connection import (
@@ -167,14 +168,20 @@ def compare_stacks(
 ) -> None:
     """Show how two stacks' declarations differ (read-only); exit 1 when they do."""
     stacks = _stacks_dir(ctx)
-    difference = compare(StackFile.load(first, stacks), StackFile.load(second, stacks), keep or [])
+    comparison = compare(StackFile.load(first, stacks), StackFile.load(second, stacks), keep or [])
+    difference = comparison.diff
     if json_:
-        _print_json({"first": first, "second": second, "same": not difference, "diff": difference})
-    else:
-        _say(
-            difference or f"{first} and {second} declare the same tenant",
-            end="" if difference else "\n",
+        _print_json(
+            {
+                "first": first,
+                "second": second,
+                "tenants": list(comparison.tenants),
+                "same": not difference,
+                "diff": difference,
+            }
         )
+    else:
+        _say(difference or comparison.summary(), end="" if difference else "\n")
     raise typer.Exit(1 if difference else 0)
 
 
@@ -198,7 +205,13 @@ def export(
             "usersFile: for tenants of more than about a thousand users",
         ),
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", help="replace an existing declaration")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            help="replace an existing declaration without asking; with --json, write at all",
+        ),
+    ] = False,
     json_: Json = False,
 ) -> None:
     """Write the declaration of a tenant that exists in the backend."""
@@ -222,8 +235,8 @@ def export(
     exported = CommentedMap(declaration)
     diff = declaration_diff(current, exported, str(target.path), "exported")
     unchanged = bool(current) and not diff
-    if unchanged or json_:
-        written = not unchanged and (not current or yes)
+    if unchanged or json_:  # with --json the answer is the JSON: only --yes writes
+        written = not unchanged and yes
     else:
         _say(diff, end="")
         written = not current or _confirmed(f"Replace the declaration in {target.path}?", yes)
@@ -231,8 +244,7 @@ def export(
         if users_file:
             users_file.parent.mkdir(parents=True, exist_ok=True)
             users_file.write_text(to_text(users))
-        target.tenant = exported
-        target.save()
+        target.write_tenant(exported)
     if json_:
         _print_json(
             {

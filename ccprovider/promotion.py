@@ -15,7 +15,6 @@ people.
 """
 
 import copy
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -23,8 +22,9 @@ from datetime import date
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
+from ccprovider.changes import declaration_diff
 from ccprovider.spec import TenantSpec, parse_tenant_spec
-from ccprovider.stackfile import StackFile, to_text
+from ccprovider.stackfile import StackFile
 
 ENVIRONMENT_KEYS = ("name", "adopt", "takeOver", "usersFile")
 
@@ -37,17 +37,6 @@ def _without(tenant: CommentedMap, keys: Iterable[str]) -> CommentedMap:
     return kept
 
 
-def declaration_diff(old: CommentedMap, new: CommentedMap, old_label: str, new_label: str) -> str:
-    """A unified diff of two declarations as YAML; empty when they are the same."""
-    lines = difflib.unified_diff(
-        to_text(old).splitlines(keepends=True),
-        to_text(new).splitlines(keepends=True),
-        fromfile=old_label,
-        tofile=new_label,
-    )
-    return "".join(lines)
-
-
 @dataclass(frozen=True)
 class Promotion:
     """The target's declaration after promotion, and how it differs from now."""
@@ -58,8 +47,7 @@ class Promotion:
 
     def apply(self) -> None:
         """Write the promoted declaration into the target's stack file."""
-        self.target.tenant = self.result
-        self.target.save()
+        self.target.write_tenant(self.result)
 
 
 def plan_promotion(
@@ -89,20 +77,49 @@ def plan_promotion(
 
 def _normalized(tenant: CommentedMap) -> CommentedMap:
     """The declaration as the program reads it, so that spelling (date formats, key order,
-    defaults) is not a difference; as written when it does not validate."""
+    defaults) is not a difference; as written when it does not validate. A value left at
+    its default is left out, as a person would write it: no empty `team:` lines."""
     try:
         spec = TenantSpec.model_validate(tenant)
     except ValidationError:
         return tenant
-    return CommentedMap(spec.model_dump(mode="json", by_alias=True))
+    return CommentedMap(spec.model_dump(mode="json", by_alias=True, exclude_defaults=True))
 
 
-def compare(first: StackFile, second: StackFile, keep: Iterable[str] = ()) -> str:
-    """How two stacks' promotable declarations differ (empty when they do not)."""
-    kept = {*ENVIRONMENT_KEYS, *keep}
-    return declaration_diff(
-        _without(_normalized(first.tenant), kept),
-        _without(_normalized(second.tenant), kept),
-        str(first.path),
-        str(second.path),
+@dataclass(frozen=True)
+class Comparison:
+    """How two stacks' promotable declarations differ, and the tenants they declare."""
+
+    stacks: tuple[str, str]
+    tenants: tuple[str, str]
+    kept: tuple[str, ...]
+    """The keys left out of the comparison: each environment's own."""
+    diff: str
+    """Empty when the declarations do not differ."""
+
+    def summary(self) -> str:
+        """What a comparison that finds no difference says: the same tenant only when both
+        stacks name one tenant, since each environment's name is left out."""
+        (first, second), (one, other) = self.stacks, self.tenants
+        if one == other:
+            return f"{first} and {second} declare the same tenant, {one}"
+        return (
+            f"{first} and {second} declare different tenants, {one} and {other}, alike but "
+            f"for the keys each environment keeps ({', '.join(self.kept)})"
+        )
+
+
+def compare(first: StackFile, second: StackFile, keep: Iterable[str] = ()) -> Comparison:
+    """How two stacks' promotable declarations differ."""
+    kept = tuple(dict.fromkeys([*ENVIRONMENT_KEYS, *keep]))
+    return Comparison(
+        (first.stack, second.stack),
+        (str(first.tenant.get("name")), str(second.tenant.get("name"))),
+        kept,
+        declaration_diff(
+            _without(_normalized(first.tenant), kept),
+            _without(_normalized(second.tenant), kept),
+            str(first.path),
+            str(second.path),
+        ),
     )

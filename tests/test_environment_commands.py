@@ -121,8 +121,8 @@ def test_promotion_copies_the_declaration_and_keeps_the_environments_own_values(
     assert run(stacks, "promote", "dev", "staging", "--yes") == 0
 
     out = capsys.readouterr().out
-    assert "+  - id: SUB-2" in out
-    assert "-  - {email: admin1@acme.example, role: admin, subscription: SUB-1}" in out
+    assert "  added   SUB-2: {department: workforce-planning," in out
+    assert "  changed admin1@acme.example: subscription: SUB-1 -> SUB-2" in out
     assert "acme-staging" not in out and "adopt" not in out, "environment keys do not change"
     assert "`scripts/deploy staging` shows the resource changes" in out
     promoted = (stacks / "Pulumi.staging.yaml").read_text()
@@ -133,6 +133,78 @@ def test_promotion_copies_the_declaration_and_keeps_the_environments_own_values(
     assert "encryptionsalt: v1:staging-salt" in promoted
     assert "id: SUB-2" in promoted
     assert run(stacks, "compare", "dev", "staging") == 0
+
+
+# A stack file as a person writes it: quoting, spacing, comments and layout that the
+# commands must leave as they are outside `ccprovider:tenant` (staging's declaration).
+HAND_WRITTEN_HEAD = """\
+# staging: reviewed promotions only
+config:
+  ccprovider:endpoint: ""   # the embedded backend
+  "ccprovider:backendFile":   'staging.sqlite3'
+  ccprovider:token:
+    secure: "v1:c2VjcmV0"
+
+  # what staging declares, promoted from dev
+"""
+HAND_WRITTEN_TENANT = STAGING[STAGING.index("  ccprovider:tenant:") : STAGING.index("encryption")]
+HAND_WRITTEN_TAIL = """\
+  # protection: prod only
+  ccprovider:protect:    false
+  ccprovider:regions:
+  - eu
+  - us
+encryptionsalt: "v1:staging-salt"
+"""
+
+
+def test_promotion_leaves_every_line_outside_the_declaration_as_it_was(stacks: Path) -> None:
+    staging = stacks / "Pulumi.staging.yaml"
+    staging.write_text(HAND_WRITTEN_HEAD + HAND_WRITTEN_TENANT + HAND_WRITTEN_TAIL)
+
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+
+    promoted = staging.read_text()
+    assert promoted.startswith(HAND_WRITTEN_HEAD), promoted
+    assert promoted.endswith(HAND_WRITTEN_TAIL), promoted
+    assert StackFile.load("staging", stacks).tenant["subscriptions"][1]["id"] == "SUB-2"
+
+
+@pytest.mark.parametrize(
+    "tenant", [HAND_WRITTEN_TENANT, ""], ids=["replaced declaration", "no declaration yet"]
+)
+def test_export_leaves_every_line_outside_the_declaration_as_it_was(
+    tmp_path: Path, tenant: str
+) -> None:
+    db = tmp_path / "backend.sqlite3"
+    with backend(db) as client:
+        make_tenant(client)
+    staging = tmp_path / "Pulumi.staging.yaml"
+    staging.write_text(HAND_WRITTEN_HEAD + tenant + HAND_WRITTEN_TAIL)
+    args = ["export", "--tenant", "acme-dev", "--stack", "staging", "--backend-file", str(db)]
+
+    assert run(tmp_path, *args, "--yes") == 0
+
+    exported = staging.read_text()
+    config_tail, salt = HAND_WRITTEN_TAIL.split("encryptionsalt")
+    assert exported.startswith(HAND_WRITTEN_HEAD + ("" if tenant else config_tail)), exported
+    assert exported.endswith(config_tail + "encryptionsalt" + salt if tenant else salt), exported
+    assert StackFile.load("staging", tmp_path).tenant["name"] == "acme-dev"
+
+
+def test_a_declaration_written_in_flow_style_is_promoted_whole(stacks: Path) -> None:
+    staging = stacks / "Pulumi.staging.yaml"
+    staging.write_text(
+        'config: {ccprovider:endpoint: "", ccprovider:tenant: {name: acme-staging, offer: flex3,'
+        " telephony: webex_calling}}\n"
+    )
+
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+
+    promoted = StackFile.load("staging", stacks)
+    assert promoted.config["ccprovider:endpoint"] == ""
+    assert promoted.tenant["name"] == "acme-staging"
+    assert [s["id"] for s in promoted.tenant["subscriptions"]] == ["SUB-1", "SUB-2"]
 
 
 def test_each_environment_keeps_its_own_users_file(
@@ -200,6 +272,126 @@ def test_compare_shows_the_difference_and_exits_1(
     assert "SUB-2" in out
     assert "acme-staging" not in out, "environment keys are not compared"
     assert {p.name: p.read_text() for p in stacks.iterdir()} == before
+
+
+AGENT = "role: agent, agentProfile: standard, subscription: SUB-1"
+
+
+def with_people(text: str, users: list[str], partners: list[str]) -> str:
+    """A stack file's text whose users and partners are the flow mappings given."""
+    people = ["    users:", *[f"      - {{{u}}}" for u in users]]
+    people += ["    partners:", *[f"      - {{{p}}}" for p in partners]]
+    start, end = text.index("    users:"), text.index("encryptionsalt")
+    return text[:start] + "\n".join(people) + "\n" + text[end:]
+
+
+def test_promote_and_compare_match_list_items_by_their_key(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Staging removes agent4 where dev has agent5 in the same place: by position that
+    reads as a change of e-mail address; by key it is one user removed and one added."""
+    dev = with_people(
+        DEV,
+        [
+            "email: admin1@acme.example, role: admin, subscription: SUB-2",
+            f"email: agent5@acme.example, {AGENT}",
+        ],
+        ["org: partner-a, access: full_admin"],
+    )
+    staging = with_people(
+        STAGING.replace("termMonths: 60", "termMonths: 48"),
+        [
+            "email: admin1@acme.example, role: admin, subscription: SUB-1",
+            f"email: agent4@acme.example, {AGENT}",
+        ],
+        ["org: partner-b, access: read_only", "org: partner-a, access: read_only"],
+    )
+    (stacks / "Pulumi.dev.yaml").write_text(dev)
+    (stacks / "Pulumi.staging.yaml").write_text(staging)
+
+    assert run(stacks, "compare", "dev", "staging") == 1
+    compared = capsys.readouterr().out
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+
+    promoted = capsys.readouterr().out.splitlines()
+    assert promoted[2:-1] == [
+        "subscriptions:",
+        "  changed SUB-1: termMonths: 48 -> 60",
+        "  added   SUB-2: {department: workforce-planning, licenseModel: named, "
+        "start: 2025-06-01, termMonths: 36, entitlements: {standardAgents: 15}}",
+        "users:",
+        "  changed admin1@acme.example: subscription: SUB-1 -> SUB-2",
+        f"  removed agent4@acme.example: {{{AGENT}}}",
+        f"  added   agent5@acme.example: {{{AGENT}}}",
+        "partners:",
+        "  removed partner-b: {access: read_only}",
+        "  changed partner-a: access: read_only -> full_admin",
+    ]
+    for line in (
+        "  changed SUB-1: termMonths: 60 -> 48",
+        "  removed SUB-2: {department: workforce-planning, licenseModel: named, "
+        "start: 2025-06-01, termMonths: 36, entitlements: {standardAgents: 15}}",
+        "  changed admin1@acme.example: subscription: SUB-2 -> SUB-1",
+        f"  removed agent5@acme.example: {{{AGENT}}}",
+        f"  added   agent4@acme.example: {{{AGENT}}}",
+        "  changed partner-a: access: full_admin -> read_only",
+        "  added   partner-b: {access: read_only}",
+    ):
+        assert line in compared.splitlines(), compared
+
+
+def test_compare_names_unkeyed_and_repeated_items_by_their_place(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A declaration that does not validate is compared as written."""
+    admin = "email: admin1@acme.example, role: admin, subscription: SUB-1"
+    (stacks / "Pulumi.staging.yaml").write_text(
+        with_people(STAGING, [admin, admin, AGENT], ["org: partner-a, access: read_only"])
+    )
+
+    assert run(stacks, "compare", "dev", "staging") == 1
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[out.index("users:") + 1 :] == [
+        "  changed admin1@acme.example: subscription: SUB-2 -> SUB-1",
+        "  added   admin1@acme.example [1]: {role: admin, subscription: SUB-1}",
+        f"  added   [2]: {{{AGENT}}}",
+        "partners:",
+        "  added   partner-a: {access: read_only}",
+    ]
+
+
+def test_compare_says_which_tenants_two_stacks_declare(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+    (stacks / "Pulumi.copy.yaml").write_text(DEV.replace("v1:dev-salt", "v1:copy-salt"))
+    capsys.readouterr()
+
+    assert run(stacks, "compare", "dev", "staging") == 0
+    assert run(stacks, "compare", "dev", "copy") == 0
+    assert run(stacks, "compare", "dev", "staging", "--keep", "users", "--json") == 0
+
+    out = capsys.readouterr().out
+    different, same, answer = out.split("\n", 2)
+    assert different == (
+        "dev and staging declare different tenants, acme-dev and acme-staging, alike but for "
+        "the keys each environment keeps (name, adopt, takeOver, usersFile)"
+    )
+    assert same == "dev and copy declare the same tenant, acme-dev"
+    assert json.loads(answer)["tenants"] == ["acme-dev", "acme-staging"]
+
+
+def test_compare_shows_no_key_that_neither_stack_declares(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Neither stack gives a user a team or an agent profile, nor a subscription a purchase
+    order: the comparison does not list them empty."""
+    assert run(stacks, "compare", "dev", "staging") == 1
+
+    out = capsys.readouterr().out
+    for absent in ("team", "agentProfile", "purchaseOrder", "null"):
+        assert absent not in out, out
 
 
 def test_an_unknown_stack_is_a_clear_error(
@@ -631,22 +823,34 @@ def test_compare_and_promote_answer_in_json(
     assert "SUB-2" in (stacks / "Pulumi.staging.yaml").read_text()
 
 
-def test_export_answers_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_in_json_writes_only_with_yes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --json there is no one to ask: without --yes nothing reaches the stacks
+    directory, not even a new stack's file or its users file."""
     db = tmp_path / "backend.sqlite3"
     with backend(db) as client:
         make_tenant(client)
-    args = ["--stacks-dir", str(tmp_path), "export", "--tenant", "acme-dev", "--stack", "copy"]
+    stacks = tmp_path / "stacks"
+    args = ["--stacks-dir", str(stacks), "export", "--tenant", "acme-dev", "--stack", "copy"]
+    args += ["--backend-file", str(db), "--users-file", str(tmp_path / "users.yaml"), "--json"]
 
-    assert main([*args, "--backend-file", str(db), "--json"]) == 0
+    asked = main(args)
+    answer = json.loads(capsys.readouterr().out)
+    written_without_yes = sorted(p.name for p in tmp_path.rglob("*") if p.name != db.name)
+    confirmed = main([*args, "--yes"])
 
+    assert (asked, answer["written"], answer["changed"]) == (1, False, True)
+    assert written_without_yes == []
     exported = json.loads(capsys.readouterr().out)
-    assert exported["written"] is True
+    assert (confirmed, exported["written"]) == (0, True)
     assert exported["declaration"]["subscriptions"][0]["start"] == "2025-01-01"
     assert [u["email"] for u in exported["declaration"]["users"]] == [
         "admin1@acme.example",
         "agent1@acme.example",
     ]
-    assert StackFile.load("copy", tmp_path).tenant["name"] == "acme-dev"
+    assert StackFile.load("copy", stacks).tenant["name"] == "acme-dev"
+    assert (tmp_path / "users.yaml").exists()
 
 
 def console_script(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
