@@ -31,11 +31,12 @@ from ccprovider.connection import (
     ConnectionSettings,
     connect,
 )
+from ccprovider.csvfile import CsvFileError
 from ccprovider.domain import Subscription
 from ccprovider.export import ExportError, export_tenant
 from ccprovider.forecast import Tenancy, forecast, forecast_json, forecast_table
 from ccprovider.promotion import compare, declaration_diff, plan_promotion
-from ccprovider.report import UsageFileError, billing_table, read_usage_csv
+from ccprovider.report import billing_table, read_usage_csv
 from ccprovider.spec import CONFIG_KEY, SpecError, parse_tenant_spec
 from ccprovider.stack_connection import (
     TOKEN_ENV,
@@ -444,7 +445,7 @@ _FAILURES = (
     StackFileError,
     StackConnectionError,
     ExportError,
-    UsageFileError,
+    CsvFileError,
     ApiError,
 )
 
