@@ -60,7 +60,7 @@ def read_csv(path: Path, shape: CsvShape[M]) -> list[tuple[int, M]]:
         line = raw.count(b"\n", 0, error.start) + 1
         raise CsvFileError(
             f"{path}, line {line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save the "
-            "file as UTF-8 (\"CSV UTF-8\" in a spreadsheet)"
+            'file as UTF-8 ("CSV UTF-8" in a spreadsheet)'
         ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
@@ -71,9 +71,7 @@ def read_csv(path: Path, shape: CsvShape[M]) -> list[tuple[int, M]]:
         ) from None
 
 
-def _lines(
-    path: Path, reader: "csv.DictReader[str]", shape: CsvShape[M]
-) -> list[tuple[int, M]]:
+def _lines(path: Path, reader: "csv.DictReader[str]", shape: CsvShape[M]) -> list[tuple[int, M]]:
     columns = reader.fieldnames or []
     missing = set(shape.columns) - set(shape.optional) - set(columns)
     unknown = [c for c in columns if c not in shape.columns]
@@ -102,8 +100,7 @@ def _lines(
         first = first_of.setdefault(shape.key(value), line)
         if first != line:
             raise CsvFileError(
-                f"{path}, line {line}: repeats {shape.key_name} of line {first}; "
-                f"{shape.repeat_fix}"
+                f"{path}, line {line}: repeats {shape.key_name} of line {first}; {shape.repeat_fix}"
             )
         lines.append((line, value))
     return lines
