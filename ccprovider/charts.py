@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ccprovider.bill import Bill, BillMonth, payer
-from ccprovider.contract import OverageLine
 from ccprovider.domain import UsageType
 
 if TYPE_CHECKING:
@@ -100,7 +99,10 @@ def _entitlement(months: Sequence[BillMonth]) -> "Figure":
         axes = figure.add_subplot(len(shown), 1, index)
         pooled = [m.summary.pooled_entitlements.get(usage_type, 0) for m in months]
         loaded = [i for i, m in enumerate(months) if m.usage_loaded]
-        used = [_line(months[i], usage_type).used for i in loaded]
+        used = [
+            next((o.used for o in months[i].summary.overage if o.usage_type is usage_type), 0)
+            for i in loaded
+        ]
         axes.step(
             range(len(months)),
             pooled,
@@ -121,11 +123,11 @@ def _overage(months: Sequence[BillMonth]) -> "Figure":
     from matplotlib.figure import Figure  # noqa: PLC0415
 
     panels: dict[UsageType, dict[str, list[float]]] = {}
-    for index, month in enumerate(months):
+    for position, month in enumerate(months):
         for line in month.summary.overage:
             if line.overage:
                 series = panels.setdefault(line.usage_type, {})
-                series.setdefault(payer(line), [0] * len(months))[index] += line.overage
+                series.setdefault(payer(line), [0] * len(months))[position] += line.overage
     shown = [t for t in UsageType if t in panels]
     figure = Figure(figsize=(_WIDTH_INCHES, 0.6 + 2.4 * max(len(shown), 1)), layout="constrained")
     if not shown:
@@ -146,9 +148,9 @@ def _charges(bill: Bill, currency: str) -> "Figure":
     from matplotlib.figure import Figure  # noqa: PLC0415
 
     series: dict[str, list[float]] = {}
-    for index, month in enumerate(bill.months):
+    for position, month in enumerate(bill.months):
         for subscription, amount in bill.charges(month).items():
-            series.setdefault(subscription, [0] * len(bill.months))[index] += float(amount)
+            series.setdefault(subscription, [0] * len(bill.months))[position] += float(amount)
     figure = Figure(figsize=(_WIDTH_INCHES, 3.6), layout="constrained")
     axes = figure.subplots()
     _stacked(axes, series)
@@ -157,14 +159,6 @@ def _charges(bill: Bill, currency: str) -> "Figure":
     axes.set_ylabel(currency)
     _months_axis(axes, bill.months)
     return figure
-
-
-def _line(month: BillMonth, usage_type: UsageType) -> OverageLine:
-    """The month's line of `usage_type` (nothing used, nothing pooled when it has none)."""
-    found = (o for o in month.summary.overage if o.usage_type is usage_type)
-    return next(
-        found, OverageLine(usage_type=usage_type, used=0, pooled=0, overage=0, charged_to=None)
-    )
 
 
 def _stacked(axes: "Axes", series: dict[str, list[float]]) -> None:
