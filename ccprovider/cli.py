@@ -23,6 +23,7 @@ import typer
 from ruamel.yaml.comments import CommentedMap
 
 from ccprovider.api_errors import ApiError, UnauthorizedError
+from ccprovider.bill import BillMonth, make_bill
 from ccprovider.changes import declaration_diff
 from ccprovider.client import ProvisioningClient
 from ccprovider.connection import (
@@ -32,11 +33,13 @@ from ccprovider.connection import (
     ConnectionSettings,
     connect,
 )
+from ccprovider.csvfile import CsvFileError
 from ccprovider.domain import Subscription
 from ccprovider.export import ExportError, export_tenant
 from ccprovider.forecast import Tenancy, forecast, forecast_json, forecast_table
+from ccprovider.prices import PriceList, PriceListError, read_price_list
 from ccprovider.promotion import compare, plan_promotion
-from ccprovider.report import UsageFileError, billing_table, read_usage_csv
+from ccprovider.report import billing_table, read_usage_csv
 from ccprovider.spec import CONFIG_KEY, SpecError, parse_tenant_spec
 from ccprovider.stack_connection import (
     TOKEN_ENV,
@@ -315,8 +318,20 @@ def report(
             "--months", min=1, max=60, metavar="N", help="months the charts show, up to --period"
         ),
     ] = 12,
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            "--prices",
+            metavar="FILE",
+            help="price list (CSV: usage_type,unit_price,currency) that puts amounts on the "
+            "pictures; without it they show units only",
+        ),
+    ] = None,
 ) -> None:
     """Billing and usage of a stack's tenant for a month, and its charts."""
+    if prices and not (html or png):
+        raise CommandError("--prices puts amounts on the pictures: add --html FILE or --png DIR")
+    price_list = read_price_list(prices) if prices else None
     stack_file = StackFile.load(stack, _stacks_dir(ctx))
     client = stack_client(stack_file)
     tenant = _tenant_of(client, stack_file)
@@ -326,7 +341,16 @@ def report(
     else:
         _say(billing_table(summary))
     if html or png:
-        _draw(client, tenant.id, name=tenant.name, period=period, months=months, html=html, png=png)
+        _draw(
+            client,
+            tenant.id,
+            name=tenant.name,
+            period=period,
+            months=months,
+            html=html,
+            png=png,
+            prices=price_list,
+        )
 
 
 def _tenant_of(client: ProvisioningClient, stack: StackFile) -> Any:
@@ -347,19 +371,28 @@ def _draw(
     months: int,
     html: Path | None,
     png: Path | None,
+    prices: PriceList | None,
 ) -> None:
-    """The pictures of the `months` months up to `period`, as HTML and/or PNG files."""
-    from ccprovider.charts import billing_charts, write_html, write_pngs  # noqa: PLC0415
+    """The pictures of the `months` months up to `period`, as HTML and/or PNG files, priced
+    by `prices` if given."""
+    from ccprovider.billing_page import write_html  # noqa: PLC0415
+    from ccprovider.charts import billing_charts, write_pngs  # noqa: PLC0415
 
     month = datetime.strptime(period, "%Y-%m").date()
     periods: list[str] = []
     for _ in range(months):
         periods.insert(0, f"{month:%Y-%m}")
         month = (month - timedelta(days=1)).replace(day=1)
-    summaries = [client.billing_summary(tenant_id, p) for p in periods]
-    charts = billing_charts(summaries, client.today())
+    bill = make_bill(
+        [
+            BillMonth(client.billing_summary(tenant_id, p), _has_usage(client, tenant_id, p))
+            for p in periods
+        ],
+        prices,
+    )
+    charts = billing_charts(bill, client.today())
     if html:
-        write_html(html, charts, summaries, f"Billing of {name}, {periods[0]} to {periods[-1]}")
+        write_html(html, charts, bill, f"Billing of {name}, {bill.span}")
         print(f"wrote {html}", file=sys.stderr)
     if png:
         for written in write_pngs(png, charts):
@@ -419,10 +452,15 @@ def _last_usage_month(client: ProvisioningClient, tenant_id: str, today: date) -
     month = today.replace(day=1)
     for _ in range(24):
         period = f"{month:%Y-%m}"
-        if next(iter(client.list_usage(tenant_id, period, page_size=1)), None) is not None:
+        if _has_usage(client, tenant_id, period):
             return period
         month = (month - timedelta(days=1)).replace(day=1)
     return None
+
+
+def _has_usage(client: ProvisioningClient, tenant_id: str, period: str) -> bool:
+    """Whether any usage was loaded for the tenant in the month `period`."""
+    return next(iter(client.list_usage(tenant_id, period, page_size=1)), None) is not None
 
 
 @app.command("load-usage")
@@ -456,7 +494,8 @@ _FAILURES = (
     StackFileError,
     StackConnectionError,
     ExportError,
-    UsageFileError,
+    CsvFileError,
+    PriceListError,
     ApiError,
 )
 

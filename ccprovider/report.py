@@ -1,97 +1,38 @@
 """The billing and usage report of one tenant for one month, as a table or as JSON, and the
 loading of usage records from a CSV file."""
 
-import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from ccprovider.contract import BillingSummary
+from ccprovider.csvfile import CsvShape, read_csv
 from ccprovider.domain import UsageRecord, UsageType
 
-CSV_COLUMNS = ("day", "usage_type", "quantity", "email")
 _TABLE_WIDTH = 200
 """Columns a table may use: wide enough that no cell wraps."""
 
 
-class UsageFileError(Exception):
-    """The usage CSV cannot be read or has a bad line; the message names it."""
-
-
-_SHOWN = 120
-"""How much of a refused value a message shows."""
-
-
-def _cut(text: str) -> str:
-    """`text` cut to a readable length for a one-line message, saying how long it was."""
-    if len(text) <= _SHOWN:
-        return text
-    return f"{text[:_SHOWN]}… ({len(text):,} characters)"
+_USAGE = CsvShape(
+    what="usage records",
+    model=UsageRecord,
+    columns=("day", "usage_type", "quantity", "email"),
+    optional=("email",),
+    key=lambda record: record.key,
+    key_name="the day, usage type and user",
+    repeat_fix="write one line per day, usage type and user (their sum)",
+)
 
 
 def read_usage_csv(path: Path) -> list[UsageRecord]:
-    """Usage records from a CSV file (UTF-8, with or without the byte-order mark that
-    spreadsheets write) with the columns day, usage_type, quantity and (for per-user
-    usage) email; one line per day, usage type and user. Anything else is a
-    `UsageFileError` naming the file, the line and the fix."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise UsageFileError(f"{path}: cannot be read: {error.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        raise UsageFileError(
-            f"{path}, line {line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save the "
-            "file as UTF-8 (\"CSV UTF-8\" in a spreadsheet)"
-        ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        return _records(path, reader)
-    except csv.Error as error:
-        raise UsageFileError(
-            f"{path}, after line {reader.line_num}: not CSV as usage records are: {error}"
-        ) from None
-
-
-def _records(path: Path, reader: "csv.DictReader[str]") -> list[UsageRecord]:
-    columns = reader.fieldnames or []
-    missing = set(CSV_COLUMNS[:3]) - set(columns)
-    unknown = [c for c in columns if c not in CSV_COLUMNS]
-    if missing or unknown:
-        what = [f"missing column(s) {', '.join(sorted(missing))}"] if missing else []
-        what += [f"unknown column(s) {_cut(', '.join(unknown))}"] if unknown else []
-        raise UsageFileError(
-            f"{path}: {'; '.join(what)}; the first line names the columns "
-            f"{','.join(CSV_COLUMNS)} (email may be left out)"
-        )
-    records = []
-    lines: dict[str, int] = {}
-    for line, row in enumerate(reader, start=2):
-        if None in row:
-            raise UsageFileError(
-                f"{path}, line {line}: more fields than the {len(columns)} columns of the "
-                "first line; quote a value that holds a comma"
-            )
-        try:
-            record = UsageRecord.model_validate({**row, "email": row.get("email") or None})
-        except ValidationError as error:
-            problems = "; ".join(f"{e['loc'][0]}: {_cut(e['msg'])}" for e in error.errors())
-            raise UsageFileError(f"{path}, line {line}: {problems}") from None
-        first = lines.setdefault(record.key, line)
-        if first != line:
-            raise UsageFileError(
-                f"{path}, line {line}: repeats the day, usage type and user of line "
-                f"{first}; write one line per day, usage type and user (their sum)"
-            )
-        records.append(record)
-    return records
+    """Usage records from a CSV file with the columns day, usage_type, quantity and (for
+    per-user usage) email; one line per day, usage type and user. Anything else is a
+    `CsvFileError` naming the file, the line and the fix."""
+    return [record for _, record in read_csv(path, _USAGE)]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
