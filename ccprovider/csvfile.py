@@ -11,22 +11,13 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ccprovider.text import shortened
+
 M = TypeVar("M", bound=BaseModel)
 
 
 class CsvFileError(Exception):
     """A CSV file cannot be read or has a bad line; the message names it."""
-
-
-_SHOWN = 120
-"""How much of a refused value a message shows."""
-
-
-def _cut(text: str) -> str:
-    """`text` cut to a readable length for a one-line message, saying how long it was."""
-    if len(text) <= _SHOWN:
-        return text
-    return f"{text[:_SHOWN]}… ({len(text):,} characters)"
 
 
 @dataclass(frozen=True)
@@ -77,7 +68,7 @@ def _lines(path: Path, reader: "csv.DictReader[str]", shape: CsvShape[M]) -> lis
     unknown = [c for c in columns if c not in shape.columns]
     if missing or unknown:
         what = [f"missing column(s) {', '.join(sorted(missing))}"] if missing else []
-        what += [f"unknown column(s) {_cut(', '.join(unknown))}"] if unknown else []
+        what += [f"unknown column(s) {shortened(', '.join(unknown))}"] if unknown else []
         optional = f" ({', '.join(shape.optional)} may be left out)" if shape.optional else ""
         raise CsvFileError(
             f"{path}: {'; '.join(what)}; the first line names the columns "
@@ -95,7 +86,7 @@ def _lines(path: Path, reader: "csv.DictReader[str]", shape: CsvShape[M]) -> lis
         try:
             value = shape.model.model_validate(given)
         except ValidationError as error:
-            problems = "; ".join(f"{e['loc'][0]}: {_cut(e['msg'])}" for e in error.errors())
+            problems = "; ".join(f"{e['loc'][0]}: {shortened(e['msg'])}" for e in error.errors())
             raise CsvFileError(f"{path}, line {line}: {problems}") from None
         first = first_of.setdefault(shape.key(value), line)
         if first != line:
