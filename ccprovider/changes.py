@@ -18,17 +18,31 @@ def declaration_diff(
 ) -> str:
     """The changes from `old` to `new`, a line each under two lines naming them (as a
     unified diff does); empty when there are none."""
-    lines: list[str] = []
-    for key in _union(old, new):
-        before, after = old.get(key, _ABSENT), new.get(key, _ABSENT)
-        if key in ITEM_KEYS and _is_list(before) and _is_list(after):
-            items = _item_changes(_items(before), _items(after), ITEM_KEYS[key])
-            lines += [f"{key}:", *items] if items else []
-        else:
-            lines += _changes(before, after, key)
+    lines = [
+        line
+        for key, changes in declaration_changes(old, new)
+        for line in ([f"{key}:", *(f"  {c}" for c in changes)] if key in ITEM_KEYS else changes)
+    ]
     if not lines:
         return ""
     return "".join(f"{line}\n" for line in (f"--- {old_label}", f"+++ {new_label}", *lines))
+
+
+def declaration_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[tuple[str, list[str]]]:
+    """Each top-level key whose value changes from `old` to `new`, with its changes: a list's
+    items by their key (`changed SUB-1: termMonths: 12 -> 24`), other values by path."""
+    found = []
+    for key in _union(old, new):
+        before, after = old.get(key, _ABSENT), new.get(key, _ABSENT)
+        if key in ITEM_KEYS and _is_list(before) and _is_list(after):
+            changes = _item_changes(_items(before), _items(after), ITEM_KEYS[key])
+        else:
+            changes = _changes(before, after, key)
+        if changes:
+            found.append((key, changes))
+    return found
 
 
 def _is_list(value: Any) -> bool:
@@ -45,11 +59,11 @@ def _item_changes(old: list[Any], new: list[Any], key: str) -> list[str]:
     lines = []
     for label, item in before.items():
         if label not in after:
-            lines.append(f"  removed {label}: {_shown(_without(item, key))}")
+            lines.append(f"removed {label}: {_shown(_without(item, key))}")
         elif changes := _changes(item, after[label]):
-            lines.append(f"  changed {label}: {'; '.join(changes)}")
+            lines.append(f"changed {label}: {'; '.join(changes)}")
     lines += [
-        f"  added   {label}: {_shown(_without(item, key))}"
+        f"added   {label}: {_shown(_without(item, key))}"
         for label, item in after.items()
         if label not in before
     ]

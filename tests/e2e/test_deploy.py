@@ -134,13 +134,23 @@ def test_a_saved_plan_is_applied_exactly_or_not_at_all(clone: Path) -> None:
     saved = deploy(clone, "dev", "--save-plan", str(plan))
     assert saved.returncode == 0, saved.stdout + saved.stderr
     assert tenants(clone) == []
+    # How to apply it is this script's advice, not the engine's `pulumi up --plan`.
+    assert f"scripts/deploy dev --plan {plan}" in saved.stdout
+    assert "pulumi up --plan" not in saved.stdout + saved.stderr
     config = clone / "stacks" / "Pulumi.dev.yaml"
     config.write_text(config.read_text().replace("name: acme-dev", "name: acme-unreviewed"))
 
     refused = deploy(clone, "dev", "--plan", str(plan), "--yes")
 
-    assert refused.returncode != 0
-    assert tenants(clone) == []  # the engine refuses before changing anything
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[-1] == (
+        f"error: {plan} was saved for another declaration of stack dev (ccprovider:tenant "
+        "changed since: name: acme-dev -> acme-unreviewed); nothing applied. Fix: preview "
+        f"again with `scripts/deploy dev --save-plan {plan}`, review it, then apply that "
+        f"plan with `scripts/deploy dev --plan {plan}`."
+    )
+    assert "Updating (dev)" not in refused.stdout  # refused before the engine starts
+    assert tenants(clone) == []
     config.write_text(config.read_text().replace("name: acme-unreviewed", "name: acme-dev"))
     applied = deploy(clone, "dev", "--plan", str(plan), "--yes")
     assert applied.returncode == 0, applied.stdout + applied.stderr
