@@ -18,12 +18,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ccprovider import __version__
-from ccprovider.backend.errors import BackendError, TooManyRequestsError
+from ccprovider.backend.errors import BackendError
 from ccprovider.backend.http import (
     AccessPolicy,
     RateLimiter,
     describe_validation_error,
     error_response,
+    refusal,
 )
 from ccprovider.backend.middleware import (
     Authorize,
@@ -34,6 +35,7 @@ from ccprovider.backend.middleware import (
     ProvisioningDate,
     RateLimit,
     RequestLog,
+    Unavailable,
 )
 from ccprovider.backend.routes import (
     admin,
@@ -54,10 +56,7 @@ _log = logging.getLogger(__name__)
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BackendError)
     async def backend_error(_: Request, exc: BackendError) -> JSONResponse:
-        headers = (
-            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else {}
-        )
-        return error_response(exc.status, exc.message, exc.details, headers)
+        return refusal(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -132,8 +131,8 @@ def create_app(
     service = ProvisioningService(store)
     for module in (tenants, subscriptions, users, licenses, partners, usage, admin):
         app.include_router(module.router(service), responses=ERROR_RESPONSES)
-    # The last added runs first: dating, faults, the body limit, the rate limit,
-    # authorization, then idempotent replays.
+    # The last added runs first: answering for an unreachable database, dating, faults,
+    # the body limit, the rate limit, authorization, then idempotent replays.
     app.add_middleware(Idempotency, store=store)
     app.add_middleware(Authorize, policy=policy, store=store)
     app.add_middleware(RateLimit, limiter=rate_limiter or RateLimiter())
@@ -143,5 +142,6 @@ def create_app(
     request_log = os.environ.get(REQUEST_LOG_ENV)
     if request_log:
         app.add_middleware(RequestLog, path=request_log)
-    app.add_middleware(ProvisioningDate, store=store)  # outermost: every answer is dated
+    app.add_middleware(ProvisioningDate, store=store)  # every answer is dated...
+    app.add_middleware(Unavailable)  # ...but by a database that can be reached
     return app

@@ -5,6 +5,8 @@ class BackendError(Exception):
     """A request the backend refuses; `status` is the HTTP status it answers with."""
 
     status = 500
+    retry_after: int | None = None
+    """Seconds after which the same request may succeed, answered as `Retry-After`."""
 
     def __init__(self, message: str, *details: str) -> None:
         super().__init__(message)
@@ -55,4 +57,18 @@ class TooManyRequestsError(BackendError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Too many requests: retry after {retry_after} second(s).")
+        self.retry_after = retry_after
+
+
+class UnavailableError(BackendError):
+    """The backend's database cannot be reached (it is down, restarting or out of
+    connections); the client may retry after `retry_after` seconds."""
+
+    status = 503
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"The backend's database cannot be reached: retry after {retry_after} second(s).",
+            "The backend answers again as soon as its database is back.",
+        )
         self.retry_after = retry_after

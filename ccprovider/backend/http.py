@@ -16,6 +16,7 @@ from fastapi import Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from ccprovider.backend.errors import (
+    BackendError,
     BadRequestError,
     ForbiddenError,
     TooManyRequestsError,
@@ -64,6 +65,13 @@ def error_response(
         status_code=status_code,
         headers={TRACKING_HEADER: tracking_id, **(headers or {})},
     )
+
+
+def refusal(error: BackendError) -> JSONResponse:
+    """The answer to a refused request: its status and the vendor's body, with
+    `Retry-After` when the error says when to try again."""
+    headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+    return error_response(error.status, error.message, error.details, headers)
 
 
 def request_key(request: Request) -> str | None:

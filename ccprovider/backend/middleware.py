@@ -12,6 +12,8 @@
 - `BodyLimit`: refuses request bodies over a size with 413.
 - `RequestLog`: appends one line per API request to a file, for benchmarks that count
   requests, even of a backend embedded in a provider process.
+- `Unavailable`: answers 503 with `Retry-After` while the database cannot be reached,
+  whichever layer found out.
 """
 
 import asyncio
@@ -26,7 +28,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from ccprovider.backend.errors import BackendError, TooManyRequestsError
+from ccprovider.backend.errors import BackendError, TooManyRequestsError, UnavailableError
 from ccprovider.backend.http import (
     CALLER,
     REQUEST_KEY,
@@ -34,6 +36,7 @@ from ccprovider.backend.http import (
     Caller,
     RateLimiter,
     error_response,
+    refusal,
 )
 from ccprovider.backend.service.common import PARTNER, now
 from ccprovider.backend.storage import Store
@@ -71,10 +74,7 @@ class RateLimit:
             try:
                 self.limiter.admit(client[0] if client else "?")
             except TooManyRequestsError as refused:
-                retry = {"Retry-After": str(refused.retry_after)}
-                await error_response(429, refused.message, refused.details, retry)(
-                    scope, receive, send
-                )
+                await refusal(refused)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -102,8 +102,7 @@ class Authorize:
             try:
                 caller = await run_in_threadpool(self._authorize, scope)
             except BackendError as refused:
-                response = error_response(refused.status, refused.message, refused.details)
-                await response(scope, receive, send)
+                await refusal(refused)(scope, receive, send)
                 return
             scope.setdefault("state", {})[CALLER] = caller
         await self.app(scope, receive, send)
@@ -312,7 +311,10 @@ class BodyLimit:
 class ProvisioningDate:
     """Dates every answer, as the HTTP `Date` header, by the simulated clock: clients read
     the provisioning system's date from it, as they would from the vendor's servers, and
-    judge subscription status and remap deadlines by that date, not by their own."""
+    judge subscription status and remap deadlines by that date, not by their own. An answer
+    that cannot be dated, the database being out of reach, is dropped, and the error raised
+    once the app is done (for `Unavailable` to answer): raised while the app sends, it would
+    reach the app's error handlers after its answer had started."""
 
     def __init__(self, app: App, store: Store) -> None:
         self.app = app
@@ -326,12 +328,47 @@ class ProvisioningDate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        undated: UnavailableError | None = None
 
         async def dated(message: Message) -> None:
+            nonlocal undated
+            if undated is not None:
+                return
             if message["type"] == "http.response.start":
+                try:
+                    date = await run_in_threadpool(self._date)
+                except UnavailableError as error:
+                    undated = error
+                    return
                 headers = [(k, v) for k, v in message["headers"] if k.lower() != b"date"]
-                headers.append((b"date", await run_in_threadpool(self._date)))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*headers, (b"date", date)]}
             await send(message)
 
         await self.app(scope, receive, dated)
+        if undated is not None:
+            raise undated
+
+
+class Unavailable:
+    """Answers 503 with `Retry-After` when the database cannot be reached, which the app's
+    error handlers cannot do for the middleware's own reads of the store (the date of every
+    answer, a stored replay): they run outside the routes. Outermost, so that it also
+    answers for `ProvisioningDate`, which cannot date an answer without the database."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except UnavailableError as error:
+            if scope["type"] != "http" or started:
+                raise
+            await refusal(error)(scope, receive, send)

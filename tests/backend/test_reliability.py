@@ -1,8 +1,10 @@
-"""The backend's idempotent creates, injected faults and body limits, and a client that rides
-out the faults without duplicating anything."""
+"""The backend's idempotent creates, injected faults, body limits and database outages, and a
+client that rides out the faults without duplicating anything."""
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -14,7 +16,7 @@ from ccprovider.backend.storage import Database
 from ccprovider.backend.subprocess_server import ServerStartError, serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import TenantBody
-from tests.databases import dump, run_sql
+from tests.databases import cluster_url, dump, fresh_database, run_sql
 from tests.helpers import assert_vendor_error, subscription_body, user_body
 
 ACME = {"name": "acme-dev", "offer": "flex3"}
@@ -263,3 +265,41 @@ def test_a_replayed_create_of_a_user_still_as_it_was_created_is_answered_again(
 
     assert first.status_code == replay.status_code == 201
     assert replay.json() == first.json()
+
+
+def test_a_postgres_outage_is_answered_503_and_every_request_after_it_succeeds() -> None:
+    """The database ends every connection (as a restart does), then refuses new ones for a
+    while (as when it is down): meanwhile the backend answers 503 with Retry-After, and
+    afterwards no request fails on a connection its pool held from before."""
+    with fresh_database() as url:
+        name = urlsplit(url).path.lstrip("/")
+        server = BackgroundServer(url)
+        tenants = f"{server.start()}/v1/tenants"
+
+        def statuses(count: int) -> list[int]:
+            return [requests.get(tenants, timeout=30).status_code for _ in range(count)]
+
+        def end_connections() -> None:  # and wait (up to 10 s) until each has ended
+            run_sql(
+                cluster_url(),
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+                f" WHERE datname = '{name}'",
+            )
+
+        try:
+            with ThreadPoolExecutor(8) as clients:  # the pool grows to its 8 connections
+                list(clients.map(lambda _: requests.get(tenants, timeout=30), range(32)))
+            end_connections()
+            after_restart = statuses(16)
+            run_sql(cluster_url(), f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+            end_connections()
+            down = requests.get(tenants, timeout=30)
+            run_sql(cluster_url(), f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+            after_outage = statuses(16)
+        finally:
+            server.stop()
+
+    assert after_restart == [200] * 16
+    assert_vendor_error(down, 503, "database cannot be reached", "retry after")
+    assert int(down.headers["Retry-After"]) >= 1
+    assert after_outage == [200] * 16

@@ -5,22 +5,28 @@ Writers are serialized by a transaction-scoped advisory lock (one per schema), a
 one user per address) and then writes, and no other writer may slip in between. Readers
 take a repeatable-read snapshot and never wait. Connections come from a pool per process.
 
+While the database cannot be reached, a transaction fails with `UnavailableError` (503 with
+`Retry-After`). A restart of the database kills every pooled connection: the first found
+dead before any statement ran drops them all, and the transaction begins once more on a
+new one, so that no request fails on a connection from before.
+
 The schema carries a version: each migration in `_MIGRATIONS` runs once, in order, under
 the same lock, so that servers starting together never migrate twice.
 """
 
+import logging
 import uuid
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ccprovider.backend.errors import ConflictError
+from ccprovider.backend.errors import ConflictError, UnavailableError
 from ccprovider.backend.storage import (
     Record,
     StoreUnavailableError,
@@ -37,6 +43,17 @@ _WRITER_LOCK = "SELECT pg_advisory_xact_lock(1667461234, hashtext(current_schema
 _CONNECT_TIMEOUT_SECONDS = 10
 _POOL_SIZE = 8
 _LOCK_TIMEOUT_SECONDS = 30
+_CHECKOUT_TIMEOUT_SECONDS = 3
+"""How long a transaction waits for a pooled connection; longer, the database is down (or
+overwhelmed) and the request is answered 503."""
+_RETRY_AFTER_SECONDS = 2
+"""What a 503 tells the client to wait: about what a database takes to restart."""
+_RECONNECT_SECONDS = 5
+"""How long the pool retries a lost connection in the background, ever less often, before
+it leaves reconnecting to the next request: past a long outage, its retries would come too
+seldom for requests to find the database back while they wait."""
+
+_log = logging.getLogger(__name__)
 
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 1: objects, their history, settings and stored answers
@@ -312,6 +329,13 @@ def _reason(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
+def _connection_lost(error: psycopg.OperationalError) -> bool:
+    """Whether `error` is the connection failing (the server went away, ended it, or none
+    could be had from the pool), rather than a statement failing on a live connection (a
+    lock not granted in time)."""
+    return error.sqlstate is None or error.sqlstate.startswith(("08", "57P"))
+
+
 def _configure(db: psycopg.Connection[Any]) -> None:
     """Every pooled connection reads timestamps in UTC, as they were written, and waits
     for the writers' lock as long as SQLite waits for its own before giving up."""
@@ -325,6 +349,7 @@ class PostgresStore:
 
     def __init__(self, url: str, history_of: Collection[str] = ()) -> None:
         self._history_of = frozenset(history_of)
+        self._described = describe(url)
         # One connection first: an unreachable server or a refused login fails here, at
         # once and with its cause, rather than in the pool's background retries.
         try:
@@ -342,6 +367,8 @@ class PostgresStore:
             max_size=_POOL_SIZE,
             kwargs={"row_factory": dict_row, "connect_timeout": _CONNECT_TIMEOUT_SECONDS},
             configure=_configure,
+            timeout=_CHECKOUT_TIMEOUT_SECONDS,
+            reconnect_timeout=_RECONNECT_SECONDS,
             name="ccprovider-backend",
             open=True,
         )
@@ -374,19 +401,48 @@ class PostgresStore:
                     (kind,),
                 )
 
-    @contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[Transaction]:
-        with self._pool.connection() as db:
+    def _begin_on_pooled(self, stack: ExitStack, *, write: bool) -> psycopg.Connection[DictRow]:
+        """A pooled connection in a new transaction, holding the writers' lock for a write;
+        its commit (or rollback) and return to the pool are left on `stack`."""
+        with ExitStack() as attempt:
+            db = attempt.enter_context(self._pool.connection())
             db.read_only = not write
             db.isolation_level = (
                 psycopg.IsolationLevel.READ_COMMITTED
                 if write
                 else psycopg.IsolationLevel.REPEATABLE_READ
             )
-            with db.transaction():
-                if write:
-                    db.execute(_WRITER_LOCK)
+            attempt.enter_context(db.transaction())
+            if write:
+                db.execute(_WRITER_LOCK)
+            stack.push(attempt.pop_all())
+            return db
+
+    def _begin(self, stack: ExitStack, *, write: bool) -> psycopg.Connection[DictRow]:
+        """`_begin_on_pooled`, once more on a new connection when the pooled one is found dead
+        before any statement ran: the database restarted (or was down) since it was pooled,
+        so every pooled connection is as dead and the pool drops them all."""
+        try:
+            return self._begin_on_pooled(stack, write=write)
+        except PoolTimeout:
+            raise  # it waited long enough already
+        except psycopg.OperationalError as error:
+            if not _connection_lost(error):
+                raise
+        self._pool.drain()
+        return self._begin_on_pooled(stack, write=write)
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Transaction]:
+        try:
+            with ExitStack() as stack:
+                db = self._begin(stack, write=write)
                 yield PostgresTransaction(db, self._history_of)
+        except psycopg.OperationalError as error:
+            if not _connection_lost(error):
+                raise
+            _log.warning("cannot reach the database %s: %s", self._described, _reason(error))
+            raise UnavailableError(_RETRY_AFTER_SECONDS) from error
 
     def read(self) -> AbstractContextManager[Transaction]:
         """A read-only snapshot that waits for no writer."""
