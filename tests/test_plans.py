@@ -47,7 +47,8 @@ def test_a_plan_of_another_declaration_names_the_changed_item_and_field() -> Non
 
     assert problem == (
         "error: p.json was saved for another declaration of stack prod (ccprovider:tenant "
-        "changed since: name: acme-dev -> acme-other; subscriptions: changed SUB-1: entitlements.standardAgents: 10 -> 14; "
+        "changed since: name: acme-dev -> acme-other; subscriptions: changed SUB-1: "
+        "entitlements.standardAgents: 10 -> 14; "
         f"users: removed agent9@acme.example: {{role: agent}}); nothing applied. {FIX}"
     )
 
