@@ -72,9 +72,18 @@ def _stack_token(stack: StackFile) -> str | None:
     )
     if shown.returncode != 0:
         reason = (shown.stderr.strip().splitlines() or ["no reason given"])[-1]
-        raise StackConnectionError(
-            f"cannot decrypt {TOKEN_KEY} of stack {stack.stack}: "
-            f"{reason.removeprefix('error: ')}; set the stack's passphrase "
-            f"(PULUMI_CONFIG_PASSPHRASE) or {TOKEN_ENV}"
-        )
+        raise StackConnectionError(_undecrypted(stack.stack, reason.removeprefix("error: ")))
     return shown.stdout.strip() or None
+
+
+def _undecrypted(stack: str, reason: str) -> str:
+    """Why the pulumi CLI could not decrypt the stack's token, and the fix for that cause:
+    the passphrase, or the state that holds the stack (the CLI reads the stack from it)."""
+    if "passphrase" in reason.lower():
+        fix = f"set PULUMI_CONFIG_PASSPHRASE to stack {stack}'s passphrase"
+    else:
+        fix = (
+            f"set PULUMI_BACKEND_URL to the state that holds stack {stack} (scripts/pulumi "
+            "uses the project's file state, file://<project>/.pulumi-state)"
+        )
+    return f"cannot decrypt {TOKEN_KEY} of stack {stack}: {reason}. Fix: {fix}, or set {TOKEN_ENV}"
