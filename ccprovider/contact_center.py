@@ -22,7 +22,7 @@ from ccprovider import domain, rules
 from ccprovider.args import ContactCenterArgs, Shape
 from ccprovider.connection import KNOWN_KEYS, ConnectionSettings
 from ccprovider.domain import SubscriptionStatus, SubscriptionTerms
-from ccprovider.engine_stop import end_quietly_when_stopped
+from ccprovider.engine_stop import end_quietly_when_stopped, stop
 from ccprovider.live import LiveReadError, ProvisioningClock, tenant_label
 from ccprovider.resources import (
     LicenseAssignment,
@@ -89,7 +89,7 @@ class ContactCenter(pulumi.ComponentResource):
             spec = parse_tenant_spec(shape.declaration, judged_on, root)
             today = judged_on if isinstance(judged_on, date) else judged_on()
         except (SpecError, LiveReadError) as error:
-            raise pulumi.RunError(str(error)) from None
+            stop(str(error))
         self.spec = spec
         self.today = today
         self._keys = self._resource_keys(args, spec)
@@ -197,7 +197,7 @@ class ContactCenter(pulumi.ComponentResource):
                 key = args.keys.get((listed, index))
                 field = "email" if listed == "users" else "org"
                 if key is None or (listed == "users" and spec.users[index].team is not None):
-                    raise pulumi.RunError(
+                    stop(
                         f"{CONFIG_KEY}.{listed}[{index}].{field} is wired from another "
                         f"resource, so its resource needs a name known now: give the entry a "
                         f"`key` (and keep it out of a team)."
@@ -272,7 +272,7 @@ def _judged(declaration: Mapping[str, Any], today: date, root: Path) -> str:
     try:
         return parse_tenant_spec(declaration, today, root).name
     except SpecError as error:
-        raise pulumi.RunError(str(error)) from None
+        raise pulumi.RunError(str(error)) from None  # in an apply: the SDK fails the update
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pytest
 
 from ccprovider.args import ContactCenterArgs, Shape, UserArgs
 from ccprovider.contact_center import ContactCenter
+from ccprovider.engine_stop import ProgramStopped
 from tests.test_program import RecordingMocks
 
 TODAY = date(2026, 6, 1)
@@ -70,7 +71,7 @@ def test_an_email_wired_from_another_resource_reaches_the_assignment() -> pulumi
 def test_a_rule_broken_by_the_known_values_stops_the_program_at_once() -> None:
     mocks = with_mocks()
 
-    with pytest.raises(pulumi.RunError, match=r"ccprovider:tenant\.subscriptions\[1\]\.telephony"):
+    with pytest.raises(ProgramStopped, match=r"ccprovider:tenant\.subscriptions\[1\]\.telephony"):
         ContactCenter(
             "lib",
             tenant_args(
@@ -90,7 +91,7 @@ def test_a_wired_email_needs_a_key_to_name_its_resource() -> None:
     mocks = with_mocks()
 
     with pytest.raises(
-        pulumi.RunError, match=r"users\[0\]\.email is wired .* give the entry a `key`"
+        ProgramStopped, match=r"users\[0\]\.email is wired .* give the entry a `key`"
     ):
         ContactCenter(
             "lib",

@@ -1,12 +1,12 @@
-"""A registration that the engine cancels (because another resource failed) ends the
-program with one line: the SDK's program host prints a traceback for any other exception."""
+"""A registration that the engine stops (because another resource failed) ends the program
+without a line of its own: the engine has shown the resource's error."""
 
 import grpc
 import pytest
 from pulumi.errors import RunError
 from pulumi.runtime import settings
 
-from ccprovider.engine_stop import STOPPED, end_quietly_when_stopped
+from ccprovider.engine_stop import SHOWN_TO_USER, end_quietly_when_stopped
 
 
 class FailedCall(grpc.RpcError):  # type: ignore[misc]  # grpc is untyped
@@ -23,20 +23,22 @@ class FailedCall(grpc.RpcError):  # type: ignore[misc]  # grpc is untyped
         return f"{self._code.name.lower()} by the engine"
 
 
-def test_a_cancelled_registration_is_a_run_error_of_one_line() -> None:
+@pytest.mark.parametrize("code", [grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE])
+def test_a_registration_the_engine_stopped_ends_the_program_quietly(
+    code: grpc.StatusCode,
+) -> None:
+    """The engine shows the failed resource's error; the program adds no line after it."""
     end_quietly_when_stopped()
 
-    with pytest.raises(RunError) as stopped:
-        settings.handle_grpc_error(FailedCall(grpc.StatusCode.CANCELLED))
+    with pytest.raises(SystemExit) as stopped:
+        settings.handle_grpc_error(FailedCall(code))
 
-    assert str(stopped.value) == STOPPED
+    assert stopped.value.code == SHOWN_TO_USER
 
 
 def test_other_failed_calls_keep_the_sdks_own_errors() -> None:
     end_quietly_when_stopped()
 
-    with pytest.raises(RunError, match="Resource monitor has terminated"):
-        settings.handle_grpc_error(FailedCall(grpc.StatusCode.UNAVAILABLE))
     with pytest.raises(Exception, match="unknown by the engine") as failed:
         settings.handle_grpc_error(FailedCall(grpc.StatusCode.UNKNOWN))
     assert not isinstance(failed.value, RunError)

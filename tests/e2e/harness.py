@@ -93,6 +93,14 @@ def file_state_url(state: Path) -> str:
     return f"file://{state}?metadata=skip"
 
 
+NOISE_AFTER_A_FAILURE = (
+    "Traceback",
+    "an unhandled error occurred",
+    "Resource monitor has terminated",
+)
+"""What a failed command must not print: its error says it all in one line."""
+
+
 class PulumiCommandError(AssertionError):
     """A pulumi command exited non-zero; the message carries its output."""
 
@@ -227,10 +235,14 @@ class PulumiProject:
         self.config_file.write_text(yaml.safe_dump(data, sort_keys=False))
 
     def preview_fails(self) -> str:
-        """Run `pulumi preview`, which must fail; return what it printed."""
+        """Run `pulumi preview`, which must fail with the failure's own lines alone (no
+        traceback, no line of the engine's after them); return what it printed."""
         result = self.run("preview", check=False)
         assert result.returncode != 0, f"preview should have failed:\n{result.stdout}"
-        return result.stdout + result.stderr
+        output = result.stdout + result.stderr
+        for noise in NOISE_AFTER_A_FAILURE:
+            assert noise not in output, output
+        return output
 
     def preview_json(self, *args: str) -> dict[str, Any]:
         result: dict[str, Any] = json.loads(self.run("preview", "--json", *args).stdout)
