@@ -6,12 +6,12 @@ import types
 import pytest
 import requests
 
-from ccprovider.api_errors import ConflictError, UnauthorizedError
+from ccprovider.api_errors import ApiError, NotFoundError, UnauthorizedError
 from ccprovider.resources import failures
 from ccprovider.resources.failures import ProviderError, explained
 
 
-def refusal(kind: type[UnauthorizedError] | type[ConflictError], status: int) -> Exception:
+def refusal(kind: type[ApiError], status: int) -> Exception:
     return kind(
         method="POST",
         path="/v1/tenants",
@@ -29,6 +29,16 @@ def test_a_refusal_names_resource_status_message_tracking_id_and_fix() -> None:
         "Tenant 'acme': http://b.test answered POST /v1/tenants with 401: refused more, "
         "trackingId trk-1. Fix: set the stack's token: `pulumi config set --secret "
         "ccprovider:token <token>` (the backend knows no such token, or none was sent)."
+    )
+
+
+def test_a_missing_object_is_told_to_check_the_endpoint_not_the_declaration() -> None:
+    error = explained(refusal(NotFoundError, 404), "User 'a@acme.example'", "http://b.test")
+
+    assert str(error).endswith(
+        "Fix: if ccprovider:endpoint changed since the stack's last update, set it back to the "
+        "backend that holds the stack's objects; if they were deleted there, remove them from "
+        "the stack with `pulumi state delete`."
     )
 
 

@@ -19,12 +19,13 @@ import requests
 from ccprovider.api_errors import (
     ApiError,
     ForbiddenError,
+    NotFoundError,
     RateLimitedError,
     ServerError,
     UnauthorizedError,
 )
 from ccprovider.client import RETRIES
-from ccprovider.connection import TOKEN_KEY
+from ccprovider.connection import ENDPOINT_KEY, TOKEN_KEY
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,6 +54,12 @@ def _fix(error: ApiError) -> str:
         return f"use a {TOKEN_KEY} whose role may make this change"
     if isinstance(error, RateLimitedError | ServerError):
         return f"the backend kept failing through {RETRIES} retries; run the command again later"
+    if isinstance(error, NotFoundError):
+        return (
+            f"if {ENDPOINT_KEY} changed since the stack's last update, set it back to the "
+            "backend that holds the stack's objects; if they were deleted there, remove them "
+            "from the stack with `pulumi state delete`"
+        )
     return "change the declaration as the message says, then run the command again"
 
 
