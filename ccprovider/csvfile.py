@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ccprovider.text import shortened
+from ccprovider.text import out_of_bounds, shortened
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -86,7 +86,11 @@ def _lines(path: Path, reader: "csv.DictReader[str]", shape: CsvShape[M]) -> lis
         try:
             value = shape.model.model_validate(given)
         except ValidationError as error:
-            problems = "; ".join(f"{e['loc'][0]}: {shortened(e['msg'])}" for e in error.errors())
+            problems = "; ".join(
+                f"{e['loc'][0]}: "
+                + (out_of_bounds(e["type"], e["input"], e.get("ctx") or {}) or shortened(e["msg"]))
+                for e in error.errors()
+            )
             raise CsvFileError(f"{path}, line {line}: {problems}") from None
         first = first_of.setdefault(shape.key(value), line)
         if first != line:

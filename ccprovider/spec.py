@@ -41,7 +41,7 @@ from ccprovider.domain import (
     UserRole,
     email_skeleton,
 )
-from ccprovider.text import shortened
+from ccprovider.text import out_of_bounds, shortened
 
 CONFIG_KEY = TENANT_KEY
 DEFAULT_REMAP_WARNING_DAYS = 30
@@ -377,8 +377,11 @@ def _explained(error: ErrorDetails) -> str:
         return f"'{value}' is not a date: use YYYY-MM-DD, for example 2025-01-31."
     if kind.startswith("bool"):
         return f"{value!r} is not a yes-or-no value: use true or false."
+    bounds = error.get("ctx") or {}
+    if said := out_of_bounds(kind, value, bounds):
+        return said
     if kind == "string_pattern_mismatch":
-        meaning = PATTERN_MEANINGS.get(str((error.get("ctx") or {}).get("pattern")))
+        meaning = PATTERN_MEANINGS.get(str(bounds.get("pattern")))
         if meaning:
             return f"'{value}' is not {meaning}."
     return error["msg"].removeprefix("Value error, ")

@@ -592,7 +592,7 @@ def test_a_bad_usage_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
     usage.write_text("day,usage_type,quantity\n2026-05-04,standard_agent,-3\n")
 
     assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 2
-    assert "usage.csv, line 2: quantity: Input should be greater than or equal to 0" in (
+    assert "usage.csv, line 2: quantity: -3 is negative: use 0 or more." in (
         capsys.readouterr().err
     )
 

@@ -233,7 +233,7 @@ def test_a_month_without_usage_says_no_usage_loaded_rather_than_0(unpriced: Path
         ),
         (
             "usage_type,unit_price,currency\nstandard_agent,-95,EUR\n",
-            "prices.csv, line 2: unit_price: Input should be greater than or equal to 0",
+            "prices.csv, line 2: unit_price: -95 is negative: use 0 or more.",
         ),
         (
             "usage_type,unit_price,currency\nstandard_agent,95,euro\n",

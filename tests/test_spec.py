@@ -296,6 +296,19 @@ def test_a_failed_declaration_lists_its_first_problems_and_counts_the_rest() -> 
     assert shown[50:] == ["  … and 10 more problems"]
 
 
+def test_a_number_out_of_its_bounds_is_told_the_bound_to_use() -> None:
+    tenant = declaration(remapWarningDays=400)
+    tenant["subscriptions"][0]["termMonths"] = 0
+    tenant["subscriptions"][0]["entitlements"]["standardAgents"] = -3
+
+    assert problems(tenant) == [
+        "ccprovider:tenant.remapWarningDays: 400 is more than 365: use at most 365.",
+        "ccprovider:tenant.subscriptions[0].termMonths: 0 is less than 1: use 1 or more.",
+        "ccprovider:tenant.subscriptions[0].entitlements.standardAgents: -3 is negative: use 0 "
+        "or more.",
+    ]
+
+
 def test_removed_users_are_named_with_what_happens_to_them() -> None:
     spec = parse_tenant_spec(declaration(), TODAY)
     previous = {
