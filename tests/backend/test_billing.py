@@ -6,9 +6,21 @@ import pytest
 import requests
 
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import BillingSummary, ClockChange, LicenseOperation, LicensePatch
+from ccprovider.contract import (
+    BillingSummary,
+    ClockChange,
+    LicenseOperation,
+    LicensePatch,
+    UsageBatch,
+)
 from ccprovider.domain import UsageRecord, UsageType
-from tests.helpers import assert_vendor_error, assign_license, subscription_body, user_body
+from tests.helpers import (
+    assert_vendor_error,
+    assign_license,
+    subscription_body,
+    user_body,
+    wire,
+)
 
 
 @pytest.fixture
@@ -76,12 +88,49 @@ def test_25_agents_cost_no_overage(client: ProvisioningClient, example_tenant: s
 
 @pytest.mark.both_engines
 def test_usage_lists_by_month_in_pages(client: ProvisioningClient, tenant_id: str) -> None:
+    client.create_subscription(tenant_id, subscription_body("SUB-1"))
     may = agent_day(date(2026, 5, 31), range(5))
     june = agent_day(date(2026, 6, 1), range(2))
     client.add_usage(tenant_id, may + june)
 
     assert list(client.list_usage(tenant_id, "2026-05", page_size=2)) == may
     assert list(client.list_usage(tenant_id, "2026-06")) == june
+
+
+@pytest.mark.parametrize(
+    ("day", "why"),
+    [
+        (date(2001, 1, 1), "years before SUB-1 starts"),
+        (date(2028, 1, 1), "the first day after SUB-1's 36 months"),
+    ],
+)
+def test_usage_outside_every_subscriptions_term_is_refused_naming_the_record(
+    client: ProvisioningClient, tenant_id: str, clock_today: date, day: date, why: str
+) -> None:
+    """SUB-1 runs from 2025-01-01 until 2028-01-01: usage of a day outside it would be
+    charged to no one, so the batch is refused whole."""
+    client.create_subscription(tenant_id, subscription_body("SUB-1"))
+    batch = [
+        *agent_day(date(2027, 12, 31), range(2)),  # SUB-1's last day
+        UsageRecord(day=day, usage_type="standard_agent", quantity=9, email="a@acme.example"),
+    ]
+
+    response = requests.post(
+        f"{client.base_url}/v1/tenants/{tenant_id}/usage",
+        json=wire(UsageBatch(records=batch)),
+        timeout=10,
+    )
+
+    assert_vendor_error(
+        response,
+        400,
+        f"records.2 ({day}, standard_agent, a@acme.example) is dated outside every "
+        f"subscription's term: no subscription of the tenant was active on {day}",
+        "SUB-1 2025-01-01 until 2028-01-01",
+    )
+    for period in (f"{day:%Y-%m}", "2027-12"):
+        assert list(client.list_usage(tenant_id, period)) == [], why
+    assert client.add_usage(tenant_id, batch[:2]).accepted == 2
 
 
 def test_billing_refuses_a_period_that_is_not_a_month(

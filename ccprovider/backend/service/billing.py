@@ -64,6 +64,9 @@ class BillingService(Area):
         ]
         with self.store.write() as tx:
             tenant_record(tx, tenant_id)
+            _refuse_uncovered(
+                batch.records, histories(tx.versions(SUBSCRIPTION, tenant_id), _external_id)
+            )
             replaced = tx.put_many(USAGE, tenant_id, items, now(tx))
             return contract.UsageAccepted(accepted=len(keys), replaced=replaced)
 
@@ -188,6 +191,43 @@ def _usage_by_day(totals: list[UsageTotal]) -> dict[date, list[rules.MappedUsage
         )
         by_day.setdefault(usage.day, []).append(usage)
     return by_day
+
+
+def _refuse_uncovered(records: list[UsageRecord], subscriptions: dict[str, list[History]]) -> None:
+    """Refuse a batch holding usage of a day on which no subscription of the tenant was
+    active: nothing could be charged for it. Names the first such record."""
+    active = {
+        day: rules.active_subscriptions(
+            [terms for _, _, terms in _provisioned_on(subscriptions, day)], day
+        )
+        for day in {record.day for record in records}
+    }
+    outside = [index for index, record in enumerate(records) if not active[record.day]]
+    if not outside:
+        return
+    first = records[outside[0]]
+    more = f" (so are {len(outside) - 1:,} more record(s) of the batch)" if outside[1:] else ""
+    raise BadRequestError(
+        f"records.{outside[0]} ({first.day}, {first.usage_type.value}, "
+        f"{first.email or 'tenant-level'}) is dated outside every subscription's term: no "
+        f"subscription of the tenant was active on {first.day}{more}.",
+        f"Fix: correct its day, or load it into the tenant whose subscription covered that "
+        f"day ({_terms(subscriptions)}); nothing of the batch was stored.",
+    )
+
+
+def _terms(subscriptions: dict[str, list[History]]) -> str:
+    """The terms of the tenant's subscriptions, as they stand, for a message."""
+    latest = sorted(
+        (subscription_from(objects[-1][-1].body) for objects in subscriptions.values()),
+        key=lambda s: (s.start, s.external_id),
+    )
+    if not latest:
+        return "the tenant has no subscription"
+    return "the tenant's terms: " + ", ".join(
+        f"{s.external_id} {s.start} until {s.end}{' (cancelled)' if s.cancelled else ''}"
+        for s in latest
+    )
 
 
 def _add_on_starts(history: History, terms: Subscription) -> dict[UsageType, date]:
