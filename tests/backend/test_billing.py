@@ -152,6 +152,19 @@ def move_clock(client: ProvisioningClient, day: date) -> None:
     client.change_clock(ClockChange(now=datetime.combine(day, time(12), UTC)))
 
 
+def remap(client: ProvisioningClient, tenant_id: str, email: str, to: str, away: str) -> None:
+    client.patch_licenses(
+        tenant_id,
+        LicensePatch(
+            email=email,
+            licenses=[
+                LicenseOperation(id=f"{to}:standard-agent", operation="add"),
+                LicenseOperation(id=f"{away}:standard-agent", operation="remove"),
+            ],
+        ),
+    )
+
+
 def tenant_usage(day: date, usage_type: str, quantity: int) -> UsageRecord:
     return UsageRecord(day=day, usage_type=usage_type, quantity=quantity)
 
@@ -198,16 +211,7 @@ def test_a_user_remapped_on_the_28th_is_charged_to_each_subscription_for_its_day
         client.create_user(tenant_id, user_body(email))
         assign_license(client, tenant_id, email, f"{sub.id}:standard-agent")
     move_clock(client, date(2026, 5, 28))
-    client.patch_licenses(
-        tenant_id,
-        LicensePatch(
-            email="agent1@acme.example",
-            licenses=[
-                LicenseOperation(id=f"{sub2.id}:standard-agent", operation="add"),
-                LicenseOperation(id=f"{sub1.id}:standard-agent", operation="remove"),
-            ],
-        ),
-    )
+    remap(client, tenant_id, "agent1@acme.example", sub2.id, sub1.id)
     move_clock(client, date(2026, 6, 2))
     client.add_usage(
         tenant_id,
@@ -294,6 +298,64 @@ def test_add_on_overage_goes_to_the_subscription_that_has_had_it_longest(
     # 2026-05-10); agents: pool 10 + 5 = 15, 5 over, to the primary SUB-1.
     assert line(summary, UsageType.AI_AGENT) == (20, 15, 5, "SUB-2")
     assert line(summary, UsageType.STANDARD_AGENT) == (20, 15, 5, "SUB-1")
+
+
+@pytest.mark.both_engines
+def test_the_clock_cannot_go_back_past_a_recorded_remap_and_the_last_remap_bills(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    """Mapped to SUB-A on 06-05 and remapped to SUB-B on 06-20, a user cannot be remapped
+    on 06-10 after the fact: the clock stays, and the remap back to SUB-A counts from the
+    20th, so usage on the 25th is SUB-A's."""
+    move_clock(client, date(2026, 7, 1))
+    move_clock(client, date(2026, 6, 1))  # back, before anything is recorded: allowed
+    sub_a = client.create_subscription(tenant_id, subscription_body("SUB-A"))
+    sub_b = client.create_subscription(tenant_id, subscription_body("SUB-B"))
+    move_clock(client, date(2026, 6, 5))
+    client.create_user(tenant_id, user_body("agent1@acme.example"))
+    assign_license(client, tenant_id, "agent1@acme.example", f"{sub_a.id}:standard-agent")
+    move_clock(client, date(2026, 6, 20))
+    remap(client, tenant_id, "agent1@acme.example", sub_b.id, sub_a.id)
+
+    response = requests.post(
+        f"{client.base_url}/v1/admin/clock", json={"now": "2026-06-10T12:00:00Z"}, timeout=10
+    )
+    remap(client, tenant_id, "agent1@acme.example", sub_a.id, sub_b.id)
+    client.add_usage(tenant_id, agent_day(date(2026, 6, 25), range(1, 2)))
+
+    assert_vendor_error(
+        response,
+        409,
+        "The clock cannot go back to 2026-06-10: changes are recorded up to 2026-06-20",
+        "Fix: set the clock to 2026-06-20 or later",
+    )
+    assert client.clock().today == date(2026, 6, 20)
+    by_sub = {
+        s.external_id: s.usage for s in client.billing_summary(tenant_id, "2026-06").subscriptions
+    }
+    assert by_sub == {"SUB-A": {UsageType.STANDARD_AGENT: 1}, "SUB-B": {}}
+
+
+def test_changes_made_after_the_clock_went_back_within_their_day_count_in_their_order(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    """Remapped to SUB-B at noon of the 20th, then, the clock set back to 08:00 of that
+    day, remapped to SUB-A: the later remap is the one in effect from the 20th on."""
+    move_clock(client, date(2026, 6, 5))
+    sub_a = client.create_subscription(tenant_id, subscription_body("SUB-A"))
+    sub_b = client.create_subscription(tenant_id, subscription_body("SUB-B"))
+    client.create_user(tenant_id, user_body("agent1@acme.example"))
+    assign_license(client, tenant_id, "agent1@acme.example", f"{sub_a.id}:standard-agent")
+    move_clock(client, date(2026, 6, 20))
+    remap(client, tenant_id, "agent1@acme.example", sub_b.id, sub_a.id)
+    client.change_clock(ClockChange(now=datetime(2026, 6, 20, 8, tzinfo=UTC)))
+    remap(client, tenant_id, "agent1@acme.example", sub_a.id, sub_b.id)
+    client.add_usage(tenant_id, agent_day(date(2026, 6, 25), range(1, 2)))
+
+    summary = client.billing_summary(tenant_id, "2026-06")
+
+    by_sub = {s.external_id: s.usage for s in summary.subscriptions}
+    assert by_sub == {"SUB-A": {UsageType.STANDARD_AGENT: 1}, "SUB-B": {}}
 
 
 @pytest.mark.both_engines

@@ -301,6 +301,14 @@ class PostgresTransaction:
         ).fetchall()
         return [(row["day"], row["type"], row["owner"], row["quantity"]) for row in rows]
 
+    def latest_change(self) -> datetime | None:
+        row = self._db.execute(
+            "SELECT greatest(max(valid_from), max(valid_to)) AS latest FROM history"
+        ).fetchone()
+        assert row is not None
+        latest: datetime | None = row["latest"]
+        return latest
+
     def delete_tenant_objects(self, kind: str, tenant_id: str) -> None:
         self._db.execute(
             "DELETE FROM objects WHERE kind = %s AND tenant_id = %s", (kind, tenant_id)

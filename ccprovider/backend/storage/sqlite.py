@@ -277,6 +277,12 @@ class SqliteTransaction:
         rows = self._db.execute(_USAGE_TOTALS, (owned, kind, tenant_id, ref)).fetchall()
         return [(row[0], row[1], row[2], int(row[3])) for row in rows]
 
+    def latest_change(self) -> datetime | None:
+        # Stamps are UTC ISO texts, which sort as the moments they write.
+        row = self._db.execute("SELECT max(valid_from), max(valid_to) FROM history").fetchone()
+        stamps = [datetime.fromisoformat(stamp) for stamp in row if stamp is not None]
+        return max(stamps, default=None)
+
     def delete_tenant_objects(self, kind: str, tenant_id: str) -> None:
         self._db.execute("DELETE FROM objects WHERE kind = ? AND tenant_id = ?", (kind, tenant_id))
 
