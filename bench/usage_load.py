@@ -43,25 +43,27 @@ def write_usage(path: Path, rows: int) -> None:
             out.writerow([day.isoformat(), "standard_agent", 1, f"agent{n % _AGENTS}@acme.example"])
 
 
+def bench_subscription(external_id: str, agents: int) -> SubscriptionBody:
+    """A named subscription of `agents` standard agents, from 2025-01-01 for 36 months."""
+    return SubscriptionBody.model_validate(
+        {
+            "externalId": external_id,
+            "department": "care",
+            "licenseModel": "named",
+            "offer": "flex3",
+            "telephony": "webex_calling",
+            "start": "2025-01-01",
+            "termMonths": 36,
+            "entitlements": {"standardAgents": agents},
+        }
+    )
+
+
 def make_tenant(db: Path) -> None:
     server = BackgroundServer(db)
     client = ProvisioningClient(server.start())
     tenant = client.create_tenant(TenantBody(name="acme-bench", offer="flex3"))
-    client.create_subscription(
-        tenant.id,
-        SubscriptionBody.model_validate(
-            {
-                "externalId": "SUB-1",
-                "department": "care",
-                "licenseModel": "named",
-                "offer": "flex3",
-                "telephony": "webex_calling",
-                "start": "2025-01-01",
-                "termMonths": 36,
-                "entitlements": {"standardAgents": _AGENTS},
-            }
-        ),
-    )
+    client.create_subscription(tenant.id, bench_subscription("SUB-1", _AGENTS))
     server.stop()
 
 

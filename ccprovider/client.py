@@ -12,12 +12,16 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from ccprovider import contract
@@ -43,8 +47,36 @@ RETRIES = 8
 """How often a call is retried after its first try, on 429, 5xx and connection failures."""
 
 
+_WAITING_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Calls whose answer timing out means the backend is still computing it."""
+
+
+class _RetryPolicy(Retry):
+    """urllib3's retries, except for a read call whose answer timed out: the backend took
+    it and is still computing the answer (a month's billing over many records, say), and
+    asking again would only start the same work a second time beside the first."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if isinstance(error, ReadTimeoutError) and method in _WAITING_READS:
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class AnswerTimeoutError(requests.exceptions.ReadTimeout):
+    """The backend took a read call and did not answer within the read timeout; the call
+    was not repeated. The message says so in one line, with what to do."""
+
+
 def _retry_policy() -> Retry:
-    return Retry(
+    return _RetryPolicy(
         total=RETRIES,
         connect=RETRIES,
         read=RETRIES,
@@ -139,6 +171,14 @@ class ProvisioningClient:
                 # is idempotent or keyed, so asking again is safe.
                 if attempt == _CUT_ANSWER_RETRIES:
                     raise
+            except requests.exceptions.ReadTimeout as timeout:
+                raise AnswerTimeoutError(
+                    f"{method} {urlsplit(url).path}: the backend at {self.base_url} gave no "
+                    f"answer within {self.timeout[1]:g} s: it is still working on the call, "
+                    "and asking again would start the same work a second time, so it was "
+                    "not repeated. Fix: run the command again once the backend has finished; "
+                    "if it keeps timing out, check the backend's load"
+                ) from timeout
         if response.status_code >= 400:
             raise _api_error(response)
         return response

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from ccprovider.domain import (
     AgentProfile,
@@ -28,6 +28,7 @@ from ccprovider.domain import (
 )
 
 K = TypeVar("K")
+M = TypeVar("M", bound="Measured")
 
 
 @dataclass(frozen=True)
@@ -163,9 +164,38 @@ def overage(
     return charges
 
 
-def _peak_daily(
-    records: Iterable[UsageRecord], owner_of: Callable[[UsageRecord], K]
-) -> dict[K, Counter[UsageType]]:
+class Measured(Protocol):
+    """Usage of one type on one day: a `UsageRecord`, or `MappedUsage`."""
+
+    @property
+    def day(self) -> date: ...
+
+    @property
+    def usage_type(self) -> UsageType: ...
+
+    @property
+    def quantity(self) -> int: ...
+
+
+class MappedUsage(NamedTuple):
+    """Usage of one type on one day by the users mapped to one subscription that day (its
+    external id; None: tenant-level usage, or users mapped to none), summed."""
+
+    day: date
+    usage_type: UsageType
+    subscription: str | None
+    quantity: int
+
+
+def mapped_usage(records: Iterable[UsageRecord], mapping: Mapping[str, str]) -> list[MappedUsage]:
+    """Each record as usage of the subscription `mapping` maps its user's e-mail to."""
+    return [
+        MappedUsage(r.day, r.usage_type, mapping.get(r.email) if r.email else None, r.quantity)
+        for r in records
+    ]
+
+
+def _peak_daily(records: Iterable[M], owner_of: Callable[[M], K]) -> dict[K, Counter[UsageType]]:
     """Per owner and usage type, the highest daily total: entitlements are capacities."""
     daily: Counter[tuple[K, date, UsageType]] = Counter()
     for record in records:
@@ -177,31 +207,28 @@ def _peak_daily(
     return peaks
 
 
-def tenant_usage(records: Iterable[UsageRecord]) -> Counter[UsageType]:
+def tenant_usage(records: Iterable[Measured]) -> Counter[UsageType]:
     """The tenant's usage per type over a period: the peak of its daily totals."""
     return _peak_daily(records, lambda _: None).get(None, Counter())
 
 
 def allocate_usage(
-    subscriptions: Sequence[Subscription],
-    mapping: Mapping[str, str],
-    records: Iterable[UsageRecord],
-    today: date,
+    subscriptions: Sequence[Subscription], usage: Iterable[MappedUsage], today: date
 ) -> dict[str | None, Counter[UsageType]]:
     """Usage per subscription external id (peak daily totals): each user's usage goes to the
-    subscription `mapping` maps their e-mail to; Webex Connect and tenant-level usage go to
-    the primary. Usage that no subscription can carry (there is no primary) is under None."""
+    subscription they were mapped to; Webex Connect, tenant-level usage and that of users
+    mapped to no subscription in `subscriptions` go to the primary. Usage that no
+    subscription can carry (there is no primary) is under None."""
     known = {s.external_id for s in subscriptions}
     primary = primary_subscription(subscriptions, today)
     primary_id = primary.external_id if primary else None
 
-    def owner_of(record: UsageRecord) -> str | None:
-        owner = mapping.get(record.email) if record.email else None
-        if record.usage_type is UsageType.WEBEX_CONNECT or owner not in known:
+    def owner_of(mapped: MappedUsage) -> str | None:
+        if mapped.usage_type is UsageType.WEBEX_CONNECT or mapped.subscription not in known:
             return primary_id
-        return owner
+        return mapped.subscription
 
-    return _peak_daily(records, owner_of)
+    return _peak_daily(usage, owner_of)
 
 
 @dataclass(frozen=True)
@@ -229,18 +256,24 @@ class MonthBilling:
 
 
 def month_billing(days: Iterable[BillingDay], records: Iterable[UsageRecord]) -> MonthBilling:
-    """Each day's usage charged to what was true that day: to the subscription the user was
-    mapped to, against the entitlements pooled that day, overage to that day's payer. The
-    vendor counts peak daily usage, so a month takes each figure's highest day; a
-    subscription provisioned for part of the month counts on its days only."""
+    """Each day's usage records charged to what was true that day (see `daily_billing`)."""
     by_day: dict[date, list[UsageRecord]] = {}
     for record in records:
         by_day.setdefault(record.day, []).append(record)
+    return daily_billing((day, mapped_usage(by_day.get(day.day, []), day.mapping)) for day in days)
+
+
+def daily_billing(days: Iterable[tuple[BillingDay, Sequence[MappedUsage]]]) -> MonthBilling:
+    """Each day of a month, in order, with its usage by the subscription the users were
+    mapped to that day, charged to what was true that day: to that subscription, against
+    the entitlements pooled that day, overage to that day's payer. The vendor counts peak
+    daily usage, so a month takes each figure's highest day; a subscription provisioned for
+    part of the month counts on its days only."""
     usage: dict[str | None, Counter[UsageType]] = {}
     deciding: dict[UsageType, OverageCharge] = {}
-    for day in days:
-        todays, on = by_day.get(day.day, []), day.judged_on or day.day
-        for owner, peaks in allocate_usage(day.subscriptions, day.mapping, todays, on).items():
+    for day, todays in days:
+        on = day.judged_on or day.day
+        for owner, peaks in allocate_usage(day.subscriptions, todays, on).items():
             usage[owner] = usage.get(owner, Counter()) | peaks
         charges = overage(day.subscriptions, tenant_usage(todays), on, day.add_on_since)
         for charge in charges:

@@ -1,14 +1,94 @@
-"""The API client: typed results, paging, and errors a user can act on."""
+"""The API client: typed results, paging, retries, and errors a user can act on."""
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests_mock
 
 from ccprovider.api_errors import ApiError
-from ccprovider.client import ProvisioningClient
+from ccprovider.client import AnswerTimeoutError, ProvisioningClient
 from ccprovider.contract import TenantBody
 from tests.helpers import live_tenant, page, vendor_error, wire
 
 BASE = "http://backend.test"
+
+Answer = Callable[[BaseHTTPRequestHandler, threading.Event], None]
+"""How a loopback backend answers one request; the event is set when the test ends."""
+
+
+@contextmanager
+def loopback_backend(*answers: Answer) -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on loopback that answers its n-th request with `answers[n]` (the last
+    one after that); yields its URL and the paths it was asked, in order. Retries go
+    through urllib3 here, which requests-mock would bypass."""
+    asked: list[str] = []
+    done = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            answers[min(len(asked), len(answers)) - 1](self, done)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet: the test reads what was asked from `asked`."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        done.set()
+        server.shutdown()
+        server.server_close()
+        serving.join()
+
+
+def stall(handler: BaseHTTPRequestHandler, done: threading.Event) -> None:
+    """Take the request and compute until the test ends: no answer meanwhile."""
+    done.wait(30)
+
+
+def hang_up(handler: BaseHTTPRequestHandler, done: threading.Event) -> None:
+    """Close the connection without an answer, as a backend restarting does."""
+    handler.close_connection = True
+
+
+def tenant_answer(handler: BaseHTTPRequestHandler, done: threading.Event) -> None:
+    body = live_tenant(name="acme-dev", id="t-1").model_dump_json(by_alias=True).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def test_a_read_still_being_computed_is_asked_once_and_fails_in_one_line() -> None:
+    """A month's billing that outlasts the read timeout: asking again would compute it a
+    second time beside the first, so the client gives up at once and says why."""
+    with loopback_backend(stall) as (url, asked):
+        client = ProvisioningClient(url, timeout=(5.0, 0.2))
+        with pytest.raises(AnswerTimeoutError) as raised:
+            client.billing_summary("t-1", "2026-05")
+
+    assert asked == ["/v1/tenants/t-1/billing?period=2026-05"]
+    message = str(raised.value)
+    assert message.startswith(f"GET /v1/tenants/t-1/billing: the backend at {url} gave no answer")
+    assert "within 0.2 s: it is still working on the call" in message
+    assert "Fix: run the command again once the backend has finished" in message
+    assert "\n" not in message
+
+
+def test_a_read_whose_connection_drops_before_the_answer_is_asked_again() -> None:
+    with loopback_backend(hang_up, tenant_answer) as (url, asked):
+        tenant = ProvisioningClient(url, timeout=(5.0, 0.2)).get_tenant("t-1")
+
+    assert tenant is not None and tenant.name == "acme-dev"
+    assert asked == ["/v1/tenants/t-1", "/v1/tenants/t-1"]
 
 
 def test_vendor_error_body_becomes_an_api_error_with_every_detail() -> None:

@@ -648,6 +648,26 @@ def test_a_directory_given_as_the_usage_file_is_one_line(
     assert line.endswith(f"{tmp_path}: cannot be read: Is a directory"), line
 
 
+def test_usage_dated_outside_every_subscriptions_term_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SUB-1 starts on 2025-01-01: usage of 2001 would be charged to no one."""
+    tenant_id = stack_with_tenant(tmp_path)
+    usage = tmp_path / "usage.csv"
+    usage.write_text(
+        "day,usage_type,quantity,email\n"
+        "2026-05-04,standard_agent,2,agent1@acme.example\n"
+        "2001-01-01,standard_agent,9,agent1@acme.example\n"
+    )
+
+    assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert "records.1 (2001-01-01, standard_agent, agent1@acme.example) is dated outside" in line
+    assert "Fix: correct its day" in line
+    assert stored_usage(tmp_path / "backend.sqlite3", tenant_id) == {}
+
+
 def test_a_usage_file_saved_by_a_spreadsheet_with_a_byte_order_mark_loads(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

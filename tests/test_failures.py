@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from ccprovider.api_errors import ApiError, NotFoundError, UnauthorizedError
+from ccprovider.client import AnswerTimeoutError
 from ccprovider.resources import failures
 from ccprovider.resources.failures import ProviderError, explained
 
@@ -47,6 +48,16 @@ def test_an_unreachable_backend_and_a_bug_are_told_apart() -> None:
 
     assert "cannot be reached (9 tries)" in str(unreachable)
     assert explained(KeyError("bug"), "Tenant 'acme'", "http://b") is None
+
+
+def test_a_read_the_backend_is_still_computing_is_not_told_as_unreachable() -> None:
+    slow = AnswerTimeoutError("GET /v1/tenants/t-1: the backend gave no answer. Fix: wait")
+
+    error = explained(slow, "Tenant 'acme'", "http://b")
+
+    assert (
+        str(error) == "Tenant 'acme': GET /v1/tenants/t-1: the backend gave no answer. Fix: wait."
+    )
 
 
 def test_the_provider_host_reports_a_provider_error_as_its_message_alone(

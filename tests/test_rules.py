@@ -222,7 +222,7 @@ def test_usage_is_allocated_to_each_users_subscription_and_connect_to_the_primar
         UsageRecord(day=day, usage_type="ivr_port", quantity=12),
     ]
 
-    allocation = rules.allocate_usage([core, wfo], mapping, records, TODAY)
+    allocation = rules.allocate_usage([core, wfo], rules.mapped_usage(records, mapping), TODAY)
 
     assert allocation == {
         "CORE": {UsageType.STANDARD_AGENT: 1, UsageType.WEBEX_CONNECT: 40, UsageType.IVR_PORT: 12},

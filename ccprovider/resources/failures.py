@@ -24,7 +24,7 @@ from ccprovider.api_errors import (
     ServerError,
     UnauthorizedError,
 )
-from ccprovider.client import RETRIES
+from ccprovider.client import RETRIES, AnswerTimeoutError
 from ccprovider.connection import ENDPOINT_KEY, TOKEN_KEY
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,10 +82,13 @@ def explained(failure: Exception, resource: str, backend: str) -> ProviderError 
             "to the bare token."
         )
     if isinstance(failure, requests.ConnectionError | requests.Timeout):
-        return ProviderError(
-            f"{resource}: the backend at {backend} cannot be reached ({RETRIES + 1} tries). "
-            "Fix: check ccprovider:endpoint, or start the backend, then run the command again."
+        cause = (
+            str(failure)  # reached, and still computing the answer: the message says so
+            if isinstance(failure, AnswerTimeoutError)
+            else f"the backend at {backend} cannot be reached ({RETRIES + 1} tries). Fix: "
+            "check ccprovider:endpoint, or start the backend, then run the command again"
         )
+        return ProviderError(f"{resource}: {cause}.")
     if isinstance(failure, requests.RequestException):
         return ProviderError(
             f"{resource}: the backend at {backend} broke off its answers through every retry "

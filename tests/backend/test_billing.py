@@ -6,9 +6,21 @@ import pytest
 import requests
 
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import BillingSummary, ClockChange, LicenseOperation, LicensePatch
+from ccprovider.contract import (
+    BillingSummary,
+    ClockChange,
+    LicenseOperation,
+    LicensePatch,
+    UsageBatch,
+)
 from ccprovider.domain import UsageRecord, UsageType
-from tests.helpers import assert_vendor_error, assign_license, subscription_body, user_body
+from tests.helpers import (
+    assert_vendor_error,
+    assign_license,
+    subscription_body,
+    user_body,
+    wire,
+)
 
 
 @pytest.fixture
@@ -76,12 +88,49 @@ def test_25_agents_cost_no_overage(client: ProvisioningClient, example_tenant: s
 
 @pytest.mark.both_engines
 def test_usage_lists_by_month_in_pages(client: ProvisioningClient, tenant_id: str) -> None:
+    client.create_subscription(tenant_id, subscription_body("SUB-1"))
     may = agent_day(date(2026, 5, 31), range(5))
     june = agent_day(date(2026, 6, 1), range(2))
     client.add_usage(tenant_id, may + june)
 
     assert list(client.list_usage(tenant_id, "2026-05", page_size=2)) == may
     assert list(client.list_usage(tenant_id, "2026-06")) == june
+
+
+@pytest.mark.parametrize(
+    ("day", "why"),
+    [
+        (date(2001, 1, 1), "years before SUB-1 starts"),
+        (date(2028, 1, 1), "the first day after SUB-1's 36 months"),
+    ],
+)
+def test_usage_outside_every_subscriptions_term_is_refused_naming_the_record(
+    client: ProvisioningClient, tenant_id: str, clock_today: date, day: date, why: str
+) -> None:
+    """SUB-1 runs from 2025-01-01 until 2028-01-01: usage of a day outside it would be
+    charged to no one, so the batch is refused whole."""
+    client.create_subscription(tenant_id, subscription_body("SUB-1"))
+    batch = [
+        *agent_day(date(2027, 12, 31), range(2)),  # SUB-1's last day
+        UsageRecord(day=day, usage_type="standard_agent", quantity=9, email="a@acme.example"),
+    ]
+
+    response = requests.post(
+        f"{client.base_url}/v1/tenants/{tenant_id}/usage",
+        json=wire(UsageBatch(records=batch)),
+        timeout=10,
+    )
+
+    assert_vendor_error(
+        response,
+        400,
+        f"records.2 ({day}, standard_agent, a@acme.example) is dated outside every "
+        f"subscription's term: no subscription of the tenant was active on {day}",
+        "SUB-1 2025-01-01 until 2028-01-01",
+    )
+    for period in (f"{day:%Y-%m}", "2027-12"):
+        assert list(client.list_usage(tenant_id, period)) == [], why
+    assert client.add_usage(tenant_id, batch[:2]).accepted == 2
 
 
 def test_billing_refuses_a_period_that_is_not_a_month(
@@ -101,6 +150,19 @@ def test_billing_refuses_a_period_that_is_not_a_month(
 
 def move_clock(client: ProvisioningClient, day: date) -> None:
     client.change_clock(ClockChange(now=datetime.combine(day, time(12), UTC)))
+
+
+def remap(client: ProvisioningClient, tenant_id: str, email: str, to: str, away: str) -> None:
+    client.patch_licenses(
+        tenant_id,
+        LicensePatch(
+            email=email,
+            licenses=[
+                LicenseOperation(id=f"{to}:standard-agent", operation="add"),
+                LicenseOperation(id=f"{away}:standard-agent", operation="remove"),
+            ],
+        ),
+    )
 
 
 def tenant_usage(day: date, usage_type: str, quantity: int) -> UsageRecord:
@@ -149,16 +211,7 @@ def test_a_user_remapped_on_the_28th_is_charged_to_each_subscription_for_its_day
         client.create_user(tenant_id, user_body(email))
         assign_license(client, tenant_id, email, f"{sub.id}:standard-agent")
     move_clock(client, date(2026, 5, 28))
-    client.patch_licenses(
-        tenant_id,
-        LicensePatch(
-            email="agent1@acme.example",
-            licenses=[
-                LicenseOperation(id=f"{sub2.id}:standard-agent", operation="add"),
-                LicenseOperation(id=f"{sub1.id}:standard-agent", operation="remove"),
-            ],
-        ),
-    )
+    remap(client, tenant_id, "agent1@acme.example", sub2.id, sub1.id)
     move_clock(client, date(2026, 6, 2))
     client.add_usage(
         tenant_id,
@@ -245,6 +298,64 @@ def test_add_on_overage_goes_to_the_subscription_that_has_had_it_longest(
     # 2026-05-10); agents: pool 10 + 5 = 15, 5 over, to the primary SUB-1.
     assert line(summary, UsageType.AI_AGENT) == (20, 15, 5, "SUB-2")
     assert line(summary, UsageType.STANDARD_AGENT) == (20, 15, 5, "SUB-1")
+
+
+@pytest.mark.both_engines
+def test_the_clock_cannot_go_back_past_a_recorded_remap_and_the_last_remap_bills(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    """Mapped to SUB-A on 06-05 and remapped to SUB-B on 06-20, a user cannot be remapped
+    on 06-10 after the fact: the clock stays, and the remap back to SUB-A counts from the
+    20th, so usage on the 25th is SUB-A's."""
+    move_clock(client, date(2026, 7, 1))
+    move_clock(client, date(2026, 6, 1))  # back, before anything is recorded: allowed
+    sub_a = client.create_subscription(tenant_id, subscription_body("SUB-A"))
+    sub_b = client.create_subscription(tenant_id, subscription_body("SUB-B"))
+    move_clock(client, date(2026, 6, 5))
+    client.create_user(tenant_id, user_body("agent1@acme.example"))
+    assign_license(client, tenant_id, "agent1@acme.example", f"{sub_a.id}:standard-agent")
+    move_clock(client, date(2026, 6, 20))
+    remap(client, tenant_id, "agent1@acme.example", sub_b.id, sub_a.id)
+
+    response = requests.post(
+        f"{client.base_url}/v1/admin/clock", json={"now": "2026-06-10T12:00:00Z"}, timeout=10
+    )
+    remap(client, tenant_id, "agent1@acme.example", sub_a.id, sub_b.id)
+    client.add_usage(tenant_id, agent_day(date(2026, 6, 25), range(1, 2)))
+
+    assert_vendor_error(
+        response,
+        409,
+        "The clock cannot go back to 2026-06-10: changes are recorded up to 2026-06-20",
+        "Fix: set the clock to 2026-06-20 or later",
+    )
+    assert client.clock().today == date(2026, 6, 20)
+    by_sub = {
+        s.external_id: s.usage for s in client.billing_summary(tenant_id, "2026-06").subscriptions
+    }
+    assert by_sub == {"SUB-A": {UsageType.STANDARD_AGENT: 1}, "SUB-B": {}}
+
+
+def test_changes_made_after_the_clock_went_back_within_their_day_count_in_their_order(
+    client: ProvisioningClient, tenant_id: str
+) -> None:
+    """Remapped to SUB-B at noon of the 20th, then, the clock set back to 08:00 of that
+    day, remapped to SUB-A: the later remap is the one in effect from the 20th on."""
+    move_clock(client, date(2026, 6, 5))
+    sub_a = client.create_subscription(tenant_id, subscription_body("SUB-A"))
+    sub_b = client.create_subscription(tenant_id, subscription_body("SUB-B"))
+    client.create_user(tenant_id, user_body("agent1@acme.example"))
+    assign_license(client, tenant_id, "agent1@acme.example", f"{sub_a.id}:standard-agent")
+    move_clock(client, date(2026, 6, 20))
+    remap(client, tenant_id, "agent1@acme.example", sub_b.id, sub_a.id)
+    client.change_clock(ClockChange(now=datetime(2026, 6, 20, 8, tzinfo=UTC)))
+    remap(client, tenant_id, "agent1@acme.example", sub_a.id, sub_b.id)
+    client.add_usage(tenant_id, agent_day(date(2026, 6, 25), range(1, 2)))
+
+    summary = client.billing_summary(tenant_id, "2026-06")
+
+    by_sub = {s.external_id: s.usage for s in summary.subscriptions}
+    assert by_sub == {"SUB-A": {UsageType.STANDARD_AGENT: 1}, "SUB-B": {}}
 
 
 @pytest.mark.both_engines

@@ -9,12 +9,19 @@ from datetime import UTC, datetime
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier as BarrierType
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ccprovider.backend.errors import ConflictError
 from ccprovider.backend.service import ProvisioningService
-from ccprovider.backend.storage import Database, StoreUnavailableError, describe, open_store
+from ccprovider.backend.storage import (
+    Database,
+    Ownership,
+    StoreUnavailableError,
+    describe,
+    open_store,
+)
 from ccprovider.backend.storage.postgres import SCHEMA_VERSION
 from ccprovider.backend.subprocess_server import ServerStartError, serve_in_subprocess
 from ccprovider.contract import TenantBody
@@ -105,6 +112,49 @@ def test_the_store_keeps_each_version_of_the_kinds_it_is_asked_to(database: Data
         ({"units": 1}, created, changed),
         ({"units": 2}, changed, deleted),
     ]
+
+
+@pytest.mark.both_engines
+def test_usage_comes_out_of_the_store_summed_per_day_type_and_owner(database: Database) -> None:
+    """Billing reads one row per day, usage type and subscription the users were mapped to,
+    however many records lie under it: here the records of 300 agents on one day."""
+    stamp = datetime(2026, 6, 1, tzinfo=UTC)
+
+    def usage(day: str, usage_type: str, quantity: int, email: str | None) -> dict[str, Any]:
+        return {"day": day, "usage_type": usage_type, "quantity": quantity, "email": email}
+
+    agents = [f"agent{n}@acme.example" for n in range(300)]
+    store = open_store(database)
+    with store.write() as tx:
+        tx.put_many(
+            "usage",
+            "t-1",
+            [(f"a{n}", "2026-05", usage("2026-05-04", "wfo", 2, a)) for n, a in enumerate(agents)]
+            + [
+                ("b", "2026-05", usage("2026-05-05", "wfo", 5, agents[0])),
+                ("c", "2026-05", usage("2026-05-04", "ivr_port", 7, None)),
+                ("d", "2026-05", usage("2026-05-04", "wfo", 1, "unmapped@acme.example")),
+                ("e", "2026-06", usage("2026-06-01", "wfo", 9, agents[0])),
+            ],
+            stamp,
+        )
+        tx.put_many("usage", "t-2", [("a", "2026-05", usage("2026-05-04", "wfo", 3, None))], stamp)
+    owners = [Ownership(a, "2026-05-01", "2026-05-31", "SUB-1") for a in agents[1:]] + [
+        Ownership(agents[0], "2026-05-01", "2026-05-04", "SUB-1"),  # remapped on the 5th
+        Ownership(agents[0], "2026-05-05", "2026-05-31", "SUB-2"),
+    ]
+
+    with store.read() as tx:
+        totals = tx.usage_totals("usage", "t-1", "2026-05", owners)
+    store.close()
+
+    assert [day for day, *_ in totals] == ["2026-05-04"] * 3 + ["2026-05-05"]
+    assert set(totals) == {
+        ("2026-05-04", "ivr_port", None, 7),
+        ("2026-05-04", "wfo", None, 1),
+        ("2026-05-04", "wfo", "SUB-1", 600),
+        ("2026-05-05", "wfo", "SUB-2", 5),
+    }
 
 
 @pytest.mark.both_engines

@@ -3,6 +3,7 @@ entitlements and overage."""
 
 from calendar import monthrange
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from ccprovider import contract, rules
@@ -19,7 +20,7 @@ from ccprovider.backend.service.common import (
     tenant_record,
 )
 from ccprovider.backend.service.timeline import History, histories, version_on, versions_until
-from ccprovider.backend.storage import Record
+from ccprovider.backend.storage import Ownership, Record, UsageTotal, Version
 from ccprovider.domain import Subscription, UsageRecord, UsageType
 
 
@@ -38,6 +39,10 @@ def _period(day: date) -> str:
 
 def _usage_record(record: Record) -> UsageRecord:
     return UsageRecord.model_validate(record.body)
+
+
+def _external_id(version: Version) -> str:
+    return str(version.body["external_id"])
 
 
 class BillingService(Area):
@@ -59,6 +64,9 @@ class BillingService(Area):
         ]
         with self.store.write() as tx:
             tenant_record(tx, tenant_id)
+            _refuse_uncovered(
+                batch.records, histories(tx.versions(SUBSCRIPTION, tenant_id), _external_id)
+            )
             replaced = tx.put_many(USAGE, tenant_id, items, now(tx))
             return contract.UsageAccepted(accepted=len(keys), replaced=replaced)
 
@@ -74,25 +82,26 @@ class BillingService(Area):
 
     def billing_summary(self, tenant_id: str, period: str) -> contract.BillingSummary:
         """Usage per subscription, pooled entitlements and overage for one month, each day
-        charged by what was true that day (see `rules.month_billing`); statuses, the
+        charged by what was true that day (see `rules.daily_billing`); statuses, the
         primary and the pool as of the period's last day, or today if that is earlier."""
         first, last = _period_bounds(period)
         with self.store.read() as tx:
             tenant_record(tx, tenant_id)
             today = now(tx).date()
-            subscriptions = histories(
-                tx.versions(SUBSCRIPTION, tenant_id), lambda v: str(v.body["external_id"])
-            )
+            subscriptions = histories(tx.versions(SUBSCRIPTION, tenant_id), _external_id)
             users = histories(tx.versions(USER, tenant_id), lambda v: str(v.body["email"]))
-            records = [_usage_record(r) for r in tx.page(USAGE, tenant_id, ref=period)]
-        external_ids = {
-            h[0].id: external_id for external_id, objects in subscriptions.items() for h in objects
-        }
-        days = [
-            _billing_day(first + timedelta(days=n), subscriptions, users, external_ids)
-            for n in range((last - first).days + 1)
-        ]
-        billed = rules.month_billing(days, records)
+            external_ids = {
+                h[0].id: external_id
+                for external_id, objects in subscriptions.items()
+                for h in objects
+            }
+            days = [
+                _billing_day(first + timedelta(days=n), subscriptions, users, external_ids)
+                for n in range((last - first).days + 1)
+            ]
+            totals = tx.usage_totals(USAGE, tenant_id, period, _ownership(days))
+        usage = _usage_by_day(totals)
+        billed = rules.daily_billing((day, usage.get(day.day, [])) for day in days)
         as_of = days[(max(first, min(last, today)) - first).days]
         primary = rules.primary_subscription(as_of.subscriptions, as_of.day)
         seen = _last_seen(days)
@@ -132,23 +141,93 @@ def _billing_day(
     external_ids: dict[str, str],
 ) -> rules.BillingDay:
     """The subscriptions, user mappings and add-on starts in effect on `day`."""
-    provisioned: list[Subscription] = []
-    since: dict[tuple[str, UsageType], date] = {}
-    for external_id, objects in subscriptions.items():
-        found = version_on(objects, day)
-        if found is None:
-            continue
-        history, version = found
-        terms = subscription_from(version.body)
-        provisioned.append(terms)
-        for usage_type, started in _add_on_starts(versions_until(history, version), terms).items():
-            since[external_id, usage_type] = started
+    provisioned = _provisioned_on(subscriptions, day)
+    since = {
+        (terms.external_id, usage_type): started
+        for history, version, terms in provisioned
+        for usage_type, started in _add_on_starts(versions_until(history, version), terms).items()
+    }
     mapping = {}
     for email, objects in users.items():
         found = version_on(objects, day)
         if found is not None and found[1].ref in external_ids:
             mapping[email] = external_ids[str(found[1].ref)]
-    return rules.BillingDay(day, provisioned, mapping, since)
+    return rules.BillingDay(day, [terms for _, _, terms in provisioned], mapping, since)
+
+
+def _provisioned_on(
+    subscriptions: dict[str, list[History]], day: date
+) -> list[tuple[History, Version, Subscription]]:
+    """The subscriptions in effect on `day`: each one's history, its version at the end of
+    that day and its terms then."""
+    found = (version_on(objects, day) for objects in subscriptions.values())
+    return [
+        (history, version, subscription_from(version.body))
+        for history, version in filter(None, found)
+    ]
+
+
+def _ownership(days: Sequence[rules.BillingDay]) -> list[Ownership]:
+    """Each user's mappings over the days, as runs of days on one subscription: the store
+    sums usage per day and subscription by them."""
+    runs: dict[str, list[Ownership]] = {}
+    for billing_day in days:
+        day, before = billing_day.day.isoformat(), (billing_day.day - timedelta(1)).isoformat()
+        for email, subscription in billing_day.mapping.items():
+            mine = runs.setdefault(email, [])
+            if mine and mine[-1].owner == subscription and mine[-1].until == before:
+                mine[-1] = mine[-1]._replace(until=day)
+            else:
+                mine.append(Ownership(email, day, day, subscription))
+    return [run for mine in runs.values() for run in mine]
+
+
+def _usage_by_day(totals: list[UsageTotal]) -> dict[date, list[rules.MappedUsage]]:
+    """The store's totals, by day."""
+    by_day: dict[date, list[rules.MappedUsage]] = {}
+    for day, usage_type, subscription, quantity in totals:
+        usage = rules.MappedUsage(
+            date.fromisoformat(day), UsageType(usage_type), subscription, quantity
+        )
+        by_day.setdefault(usage.day, []).append(usage)
+    return by_day
+
+
+def _refuse_uncovered(records: list[UsageRecord], subscriptions: dict[str, list[History]]) -> None:
+    """Refuse a batch holding usage of a day on which no subscription of the tenant was
+    active: nothing could be charged for it. Names the first such record."""
+    active = {
+        day: rules.active_subscriptions(
+            [terms for _, _, terms in _provisioned_on(subscriptions, day)], day
+        )
+        for day in {record.day for record in records}
+    }
+    outside = [index for index, record in enumerate(records) if not active[record.day]]
+    if not outside:
+        return
+    first = records[outside[0]]
+    more = f" (so are {len(outside) - 1:,} more record(s) of the batch)" if outside[1:] else ""
+    raise BadRequestError(
+        f"records.{outside[0]} ({first.day}, {first.usage_type.value}, "
+        f"{first.email or 'tenant-level'}) is dated outside every subscription's term: no "
+        f"subscription of the tenant was active on {first.day}{more}.",
+        f"Fix: correct its day, or load it into the tenant whose subscription covered that "
+        f"day ({_terms(subscriptions)}); nothing of the batch was stored.",
+    )
+
+
+def _terms(subscriptions: dict[str, list[History]]) -> str:
+    """The terms of the tenant's subscriptions, as they stand, for a message."""
+    latest = sorted(
+        (subscription_from(objects[-1][-1].body) for objects in subscriptions.values()),
+        key=lambda s: (s.start, s.external_id),
+    )
+    if not latest:
+        return "the tenant has no subscription"
+    return "the tenant's terms: " + ", ".join(
+        f"{s.external_id} {s.start} until {s.end}{' (cancelled)' if s.cancelled else ''}"
+        for s in latest
+    )
 
 
 def _add_on_starts(history: History, terms: Subscription) -> dict[UsageType, date]:

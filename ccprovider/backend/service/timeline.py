@@ -32,12 +32,14 @@ def histories(
 
 def version_on(objects: list[History], day: date) -> tuple[History, Version] | None:
     """The object of one key in effect on `day`, and its version at the end of that day
-    (an object deleted that day still counts); None when there was none."""
+    (an object deleted that day still counts); None when there was none. Of the versions
+    begun by the end of the day the last recorded wins, so that changes made after the
+    clock was set back within that day count in the order they were made."""
     start, end = _bounds(day)
     live = [h for h in objects if h[-1].valid_to is None or h[-1].valid_to > start]
     begun = [(h, v) for h in live for v in h if v.valid_from < end]
     if begun:
-        return max(begun, key=lambda pair: pair[1].valid_from)
+        return begun[-1]
     if live and len(live) == len(objects):  # provisioned later, and nothing of it ended before
         first = live[0]
         _, first_day_end = _bounds(first[0].valid_from.astimezone(UTC).date())

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ccprovider.backend.errors import BadRequestError
@@ -85,6 +85,26 @@ class Version:
     valid_to: datetime | None
 
 
+class Ownership(NamedTuple):
+    """Whose a user's usage is over a run of days (ISO dates, both included): for billing,
+    the subscription the user was mapped to."""
+
+    email: str
+    since: str
+    until: str
+    owner: str
+
+
+UsageTotal = tuple[str, str, str | None, int]
+"""One day's usage of one type by one owner (None: tenant-level usage, or usage of users
+no `Ownership` covers that day), summed: the day (ISO), usage type, owner and quantity."""
+
+
+def ownership_rows(owners: Sequence[Ownership]) -> list[dict[str, str]]:
+    """`owners` as the JSON rows each engine's usage query joins the records with."""
+    return [owner._asdict() for owner in owners]
+
+
 class Transaction(Protocol):
     """Reads and writes that see one consistent state and commit together."""
 
@@ -138,6 +158,21 @@ class Transaction(Protocol):
     def versions(self, kind: str, tenant_id: str) -> list[Version]:
         """Every version of the tenant's objects of `kind`, deleted ones included, oldest
         first; only kinds the store keeps the history of have versions."""
+        ...
+
+    def usage_totals(
+        self, kind: str, tenant_id: str, ref: str, owners: Sequence[Ownership]
+    ) -> list[UsageTotal]:
+        """The tenant's usage records under `ref` (objects of `kind` whose bodies hold a
+        day, usage_type, email and quantity), their quantities summed by the database per
+        day, usage type and owner, the owner being that of the `owners` entry holding the
+        record's e-mail and day (entries of one e-mail never overlap); ordered by day. One
+        row per day, type and owner, whatever the number of records."""
+        ...
+
+    def latest_change(self) -> datetime | None:
+        """The latest moment the kept history records (a version's start or end), of any
+        tenant; None before the first change."""
         ...
 
     def delete_tenant_objects(self, kind: str, tenant_id: str) -> None: ...

@@ -28,12 +28,15 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ccprovider.backend.errors import ConflictError, UnavailableError
 from ccprovider.backend.storage import (
+    Ownership,
     Record,
     StoreUnavailableError,
     Transaction,
+    UsageTotal,
     Version,
     describe,
     holds_nul,
+    ownership_rows,
     refuse_nul,
 )
 
@@ -91,6 +94,19 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 """The version of the schema this code works with."""
+
+_USAGE_TOTALS = """
+WITH owners AS (
+    SELECT * FROM jsonb_to_recordset(%s) AS o(email text, since text, until text, owner text)
+), usage AS (
+    SELECT body->>'day' AS day, body->>'usage_type' AS type, body->>'email' AS email,
+           (body->>'quantity')::bigint AS quantity
+    FROM objects WHERE kind = %s AND tenant_id = %s AND ref = %s
+)
+SELECT usage.day, usage.type, owners.owner, sum(usage.quantity)::bigint AS quantity FROM usage
+LEFT JOIN owners ON owners.email = usage.email AND usage.day BETWEEN owners.since AND owners.until
+GROUP BY usage.day, usage.type, owners.owner ORDER BY usage.day, usage.type, owners.owner
+"""
 
 
 class _SchemaTooNewError(Exception):
@@ -291,6 +307,24 @@ class PostgresTransaction:
             )
             for row in rows
         ]
+
+    def usage_totals(
+        self, kind: str, tenant_id: str, ref: str, owners: Sequence[Ownership]
+    ) -> list[UsageTotal]:
+        if holds_nul([tenant_id, ref]):
+            return []
+        rows = self._db.execute(
+            _USAGE_TOTALS, (Jsonb(ownership_rows(owners)), kind, tenant_id, ref)
+        ).fetchall()
+        return [(row["day"], row["type"], row["owner"], row["quantity"]) for row in rows]
+
+    def latest_change(self) -> datetime | None:
+        row = self._db.execute(
+            "SELECT greatest(max(valid_from), max(valid_to)) AS latest FROM history"
+        ).fetchone()
+        assert row is not None
+        latest: datetime | None = row["latest"]
+        return latest
 
     def delete_tenant_objects(self, kind: str, tenant_id: str) -> None:
         self._db.execute(

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from ccprovider.backend.errors import ConflictError
-from ccprovider.backend.storage import Record, Transaction, Version, refuse_nul
+from ccprovider.backend.storage import (
+    Ownership,
+    Record,
+    Transaction,
+    UsageTotal,
+    Version,
+    ownership_rows,
+    refuse_nul,
+)
 
 _BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -55,6 +63,22 @@ CREATE TABLE IF NOT EXISTS idempotency (
     key      TEXT PRIMARY KEY,
     response TEXT NOT NULL
 );
+"""
+
+
+_USAGE_TOTALS = """
+WITH owners AS (
+    SELECT json_extract(value, '$.email') AS email, json_extract(value, '$.since') AS since,
+           json_extract(value, '$.until') AS until, json_extract(value, '$.owner') AS owner
+    FROM json_each(?)
+), usage AS (
+    SELECT json_extract(body, '$.day') AS day, json_extract(body, '$.usage_type') AS type,
+           json_extract(body, '$.email') AS email, json_extract(body, '$.quantity') AS quantity
+    FROM objects WHERE kind = ? AND tenant_id = ? AND ref = ?
+)
+SELECT usage.day, usage.type, owners.owner, sum(usage.quantity) FROM usage
+LEFT JOIN owners ON owners.email = usage.email AND usage.day BETWEEN owners.since AND owners.until
+GROUP BY usage.day, usage.type, owners.owner ORDER BY usage.day, usage.type, owners.owner
 """
 
 
@@ -245,6 +269,19 @@ class SqliteTransaction:
             )
             for row in rows
         ]
+
+    def usage_totals(
+        self, kind: str, tenant_id: str, ref: str, owners: Sequence[Ownership]
+    ) -> list[UsageTotal]:
+        owned = json.dumps(ownership_rows(owners))
+        rows = self._db.execute(_USAGE_TOTALS, (owned, kind, tenant_id, ref)).fetchall()
+        return [(row[0], row[1], row[2], int(row[3])) for row in rows]
+
+    def latest_change(self) -> datetime | None:
+        # Stamps are UTC ISO texts, which sort as the moments they write.
+        row = self._db.execute("SELECT max(valid_from), max(valid_to) FROM history").fetchone()
+        stamps = [datetime.fromisoformat(stamp) for stamp in row if stamp is not None]
+        return max(stamps, default=None)
 
     def delete_tenant_objects(self, kind: str, tenant_id: str) -> None:
         self._db.execute("DELETE FROM objects WHERE kind = ? AND tenant_id = ?", (kind, tenant_id))
