@@ -3,16 +3,19 @@ expired or was cancelled there, the outputs follow the live resources, and every
 of the preview follows the provisioning system's clock, not this machine's."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from ccprovider.contract import ClockChange
-from tests.e2e.declarations import ending_in, subscription, tenant, user
+from tests.e2e.declarations import TODAY, ending_in, subscription, tenant, user
 from tests.e2e.harness import Apply, PulumiProject, refresh_drift
 
 
 def move_backend_clock(project: PulumiProject, days: int) -> None:
+    """Set the backend's clock `days` after the day the declarations count from (noon), so
+    that a run across midnight counts the same days."""
+    noon = datetime.combine(TODAY + timedelta(days=days), time(12), UTC)
     with project.backend() as backend:
-        backend.change_clock(ClockChange(now=datetime.now(UTC) + timedelta(days=days)))
+        backend.change_clock(ClockChange(now=noon))
 
 
 def test_a_subscription_that_expired_in_the_backend_shows_on_refresh_and_in_the_outputs(

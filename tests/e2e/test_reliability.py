@@ -295,5 +295,6 @@ def test_commands_reach_the_backend_with_the_stacks_secret_token(
     assert locked.returncode == 2
     assert locked.stderr.splitlines() == [
         f"error: cannot decrypt ccprovider:token of stack {project.stack}: incorrect "
-        "passphrase; set the stack's passphrase (PULUMI_CONFIG_PASSPHRASE) or CCPROVIDER_TOKEN"
+        f"passphrase. Fix: set PULUMI_CONFIG_PASSPHRASE to stack {project.stack}'s passphrase, "
+        "or set CCPROVIDER_TOKEN"
     ]
