@@ -177,3 +177,14 @@ def test_a_patch_path_that_filters_values_is_refused(backend_url: str, org: Org)
     refused = requests.patch(created.headers["Location"], json=patch_op(operation), timeout=10)
 
     assert_vendor_error(refused, 400, "filters values", "Replace the whole attribute")
+
+
+def test_a_user_without_names_shows_none(backend_url: str, org: Org) -> None:
+    url = users_url(backend_url, org)
+
+    [agent] = requests.get(
+        url, params={"filter": 'userName eq "agent1@acme.example"'}, timeout=10
+    ).json()["Resources"]
+
+    assert "name" not in agent
+    assert agent["displayName"] == "agent1@acme.example"

@@ -63,6 +63,12 @@ def _change(body: ScimUserBody) -> PersonChange:
     )
 
 
+def _name(person: PersonState) -> ScimName | None:
+    """A person's name as SCIM gives it; none when no route gave one."""
+    given, family = person.profile.get("firstName"), person.profile.get("lastName")
+    return ScimName(given_name=given, family_name=family) if given or family else None
+
+
 def _document(user: ScimUser) -> dict[str, Any]:
     """The attributes of a user that a PATCH may change, as a JSON document."""
     return user.model_dump(
@@ -99,10 +105,7 @@ def router(service: ProvisioningService) -> APIRouter:
             id=person.user_id,
             user_name=identity.email,
             display_name=person.display_name,
-            name=ScimName(
-                given_name=person.profile.get("firstName"),
-                family_name=person.profile.get("lastName"),
-            ),
+            name=_name(person),
             emails=[ScimEmail(value=identity.email)],
             roles=[ScimRole(value=FULL_ADMIN_ROLE, display="Full administrator")] if admin else [],
             external_id=identity.external_id,
