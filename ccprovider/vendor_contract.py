@@ -34,9 +34,10 @@ def vendor_time(moment: datetime) -> str:
 # Licenses
 
 
-class License(VendorModel):
-    """One license of an organisation: a subscription's entitlement of one type. An
-    administrator license counts no units (the vendor omits what it does not count)."""
+class VendorLicense(VendorModel):
+    """One license of an organisation (the vendor's `License`): a subscription's entitlement
+    of one type. An administrator license counts no units (the vendor omits what it does
+    not count)."""
 
     id: str
     name: str
@@ -56,7 +57,7 @@ class AssignedUser(VendorModel):
     email: str
 
 
-class LicenseWithUsers(License):
+class LicenseWithUsers(VendorLicense):
     """A license and, when asked for (`includeAssignedTo=user`), one page of its holders."""
 
     users: list[AssignedUser] | None = None

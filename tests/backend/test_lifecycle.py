@@ -148,3 +148,5 @@ def test_the_published_api_surface(backend_url: str) -> None:
     }
     assert vendor_tags == {t["name"] for t in schema["tags"]}
     assert all(t["name"].startswith("webex: ") for t in schema["tags"])
+    # Two models of one name would rename both components after their modules.
+    assert [name for name in schema["components"]["schemas"] if "__" in name] == []

@@ -11,7 +11,12 @@ from ccprovider.backend.http import link_next
 from ccprovider.backend.routes.vendor_access import OrgGuard, OrgQuery, required_org
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.vendor_ids import Kind, decode, license_parts, tenant_of
-from ccprovider.vendor_contract import License, LicensesPatch, LicensesPatchResult, LicenseWithUsers
+from ccprovider.vendor_contract import (
+    LicensesPatch,
+    LicensesPatchResult,
+    LicenseWithUsers,
+    VendorLicense,
+)
 
 MAX_HOLDERS = 300
 """The most holders one answer lists, as the vendor's."""
@@ -36,8 +41,8 @@ def router(service: ProvisioningService) -> APIRouter:
     routes = APIRouter(prefix=f"{contract.API_PREFIX}/licenses", tags=["webex: licenses"])
     guard = OrgGuard(service)
 
-    @routes.get("", response_model=contract.Page[License], response_model_exclude_none=True)
-    def list_licenses(request: Request, org: OrgQuery = None) -> contract.Page[License]:
+    @routes.get("", response_model=contract.Page[VendorLicense], response_model_exclude_none=True)
+    def list_licenses(request: Request, org: OrgQuery = None) -> contract.Page[VendorLicense]:
         tenant_id = required_org(org)
         guard(request, tenant_id)
         return contract.Page(items=service.list_vendor_licenses(tenant_id))

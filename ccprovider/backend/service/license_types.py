@@ -18,7 +18,7 @@ from ccprovider.backend.storage import Record, Transaction
 from ccprovider.backend.vendor_ids import license_id, license_parts
 from ccprovider.contract import license_id as stored_license_id
 from ccprovider.domain import LicenseKind, UsageType
-from ccprovider.vendor_contract import License
+from ccprovider.vendor_contract import VendorLicense
 
 
 @dataclass(frozen=True)
@@ -116,11 +116,11 @@ def license_label(tx: Transaction, tenant_id: str, stored_id: str) -> str:
     return f"{vendor_id} ({license_type.name}, subscription {external_id})"
 
 
-def license_view(offered: OfferedLicense, consumed: int) -> License:
+def license_view(offered: OfferedLicense, consumed: int) -> VendorLicense:
     """A license as the vendor shows it, held by `consumed` people."""
     subscription = subscription_of(offered.subscription)
     usage = offered.type.usage
-    return License(
+    return VendorLicense(
         id=offered.vendor_id,
         name=offered.type.name,
         total_units=subscription.entitlements.units(usage) if usage else None,
@@ -130,7 +130,7 @@ def license_view(offered: OfferedLicense, consumed: int) -> License:
     )
 
 
-def subscription_licenses(tx: Transaction, subscription: Record) -> Iterator[License]:
+def subscription_licenses(tx: Transaction, subscription: Record) -> Iterator[VendorLicense]:
     """A subscription's licenses: every type a person can hold, and the counted types it
     is entitled to."""
     terms = subscription_of(subscription)

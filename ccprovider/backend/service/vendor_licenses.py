@@ -27,10 +27,10 @@ from ccprovider.backend.vendor_ids import Kind, decode, org_id, person_id
 from ccprovider.domain import email_key
 from ccprovider.vendor_contract import (
     AssignedUser,
-    License,
     LicensesPatch,
     LicensesPatchResult,
     LicenseWithUsers,
+    VendorLicense,
 )
 
 
@@ -68,7 +68,7 @@ def _assigned_user(record: Record) -> AssignedUser:
 class VendorLicenseService(Area):
     """An organisation's licenses, their holders, and assigning them to people."""
 
-    def list_vendor_licenses(self, tenant_id: str) -> list[License]:
+    def list_vendor_licenses(self, tenant_id: str) -> list[VendorLicense]:
         """Every license of every subscription of the tenant."""
         with self.store.read() as tx:
             tenant_record(tx, tenant_id)
