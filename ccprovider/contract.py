@@ -359,9 +359,10 @@ class Page(CamelModel, Generic[T]):
 
 
 class ErrorDetail(CamelModel):
-    """One entry of an error body's `errors` list."""
+    """One entry of an error body's `errors` list; `errorCode`, where the vendor gives one."""
 
     description: str
+    error_code: int | None = None
 
 
 class ErrorBody(CamelModel):

@@ -40,12 +40,17 @@ from ccprovider.backend.middleware import (
 from ccprovider.backend.routes import (
     admin,
     licenses,
+    organizations,
     partners,
+    scim,
     subscriptions,
     tenants,
     usage,
     users,
+    vendor_licenses,
+    vendor_people,
 )
+from ccprovider.backend.routes.vendor_access import VENDOR_TAGS
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.storage import Store
 from ccprovider.contract import ErrorBody
@@ -126,11 +131,14 @@ def create_app(
         title="Contact Center provisioning API (mock)",
         version=__version__,
         description="A faithful mock of the vendor's provisioning API, for ccprovider.",
+        openapi_tags=VENDOR_TAGS,
     )
     _install_error_handlers(app)
     service = ProvisioningService(store)
     for module in (tenants, subscriptions, users, licenses, partners, usage, admin):
         app.include_router(module.router(service), responses=ERROR_RESPONSES)
+    for vendor in (vendor_licenses, vendor_people, scim, organizations):
+        app.include_router(vendor.router(service), responses=ERROR_RESPONSES)
     # The last added runs first: answering for an unreachable database, dating, faults,
     # the body limit, the rate limit, authorization, then idempotent replays.
     app.add_middleware(Idempotency, store=store)

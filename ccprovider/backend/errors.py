@@ -1,5 +1,7 @@
 """Errors the backend answers with, each mapped to one HTTP status."""
 
+from ccprovider.contract import ErrorDetail
+
 
 class BackendError(Exception):
     """A request the backend refuses; `status` is the HTTP status it answers with."""
@@ -8,10 +10,12 @@ class BackendError(Exception):
     retry_after: int | None = None
     """Seconds after which the same request may succeed, answered as `Retry-After`."""
 
-    def __init__(self, message: str, *details: str) -> None:
+    def __init__(self, message: str, *details: str | ErrorDetail) -> None:
+        """`details` say what to do; one given as an `ErrorDetail` carries the vendor's
+        `errorCode` for clients that act on it."""
         super().__init__(message)
         self.message = message
-        self.details = list(details) or [message]
+        self.details: list[str | ErrorDetail] = list(details) or [message]
 
 
 class BadRequestError(BackendError):

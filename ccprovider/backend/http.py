@@ -50,18 +50,19 @@ IfMatch = Annotated[
 def error_response(
     status_code: int,
     message: str,
-    details: Sequence[str],
+    details: Sequence[str | ErrorDetail],
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    """The vendor's error body, with a fresh tracking id in the body and a header."""
+    """The vendor's error body, with a fresh tracking id in the body and a header; an
+    `errorCode` only on the details that carry one."""
     tracking_id = str(uuid.uuid4())
     body = ErrorBody(
         message=message,
-        errors=[ErrorDetail(description=d) for d in details],
+        errors=[d if isinstance(d, ErrorDetail) else ErrorDetail(description=d) for d in details],
         tracking_id=tracking_id,
     )
     return JSONResponse(
-        body.model_dump(by_alias=True),
+        body.model_dump(by_alias=True, exclude_none=True),
         status_code=status_code,
         headers={TRACKING_HEADER: tracking_id, **(headers or {})},
     )
@@ -81,11 +82,16 @@ def request_key(request: Request) -> str | None:
     return key if isinstance(key, str) else None
 
 
+def link_next(request: Request, response: Response, **params: int) -> None:
+    """Point the `Link: <...>; rel="next"` header at this request's URL with `params`."""
+    url = request.url.include_query_params(**params)
+    response.headers["Link"] = f'<{url}>; rel="next"'
+
+
 def paged(request: Request, response: Response, page: PageOf[T], page_size: int) -> Page[T]:
     """The page's items, with a `Link: <...>; rel="next"` header when more follow."""
     if page.next_cursor is not None:
-        url = request.url.include_query_params(max=page_size, start=page.next_cursor)
-        response.headers["Link"] = f'<{url}>; rel="next"'
+        link_next(request, response, max=page_size, start=page.next_cursor)
     return Page(items=page.items)
 
 
@@ -138,6 +144,48 @@ CALLER = "caller"
 """Where on a request's state the `Authorize` middleware leaves the request's `Caller`."""
 
 _TENANT_PATH = re.compile(r"^/v1/tenants/(?P<tenant>[^/]+)(?P<rest>/.*)?$")
+_VENDOR_PATH = re.compile(r"^/v1/(licenses|people|organizations|partner)(/|$)|^/identity/")
+"""The routes that follow the vendor's own API: they name an organisation in a path, a
+query, a body or an id, so each route finds it and then calls `refuse_partner`."""
+
+API_PREFIXES = ("/v1/", "/identity/")
+"""Where the API's routes live (the vendor's SCIM routes under `/identity/`); what is
+outside, the schema and the docs, needs no token."""
+
+
+def is_api_path(path: str) -> bool:
+    """Whether `path` is one of the API's: checked, limited and logged by the middleware."""
+    return path.startswith(API_PREFIXES)
+
+
+def is_safe(method: str) -> bool:
+    """Whether a request of `method` only reads."""
+    return method in _SAFE_METHODS
+
+
+def refuse_partner(
+    caller: Caller, tenant_id: str, access: str | None, *, writes: bool, grants: bool = False
+) -> None:
+    """Refuse (403) a partner on a tenant where its organisation holds no `access`, its
+    writes where it holds read-only access, and any grant of partner access (`grants`),
+    which only the customer gives."""
+    org = str(caller.org)
+    if access is None:
+        raise ForbiddenError(
+            f"Partner {org} holds no access to tenant {tenant_id}.",
+            "Ask the tenant's customer admin to grant your organisation partner access.",
+        )
+    if writes and access != "full_admin":
+        raise ForbiddenError(
+            "Read-only partner access cannot change anything.",
+            "Ask a customer admin to approve full admin access for your organisation.",
+        )
+    if writes and grants:
+        raise ForbiddenError(
+            "Partner access is granted by the customer: only a customer admin may add, "
+            "change or approve partners.",
+            "Use a customer admin's token for partner records.",
+        )
 
 
 @dataclass(frozen=True)
@@ -150,7 +198,8 @@ class AccessPolicy:
         """The request's caller, or a refusal: 401 without a known token; 403 for anyone
         but a customer admin on admin routes, tenant creation and partner records; 403 for
         a partner on a tenant where its organisation holds no access, and for its writes
-        where it holds read-only access. `partner_access(tenant_id, org)` reads the access."""
+        where it holds read-only access. `partner_access(tenant_id, org)` reads the access.
+        The vendor's routes check a partner once they know the organisation."""
         if self.tokens is None:
             return None
         scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
@@ -160,9 +209,9 @@ class AccessPolicy:
                 "A valid bearer token is required.",
                 "Send `Authorization: Bearer <token>` with a token this backend knows.",
             )
-        if caller.role is Role.CUSTOMER_ADMIN:
+        path, writes = request.url.path, not is_safe(request.method)
+        if caller.role is Role.CUSTOMER_ADMIN or _VENDOR_PATH.match(path):
             return caller
-        path, writes = request.url.path, request.method not in _SAFE_METHODS
         if path.startswith("/v1/admin"):
             raise ForbiddenError("Only a customer admin may use the backend's admin routes.")
         scoped = _TENANT_PATH.match(path)
@@ -170,24 +219,10 @@ class AccessPolicy:
             if writes:
                 raise ForbiddenError("Only a customer admin may create tenants.")
             return caller  # lists show the partner's tenants only
-        tenant_id, org = scoped["tenant"], str(caller.org)
-        access = partner_access(tenant_id, org)
-        if access is None:
-            raise ForbiddenError(
-                f"Partner {org} holds no access to tenant {tenant_id}.",
-                "Ask the tenant's customer admin to grant your organisation partner access.",
-            )
-        if writes and access != "full_admin":
-            raise ForbiddenError(
-                "Read-only partner access cannot change anything.",
-                "Ask a customer admin to approve full admin access for your organisation.",
-            )
-        if writes and (scoped["rest"] or "").startswith("/partners"):
-            raise ForbiddenError(
-                "Partner access is granted by the customer: only a customer admin may add, "
-                "change or approve partners.",
-                "Use a customer admin's token for partner records.",
-            )
+        tenant_id = scoped["tenant"]
+        grants = (scoped["rest"] or "").startswith("/partners")
+        access = partner_access(tenant_id, str(caller.org))
+        refuse_partner(caller, tenant_id, access, writes=writes, grants=grants)
         return caller
 
 

@@ -36,9 +36,11 @@ from ccprovider.backend.http import (
     Caller,
     RateLimiter,
     error_response,
+    is_api_path,
     refusal,
 )
-from ccprovider.backend.service.common import PARTNER, now
+from ccprovider.backend.service.common import now
+from ccprovider.backend.service.partners import partner_access
 from ccprovider.backend.storage import Store
 
 Scope = MutableMapping[str, Any]
@@ -48,7 +50,6 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 IDEMPOTENCY_HEADER = "idempotency-key"
-_API_PREFIX = "/v1/"
 _ADMIN_PREFIX = "/v1/admin"
 
 
@@ -69,7 +70,7 @@ class RateLimit:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and str(scope.get("path", "")).startswith(_API_PREFIX):
+        if scope["type"] == "http" and is_api_path(str(scope.get("path", ""))):
             client = scope.get("client")
             try:
                 self.limiter.admit(client[0] if client else "?")
@@ -90,15 +91,14 @@ class Authorize:
 
     def _partner_access(self, tenant_id: str, org: str) -> str | None:
         with self.store.read() as tx:
-            record = tx.find(PARTNER, tenant_id, org)
-        return str(record.body["access"]) if record else None
+            return partner_access(tx, tenant_id, org)
 
     def _authorize(self, scope: Scope) -> Caller | None:
         return self.policy.authorize(Request(scope), self._partner_access)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The API needs a token; its schema and docs (`/openapi.json`, `/docs`) do not.
-        if scope["type"] == "http" and str(scope.get("path", "")).startswith(_API_PREFIX):
+        if scope["type"] == "http" and is_api_path(str(scope.get("path", ""))):
             try:
                 caller = await run_in_threadpool(self._authorize, scope)
             except BackendError as refused:
@@ -235,7 +235,7 @@ class FaultInjector:
         path = str(scope.get("path", ""))
         if (
             scope["type"] != "http"
-            or not path.startswith(_API_PREFIX)
+            or not is_api_path(path)
             or path.startswith(_ADMIN_PREFIX)
         ):
             await self.app(scope, receive, send)
@@ -281,7 +281,7 @@ class RequestLog:
             log.write(line)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and str(scope.get("path", "")).startswith(_API_PREFIX):
+        if scope["type"] == "http" and is_api_path(str(scope.get("path", ""))):
             await run_in_threadpool(self._append, f"{scope['method']} {scope['path']}\n")
         await self.app(scope, receive, send)
 

@@ -84,6 +84,8 @@ def test_the_published_api_surface(backend_url: str) -> None:
     }
 
     tenant = "/v1/tenants/{tenant_id}"
+    scim = "/identity/scim/{orgId}/v2/Users"
+    partner = "/v1/partner/organizations/{orgId}"
     assert surface == {
         ("GET", "/v1/tenants"),
         ("POST", "/v1/tenants"),
@@ -116,4 +118,35 @@ def test_the_published_api_surface(backend_url: str) -> None:
         ("GET", f"{tenant}/billing"),
         ("GET", "/v1/admin/clock"),
         ("POST", "/v1/admin/clock"),
+        # The vendor's own API, as it spells it.
+        ("GET", "/v1/licenses"),
+        ("GET", "/v1/licenses/{licenseId}"),
+        ("PATCH", "/v1/licenses/users"),
+        ("GET", "/v1/people"),
+        ("POST", "/v1/people"),
+        ("GET", "/v1/people/{personId}"),
+        ("PUT", "/v1/people/{personId}"),
+        ("DELETE", "/v1/people/{personId}"),
+        ("POST", scim),
+        ("GET", scim),
+        ("GET", f"{scim}/{{userId}}"),
+        ("PUT", f"{scim}/{{userId}}"),
+        ("PATCH", f"{scim}/{{userId}}"),
+        ("DELETE", f"{scim}/{{userId}}"),
+        ("GET", "/v1/organizations"),
+        ("GET", "/v1/organizations/{orgId}"),
+        ("GET", f"{partner}/partnerAdmins"),
+        ("POST", f"{partner}/partnerAdmin/{{personId}}/assign"),
+        ("DELETE", f"{partner}/partnerAdmin/{{personId}}/unassign"),
     }
+    vendor_tags = {
+        tag
+        for path, operations in schema["paths"].items()
+        if not path.startswith(("/v1/tenants", "/v1/admin"))
+        for operation in operations.values()
+        for tag in operation["tags"]
+    }
+    assert vendor_tags == {t["name"] for t in schema["tags"]}
+    assert all(t["name"].startswith("webex: ") for t in schema["tags"])
+    # Two models of one name would rename both components after their modules.
+    assert [name for name in schema["components"]["schemas"] if "__" in name] == []

@@ -12,10 +12,13 @@ of them over one store, which the HTTP app hands to every router.
 from ccprovider.backend.service.billing import BillingService
 from ccprovider.backend.service.clock import ClockService
 from ccprovider.backend.service.licenses import LicenseService
+from ccprovider.backend.service.organizations import OrganizationService
 from ccprovider.backend.service.partners import PartnerService
+from ccprovider.backend.service.people import PeopleService
 from ccprovider.backend.service.subscriptions import SubscriptionService
 from ccprovider.backend.service.tenants import TenantService
 from ccprovider.backend.service.users import UserService
+from ccprovider.backend.service.vendor_licenses import VendorLicenseService
 
 
 class ProvisioningService(
@@ -26,6 +29,10 @@ class ProvisioningService(
     LicenseService,
     PartnerService,
     BillingService,
+    OrganizationService,
+    PeopleService,
+    VendorLicenseService,
 ):
-    """Every area's operations over one store."""
+    """Every area's operations over one store; the last three serve the vendor's own
+    routes (organizations, people and SCIM users, licenses)."""
 

@@ -7,6 +7,7 @@ from ccprovider import contract, rules
 from ccprovider.backend.service.common import USER, now
 from ccprovider.backend.service.users import (
     delete_user_record,
+    kept_profile,
     license_offer,
     look_alike_problem,
     no_such_license,
@@ -83,7 +84,7 @@ def _assign(
         problem = rules.license_addition_problem(identity, wanted, *offer, today)
     if problem is not None:
         return "error", record, problem
-    stored = {**identity.model_dump(mode="json"), "licenses": [wanted]}
+    stored = {**identity.model_dump(mode="json"), "licenses": [wanted], **kept_profile(record)}
     ref = wanted.partition(":")[0]
     if record is None:
         problem = look_alike_problem(tx, tenant_id, part.email)

@@ -1,6 +1,8 @@
 """Licenses: what each subscription offers and users consume, assigning them one user at a
 time or in bulk, and whether a user has access now."""
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ccprovider import contract, rules
@@ -17,12 +19,17 @@ from ccprovider.backend.service.common import (
     subscription_of,
     tenant_record,
 )
-from ccprovider.backend.service.users import license_offer, no_such_license, user_view
-from ccprovider.backend.storage import Transaction
+from ccprovider.backend.service.users import (
+    identity_of,
+    license_offer,
+    no_such_license,
+    user_view,
+)
+from ccprovider.backend.storage import Record, Transaction
 from ccprovider.contract import LicenseOperationKind, license_id
 from ccprovider.domain import LicenseKind, UsageType, email_key
 
-_LICENSE_UNITS: dict[LicenseKind, UsageType | None] = {
+LICENSE_UNITS: dict[LicenseKind, UsageType | None] = {
     LicenseKind.ADMIN: None,
     LicenseKind.SUPERVISOR: UsageType.SUPERVISOR,
     LicenseKind.STANDARD_AGENT: UsageType.STANDARD_AGENT,
@@ -66,6 +73,65 @@ def _apply_license_operation(
     return None
 
 
+@dataclass(frozen=True)
+class LicensesApplied:
+    """A user after a license PATCH, and the outcome of each of its operations."""
+
+    record: Record
+    results: list[contract.LicenseOperationResult]
+
+
+def apply_license_operations(
+    tx: Transaction, record: Record, operations: Sequence[contract.LicenseOperation]
+) -> LicensesApplied:
+    """Apply one user's license operations: removals first, then additions, so that a switch
+    of subscription happens in one step. Operations that cannot apply are reported and the
+    others still apply, except that a switch whose addition fails keeps the old license: a
+    request that adds never leaves the user without one. When none applies, the user is
+    left as they were."""
+    tenant_id = record.tenant_id
+    user = identity_of(record)
+    original: list[str] = list(record.body["licenses"])
+    held = list(original)
+    outcomes: dict[int, str | None] = {}
+    ordered = sorted(
+        enumerate(operations), key=lambda p: p[1].operation is LicenseOperationKind.ADD
+    )
+    for index, operation in ordered:
+        outcomes[index] = _apply_license_operation(tx, tenant_id, user, held, operation)
+    if original and not held and any(outcomes.values()):
+        held = original
+        for index, operation in enumerate(operations):
+            if operation.operation is LicenseOperationKind.REMOVE and not outcomes[index]:
+                outcomes[index] = (
+                    f"Not applied: removing {operation.id} would leave {user.email} "
+                    "without access, as the addition in this request failed."
+                )
+    results = [
+        contract.LicenseOperationResult(
+            id=op.id,
+            operation=op.operation,
+            status="ok" if outcomes[i] is None else "error",
+            description=outcomes[i],
+        )
+        for i, op in enumerate(operations)
+    ]
+    if all(r.description for r in results):
+        return LicensesApplied(record, results)
+    ref = held[0].split(":")[0] if held else None
+    updated = tx.update(record, {**record.body, "licenses": held}, now(tx), key=record.key, ref=ref)
+    return LicensesApplied(updated, results)
+
+
+def consumed_licenses(tx: Transaction, subscription: Record) -> Counter[str]:
+    """How many users hold each license of a subscription."""
+    return Counter(
+        held
+        for user in tx.page(USER, subscription.tenant_id, ref=subscription.id)
+        for held in user.body["licenses"]
+    )
+
+
 class LicenseService(Area):
     """List licenses, assign them to users, and check users' access."""
 
@@ -76,11 +142,8 @@ class LicenseService(Area):
             licenses = []
             for record in tx.page(SUBSCRIPTION, tenant_id):
                 subscription = subscription_of(record)
-                consumed: dict[str, int] = {}
-                for user in tx.page(USER, tenant_id, ref=record.id):
-                    for held in user.body["licenses"]:
-                        consumed[held] = consumed.get(held, 0) + 1
-                for kind, usage_type in _LICENSE_UNITS.items():
+                consumed = consumed_licenses(tx, record)
+                for kind, usage_type in LICENSE_UNITS.items():
                     lic_id = license_id(record.id, kind)
                     licenses.append(
                         contract.License(
@@ -99,53 +162,23 @@ class LicenseService(Area):
     def patch_licenses(
         self, tenant_id: str, patch: contract.LicensePatch, if_match: int | None
     ) -> LicensePatchOutcome:
-        """Apply one user's license operations: removals first, then additions, so that a
-        switch of subscription happens in one step. Operations that cannot apply are reported
-        and the others still apply (206), except that a switch whose addition fails keeps
-        the old license: a request that adds never leaves the user without one."""
+        """Apply one user's license operations (see `apply_license_operations`); 409 when
+        none of them applies."""
         with self.store.write() as tx:
             tenant_record(tx, tenant_id)
             record = tx.find(USER, tenant_id, patch.email)
             if record is None:
                 raise NotFoundError(f"User {patch.email} was not found in tenant '{tenant_id}'.")
             check_version(record, if_match)
-            user = contract.UserBody.model_validate(
-                {name: record.body.get(name) for name in contract.UserBody.model_fields}
-            )
-            original: list[str] = list(record.body["licenses"])
-            held = list(original)
-            outcomes: dict[int, str | None] = {}
-            ordered = sorted(
-                enumerate(patch.licenses), key=lambda p: p[1].operation is LicenseOperationKind.ADD
-            )
-            for index, operation in ordered:
-                outcomes[index] = _apply_license_operation(tx, tenant_id, user, held, operation)
-            if original and not held and any(outcomes.values()):
-                held = original
-                for index, operation in enumerate(patch.licenses):
-                    if operation.operation is LicenseOperationKind.REMOVE and not outcomes[index]:
-                        outcomes[index] = (
-                            f"Not applied: removing {operation.id} would leave {user.email} "
-                            "without access, as the addition in this request failed."
-                        )
-            results = [
-                contract.LicenseOperationResult(
-                    id=op.id,
-                    operation=op.operation,
-                    status="ok" if outcomes[i] is None else "error",
-                    description=outcomes[i],
-                )
-                for i, op in enumerate(patch.licenses)
-            ]
-            failures = [r.description for r in results if r.description]
-            if len(failures) == len(results):
+            applied = apply_license_operations(tx, record, patch.licenses)
+            failures = [r.description for r in applied.results if r.description]
+            if len(failures) == len(applied.results):
                 raise ConflictError("No license operation could be applied.", *failures)
-            ref = held[0].split(":")[0] if held else None
-            updated = tx.update(
-                record, {**record.body, "licenses": held}, now(tx), key=record.key, ref=ref
+            user = user_view(applied.record)
+            result = contract.LicensePatchResult(user=user, licenses=applied.results)
+            return LicensePatchOutcome(
+                result, complete=not failures, version=applied.record.version
             )
-            result = contract.LicensePatchResult(user=user_view(updated), licenses=results)
-            return LicensePatchOutcome(result, complete=not failures, version=updated.version)
 
     def bulk_assign(
         self, tenant_id: str, batch: contract.BulkAssignmentBatch

@@ -36,12 +36,20 @@ def _partner_view(record: Record) -> contract.Partner:
     )
 
 
-def _refuse_partner_access(
+def partner_access(tx: Transaction, tenant_id: str, org: str) -> str | None:
+    """The access partner organisation `org` holds on a tenant, if any."""
+    record = tx.find(PARTNER, tenant_id, org)
+    return str(record.body["access"]) if record else None
+
+
+def partner_violation(
     tx: Transaction,
     tenant_id: str,
     body: contract.PartnerBody,
     current: contract.PartnerBody | None,
-) -> None:
+) -> rules.Violation | None:
+    """The partner rule (domain rule 7) that giving `body`'s access to its organisation,
+    which holds `current` (None: joining), would break, if any."""
     orgs = [r.key for r in tx.page(PARTNER, tenant_id)]
     joined_before = orgs.index(body.org) if body.org in orgs else len(orgs)
     active = rules.active_subscriptions(tenant_subscriptions(tx, tenant_id), now(tx).date())
@@ -50,7 +58,7 @@ def _refuse_partner_access(
         for r in tx.page(USER, tenant_id)
         if r.body["role"] == UserRole.ADMIN.value and r.body["licenses"]
     ]
-    violation = rules.partner_access_violation(
+    return rules.partner_access_violation(
         body.org,
         current.access if current else None,
         body.access,
@@ -59,6 +67,15 @@ def _refuse_partner_access(
         approved_by=body.approved_by,
         customer_admins=admins,
     )
+
+
+def _refuse_partner_access(
+    tx: Transaction,
+    tenant_id: str,
+    body: contract.PartnerBody,
+    current: contract.PartnerBody | None,
+) -> None:
+    violation = partner_violation(tx, tenant_id, body, current)
     if violation is not None:
         raise conflict(violation)
 

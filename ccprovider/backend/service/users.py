@@ -92,12 +92,74 @@ def delete_user_record(tx: Transaction, user: Record) -> None:
     tx.delete(user, now(tx))
 
 
-def _new_user(tx: Transaction, tenant_id: str, body: contract.UserBody) -> dict[str, Any]:
+PROFILE = "profile"
+"""Where a stored user keeps what the vendor's people and SCIM routes add to who they are
+(`displayName`, `firstName`, `lastName`); the simulator's own routes keep it as it is."""
+
+
+def kept_profile(record: Record | None) -> dict[str, Any]:
+    """The part of a stored user's body that a change through the simulator's routes keeps."""
+    return {PROFILE: record.body[PROFILE]} if record and PROFILE in record.body else {}
+
+
+def identity_of(record: Record) -> contract.UserBody:
+    """Who a stored user is: e-mail, role, agent profile and the mark of their manager."""
+    return contract.UserBody.model_validate(
+        {name: record.body.get(name) for name in contract.UserBody.model_fields}
+    )
+
+
+def display_name(record: Record) -> str:
+    """How a user is named: their profile's display name, else their e-mail address."""
+    name = record.body.get(PROFILE, {}).get("displayName")
+    return str(name) if name else str(record.body["email"])
+
+
+def _new_user(
+    tx: Transaction, tenant_id: str, body: contract.UserBody, profile: dict[str, Any]
+) -> dict[str, Any]:
     """The stored body of a new user, unless their address reads as an existing user's."""
     problem = look_alike_problem(tx, tenant_id, body.email)
     if problem is not None:
         raise ConflictError(problem, "Give the user an address that cannot pass for another's.")
-    return {**body.model_dump(mode="json"), "licenses": []}
+    return {**body.model_dump(mode="json"), "licenses": [], **profile}
+
+
+def create_user_record(
+    tx: Transaction,
+    tenant_id: str,
+    body: contract.UserBody,
+    *,
+    if_match: int | None = None,
+    request_key: str | None = None,
+    profile: dict[str, Any] | None = None,
+) -> Record:
+    """Create a user without licenses (a retry of the same request gets the same user), with
+    the vendor routes' `profile` when given, and remember how their address reads."""
+    record = create_once(
+        tx,
+        USER,
+        tenant_record(tx, tenant_id),
+        body.email,
+        request_key=request_key,
+        if_match=if_match,
+        taken=partial(_email_taken, body.email),
+        build=lambda: _new_user(tx, tenant_id, body, {PROFILE: profile} if profile else {}),
+        still_theirs=lambda user: user.body.get("external_id") == body.external_id,
+    )
+    remember_look(tx, record)
+    return record
+
+
+def replace_user_record(
+    tx: Transaction, record: Record, body: contract.UserBody, profile: dict[str, Any] | None = None
+) -> Record:
+    """Give a user who they are in `body`, keeping their licenses (switched to the fitting
+    kind when the role changes) and their profile, unless a new `profile` is given."""
+    held = _licenses_for_role(tx, record, body)
+    kept = {PROFILE: profile} if profile is not None else kept_profile(record)
+    stored = {**body.model_dump(mode="json"), "licenses": held, **kept}
+    return tx.update(record, stored, now(tx), key=record.key, ref=record.ref)
 
 
 def _licenses_for_role(tx: Transaction, record: Record, body: contract.UserBody) -> list[str]:
@@ -130,18 +192,9 @@ class UserService(Area):
         request_key: str | None = None,
     ) -> Versioned[contract.User]:
         with self.store.write() as tx:
-            record = create_once(
-                tx,
-                USER,
-                tenant_record(tx, tenant_id),
-                body.email,
-                request_key=request_key,
-                if_match=if_match,
-                taken=partial(_email_taken, body.email),
-                build=lambda: _new_user(tx, tenant_id, body),
-                still_theirs=lambda user: user.body.get("external_id") == body.external_id,
+            record = create_user_record(
+                tx, tenant_id, body, if_match=if_match, request_key=request_key
             )
-            remember_look(tx, record)
             return Versioned(user_view(record), record.version)
 
     def get_user(self, tenant_id: str, user_id: str) -> Versioned[contract.User]:
@@ -171,9 +224,7 @@ class UserService(Area):
                 key_name="email",
                 fix="Create a user for the new address and delete the old one.",
             )
-            held = _licenses_for_role(tx, record, body)
-            stored = {**body.model_dump(mode="json"), "licenses": held}
-            updated = tx.update(record, stored, now(tx), key=record.key, ref=record.ref)
+            updated = replace_user_record(tx, record, body)
             return Versioned(user_view(updated), updated.version)
 
     def delete_user(self, tenant_id: str, user_id: str, if_match: int | None) -> None:
