@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import h11
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.supervisors import Multiprocess
 
 from ccprovider.backend.app import create_app
-from ccprovider.backend.http import AccessPolicy, RateLimiter, load_policy
+from ccprovider.backend.http import AccessPolicy, RateLimiter, error_response, load_policy
 from ccprovider.backend.middleware import Faults
 from ccprovider.backend.service.common import HISTORY_KINDS
 from ccprovider.backend.storage import Database, Store, open_store
@@ -31,9 +32,11 @@ _SERVE_OPTIONS_ENV = "CCPROVIDER_BACKEND_SERVE_OPTIONS"
 """How `serve` hands its options to the worker processes uvicorn starts (JSON)."""
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with Nagle's algorithm off on every connection. The
-    worker processes of `serve --workers` accept on a socket that uvicorn opens without
+class BackendH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with Nagle's algorithm off on every connection, and a
+    request it cannot read refused in the vendor's error body.
+
+    The worker processes of `serve --workers` accept on a socket that uvicorn opens without
     naming TCP, so asyncio leaves Nagle on there, and every answer on a keep-alive
     connection then waits about 40 ms for the client's delayed ACK."""
 
@@ -42,6 +45,25 @@ class NoDelayH11Protocol(H11Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
+
+    def send_400_response(self, msg: str) -> None:
+        """A request uvicorn cannot parse (malformed, or its request line and headers over
+        h11's 16 KiB) gets the JSON error body every other refusal has, not plain text."""
+        answer = error_response(400, UNREADABLE_REQUEST, [msg])
+        headers = [*answer.raw_headers, (b"connection", b"close")]
+        for event in (
+            h11.Response(status_code=400, headers=headers),
+            h11.Data(data=bytes(answer.body)),
+            h11.EndOfMessage(),
+        ):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
+
+
+UNREADABLE_REQUEST = (
+    "The request cannot be read: it is malformed, or its address and headers together are "
+    "longer than 16 KiB."
+)
 
 
 # The app dates its answers by the simulated clock; uvicorn would add a second `Date`.
@@ -52,7 +74,7 @@ _UVICORN_OPTIONS = {
     "log_level": "warning",
     "access_log": False,
     "date_header": False,
-    "http": NoDelayH11Protocol,
+    "http": BackendH11Protocol,
     "proxy_headers": False,
 }
 

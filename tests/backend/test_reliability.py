@@ -303,3 +303,15 @@ def test_a_postgres_outage_is_answered_503_and_every_request_after_it_succeeds()
     assert_vendor_error(down, 503, "database cannot be reached", "retry after")
     assert int(down.headers["Retry-After"]) >= 1
     assert after_outage == [200] * 16
+
+
+def test_a_request_too_long_to_read_is_refused_in_the_vendors_error_body(
+    backend_url: str,
+) -> None:
+    """A GET of 2,000 person ids is longer than the server reads (16 KiB):
+    the refusal is JSON like every other, not uvicorn's plain text."""
+    ids = "&".join(f"id={'x' * 100}" for _ in range(2000))
+
+    answer = requests.get(f"{backend_url}/v1/people?{ids}", timeout=10)
+
+    assert_vendor_error(answer, 400, "longer than 16 KiB", "Invalid HTTP request received.")
