@@ -1,7 +1,8 @@
 """Upgrading ccprovider loses nothing: a stack applied by an earlier release (before the
 declarative resource layer; before child names carried their tenant's; before objects
 carried the mark of their state) keeps every object, and its first update with the current
-code only marks them as its state's, as its preview says."""
+code only marks them as its state's, as its preview says. The backend database that
+release wrote serves the vendor's API with the same people and licenses."""
 
 import json
 import subprocess
@@ -9,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from webexpythonsdk import WebexAPI
 
+from ccprovider.backend import vendor_ids
 from ccprovider.client import ProvisioningClient
 from tests.e2e.declarations import tenant, user
 from tests.e2e.harness import REPO, PulumiProject
@@ -79,21 +82,43 @@ def test_a_stack_applied_by_an_earlier_release_keeps_its_objects_and_marks_them_
     kinds = {"Tenant", "Subscription", "LicenseAssignment", "TeamAssignments", "PartnerAccess"}
     assert kinds <= applied
     keys = ["tenant", "SUB-1", "admin1@acme.example", "agent1@acme.example", "care"]
-    assert planned == taken == sorted(
-        [("create", "state"), *(("update", key) for key in [*keys, "partner-a"])]
+    assert (
+        planned
+        == taken
+        == sorted([("create", "state"), *(("update", key) for key in [*keys, "partner-a"])])
     )
     owner = project.owner()
     with project.backend() as backend:
         after = _objects(backend)
         [live] = backend.list_tenants()
         marks = {u.email: u.external_id for u in backend.list_users(live.id)}
+        held = _licenses_held(backend.base_url, live.id)
     assert after == before  # the same objects, by id, with the same settings and licenses
+    # The database the earlier release wrote serves the vendor's API with the same people.
+    assert held == {
+        "admin1@acme.example": [("SUB-1", "Contact Center Administrator")],
+        "agent1@acme.example": [("SUB-1", "Contact Center Standard Agent")],
+        "agent2@acme.example": [("SUB-1", "Contact Center Standard Agent")],
+    }
     assert marks == {
         "admin1@acme.example": f"{owner}#user:admin1@acme.example",
         "agent1@acme.example": f"{owner}#user:agent1@acme.example",
         "agent2@acme.example": f"{owner}#team:care",
     }
     assert live.managed_by == owner
+
+
+def _licenses_held(backend_url: str, tenant_id: str) -> dict[str, list[tuple[str, str]]]:
+    """Each person's licenses (subscription and name), as the vendor's own client reads
+    them from the backend."""
+    webex = WebexAPI(access_token="any-token", base_url=f"{backend_url}/v1/")
+    org = vendor_ids.org_id(tenant_id)
+    names = {lic.id: (lic.subscriptionId, lic.name) for lic in webex.licenses.list(orgId=org)}
+    return {
+        person.emails[0]: [names[license_id] for license_id in person.licenses]
+        for email in ("admin1@acme.example", "agent1@acme.example", "agent2@acme.example")
+        for person in webex.people.list(email=email, orgId=org)
+    }
 
 
 def _objects(backend: ProvisioningClient) -> dict[str, Any]:
