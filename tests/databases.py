@@ -30,6 +30,24 @@ def cluster_url() -> str:
     return url
 
 
+POSTGRES_DIR_ENV = "CCPROVIDER_POSTGRES_DIR"
+"""The directory of the cluster that `scripts/postgres` runs; `scripts/test` names the
+tests' cluster there, so that a test's `scripts/postgres url NAME` reaches it."""
+
+
+def cluster_dir() -> str:
+    """The directory of the tests' cluster, for the `scripts/postgres` commands a test
+    runs; missing, as a missing cluster."""
+    cluster_url()
+    directory = os.environ.get(POSTGRES_DIR_ENV)
+    if not directory:
+        message = f"{POSTGRES_DIR_ENV} names no cluster: run the tests with scripts/test"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return directory
+
+
 def _with_query(url: str, **params: str) -> str:
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
