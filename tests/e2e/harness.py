@@ -212,21 +212,8 @@ class PulumiProject:
         command = [pulumi, *args, "--non-interactive"]
         if args[:2] != ("stack", "init"):
             command += ["--stack", self.stack]
-        result = subprocess.run(
-            command,
-            cwd=self.directory,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if check and result.returncode != 0:
-            raise PulumiCommandError(
-                f"`{' '.join(command)}` exited {result.returncode}\n"
-                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
-            )
-        return result
+        env = {**self.env, **(env or {})}
+        return without_a_terminal(command, self.directory, env, check=check)
 
     def run_readme(
         self, command: list[str], *, check: bool = True
@@ -331,10 +318,18 @@ def run_as_written(
 ) -> subprocess.CompletedProcess[str]:
     """Run `command` in `cwd` with `env` and NO_TERMINAL; raise PulumiCommandError if
     `check` fails."""
+    return without_a_terminal(command, cwd, {**env, **NO_TERMINAL}, check=check)
+
+
+def without_a_terminal(
+    command: list[str], cwd: Path, env: dict[str, str], *, check: bool
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` in `cwd` with `env`, without a terminal; raise PulumiCommandError,
+    which carries its output, if `check` and it fails."""
     result = subprocess.run(
         command,
         cwd=cwd,
-        env={**env, **NO_TERMINAL},
+        env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -12,7 +12,7 @@ from ccprovider.backend import DEFAULT_DB_PATH
 from ccprovider.backend.server import BackgroundServer
 from ccprovider.client import ProvisioningClient
 from tests.databases import POSTGRES_DIR_ENV, cluster_dir, fresh_database, run_sql
-from tests.e2e.harness import on_a_terminal, run_block
+from tests.e2e.harness import on_a_terminal, run_block, without_a_terminal
 from tests.readme import commands, snippet
 
 
@@ -36,17 +36,7 @@ def deploy(clone: Path, *args: str, **extra_env: str) -> subprocess.CompletedPro
     """Run `scripts/deploy ARGS` without a terminal, as CI or a pipe does, with `extra_env`
     added to its environment."""
     command, env = _command(clone, args)
-    env.update(extra_env)
-    return subprocess.run(
-        command,
-        cwd=clone,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        check=False,
-    )
+    return without_a_terminal(command, clone, {**env, **extra_env}, check=False)
 
 
 def deploy_on_a_terminal(clone: Path, answer: str, *args: str) -> tuple[int, str]:
