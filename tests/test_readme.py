@@ -66,7 +66,12 @@ def test_the_benchmark_commands_take_the_options_they_give() -> None:
     """A benchmark takes minutes to hours: its command runs with `--help` added, which
     imports the script and parses every option given (a wrong one exits 2), but measures
     nothing. Leading variable assignments (PATH for the CLI) matter only to a measurement."""
-    for [command] in (commands("engine-scale-bench"), commands("license-throughput-bench")):
+    benchmarks = (
+        commands("engine-scale-bench"),
+        commands("license-throughput-bench"),
+        commands("billing-month-bench"),
+    )
+    for [command] in benchmarks:
         program = next(i for i, word in enumerate(command) if not re.match(r"^[A-Z_]+=", word))
         helped = subprocess.run(
             [*command[program:], "--help"],
