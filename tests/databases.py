@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
@@ -23,11 +24,30 @@ def cluster_url() -> str:
     skips elsewhere, as a missing pulumi CLI does."""
     url = os.environ.get(TEST_POSTGRES_ENV)
     if not url:
-        message = f"no PostgreSQL for the tests ({TEST_POSTGRES_ENV}): run them with scripts/test"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        _missing(f"no PostgreSQL for the tests ({TEST_POSTGRES_ENV}): run them with scripts/test")
     return url
+
+
+def _missing(message: str) -> NoReturn:
+    """Fail under CI, skip elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+POSTGRES_DIR_ENV = "CCPROVIDER_POSTGRES_DIR"
+"""The directory of the cluster that `scripts/postgres` runs; `scripts/test` names the
+tests' cluster there, so that a test's `scripts/postgres url NAME` reaches it."""
+
+
+def cluster_dir() -> str:
+    """The directory of the tests' cluster, for the `scripts/postgres` commands a test
+    runs; missing, as a missing cluster."""
+    cluster_url()
+    directory = os.environ.get(POSTGRES_DIR_ENV)
+    if not directory:
+        _missing(f"{POSTGRES_DIR_ENV} names no cluster: run the tests with scripts/test")
+    return directory
 
 
 def _with_query(url: str, **params: str) -> str:

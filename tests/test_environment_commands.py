@@ -28,6 +28,7 @@ from ccprovider.domain import UsageRecord
 from ccprovider.spec import parse_tenant_spec
 from ccprovider.stackfile import StackFile
 from tests.helpers import subscription_body, user_body
+from tests.readme import cli_args, commands, snippet
 
 DEV = """\
 config:
@@ -340,6 +341,41 @@ def test_promote_and_compare_match_list_items_by_their_key(
         assert line in compared.splitlines(), compared
 
 
+def test_promote_prints_the_readme_diff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dev gives SUB-1 a longer term and more agents, maps admin1 to SUB-2 and has agent5
+    where staging has agent4: `promote`, run beside `stacks/`, prints the README's diff."""
+    (tmp_path / "stacks").mkdir()
+    partners = ["org: partner-a, access: read_only"]
+    dev = with_people(
+        DEV.replace("{standardAgents: 10}", "{standardAgents: 12}"),
+        [
+            "email: admin1@acme.example, role: admin, subscription: SUB-2",
+            f"email: agent5@acme.example, {AGENT}",
+        ],
+        partners,
+    )
+    staging = with_people(
+        DEV.replace("name: acme-dev", "name: acme-staging").replace(
+            "termMonths: 60", "termMonths: 48"
+        ),
+        [
+            "email: admin1@acme.example, role: admin, subscription: SUB-1",
+            f"email: agent4@acme.example, {AGENT}",
+        ],
+        partners,
+    )
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(dev)
+    (tmp_path / "stacks" / "Pulumi.staging.yaml").write_text(staging)
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["promote", "dev", "staging", "--yes"]) == 0
+
+    printed = capsys.readouterr().out
+    assert printed.startswith(snippet("promotion-diff")), printed
+
+
 def test_compare_names_unkeyed_and_repeated_items_by_their_place(
     stacks: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -506,23 +542,28 @@ def test_export_of_thousands_of_users_shows_its_progress(
     assert len(StackFile.load("big", tmp_path).tenant["users"]) == 2102
 
 
-def test_report_and_load_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    stack_with_tenant(tmp_path)
-    usage = tmp_path / "usage.csv"
-    usage.write_text(
-        "day,usage_type,quantity,email\n"
-        "2026-05-04,standard_agent,12,\n"
-        "2026-05-04,wfo,7,agent1@acme.example\n"
-    )
+def test_report_and_load_usage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's usage file, loaded and reported by the README's commands, run from the
+    directory that holds `stacks/`."""
+    (tmp_path / "stacks").mkdir()
+    stack_with_tenant(tmp_path / "stacks")
+    monkeypatch.chdir(tmp_path)
+    load, report, report_json = commands("billing-report")
+    Path(load[-1]).write_text(snippet("usage-file"))
 
-    assert run(tmp_path, "load-usage", "--stack", "dev", str(usage)) == 0
-    assert run(tmp_path, "report", "--stack", "dev", "--period", "2026-05") == 0
-
+    assert [main(cli_args(command)) for command in (load, report)] == [0, 0]
     out = capsys.readouterr().out
-    assert "loaded 2 usage record(s) into tenant acme-dev" in out
+    assert main(cli_args(report_json)) == 0
+    answer = json.loads(capsys.readouterr().out)
+
+    assert "loaded 2 usage record(s) into tenant acme-dev: 2 new" in out
     assert "primary subscription: SUB-1" in out
-    assert "standard_agent  12    10      2        SUB-1" in out
-    assert "wfo             7     5       2        SUB-1" in out
+    assert "standard_agent  1     10      0        SUB-1" in out
+    assert "ivr_port        14    0       14       SUB-1" in out  # tenant-level: the primary's
+    [subscription] = answer["subscriptions"]
+    assert subscription["usage"] == {"standard_agent": 1, "ivr_port": 14}
 
 
 def test_loading_usage_again_or_corrected_never_counts_twice(
@@ -759,8 +800,10 @@ config:
 
 
 def test_forecast_projects_the_last_months_usage_on_the_declared_change(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The README's forecasts, of the last month with usage and of --period, run from the
+    directory that holds `stacks/`."""
     db = tmp_path / "backend.sqlite3"
     with backend(db) as client:
         client.change_clock(ClockChange(now=datetime(2026, 6, 1, 12, tzinfo=UTC)))
@@ -774,10 +817,13 @@ def test_forecast_projects_the_last_months_usage_on_the_declared_change(
                 ),
             ],
         )
-    stack_on(db, tmp_path, FORECAST_DECLARATION)
+    (tmp_path / "stacks").mkdir()
+    stack_on(db, tmp_path / "stacks", FORECAST_DECLARATION)
+    monkeypatch.chdir(tmp_path)
+    last_month, period_in_json = commands("forecast")
 
-    assert run(tmp_path, "forecast", "--stack", "dev", "--json") == 1  # more overage
-    assert run(tmp_path, "forecast", "--stack", "dev") == 1
+    assert main(cli_args(period_in_json)) == 1  # more overage
+    assert main(cli_args(last_month)) == 1
 
     out = capsys.readouterr().out
     projected = json.loads(out[: out.index("\nForecast") + 1])

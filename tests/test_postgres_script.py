@@ -14,6 +14,7 @@ import pytest
 
 from tests.databases import run_sql
 from tests.e2e.harness import REPO
+from tests.readme import commands
 
 SCRIPT = REPO / "scripts" / "postgres"
 
@@ -58,19 +59,24 @@ def postgres(
 def test_the_cluster_starts_serves_stops_and_starts_again_with_its_data(
     cluster_dir: Path,
 ) -> None:
-    started = postgres(cluster_dir, "start", "kept")
+    """The README's commands, in its order, then each again on the stopped cluster."""
+    start, url_of, status, stop = commands("postgres-cluster")
+    assert {command[0] for command in (start, url_of, status, stop)} == {"scripts/postgres"}
+    started = postgres(cluster_dir, *start[1:])
     url = started.stdout.strip()
     run_sql(url, "CREATE TABLE kept AS SELECT 'survives' AS v")
-    running = postgres(cluster_dir, "status")
-    stopped = postgres(cluster_dir, "stop")
-    status_when_stopped = postgres(cluster_dir, "status")
-    url_when_stopped = postgres(cluster_dir, "url", "kept")
-    again = postgres(cluster_dir, "start", "kept")
+    backend = postgres(cluster_dir, *url_of[1:])
+    running = postgres(cluster_dir, *status[1:])
+    stopped = postgres(cluster_dir, *stop[1:])
+    status_when_stopped = postgres(cluster_dir, *status[1:])
+    url_when_stopped = postgres(cluster_dir, *url_of[1:])
+    again = postgres(cluster_dir, *start[1:])
 
     assert started.returncode == 0, started.stderr
     assert url.startswith("postgres://ccprovider:")
-    assert url.endswith("/kept?sslmode=disable")
+    assert url.endswith("/state?sslmode=disable")
     assert "@127.0.0.1:" in url
+    assert backend.stdout.strip() == url.replace("/state?", "/backend?")
     assert running.stdout.startswith("running on 127.0.0.1:")
     assert stopped.returncode == 0
     assert (status_when_stopped.returncode, status_when_stopped.stdout.split()[0]) == (3, "stopped")
@@ -78,6 +84,7 @@ def test_the_cluster_starts_serves_stops_and_starts_again_with_its_data(
     assert "is not running: scripts/postgres start" in url_when_stopped.stderr
     assert again.returncode == 0, again.stderr
     assert run_sql(again.stdout.strip(), "SELECT v FROM kept") == [("survives",)]
+    assert run_sql(backend.stdout.strip(), "SELECT 'made'") == [("made",)]
     assert (cluster_dir / "password").stat().st_mode & 0o077 == 0  # its owner's alone
 
 

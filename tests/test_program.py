@@ -11,11 +11,13 @@ from typing import Any
 
 import pulumi
 import pytest
+import yaml
 
 from ccprovider.args import ContactCenterArgs
 from ccprovider.contact_center import ContactCenter
 from ccprovider.engine_stop import SHOWN_TO_USER
 from tests.helpers import declaration
+from tests.readme import snippet
 
 PROGRAM = Path(__file__).resolve().parents[1] / "__main__.py"
 DYNAMIC = "pulumi-python:dynamic/ccprovider:"
@@ -114,27 +116,24 @@ def test_the_computed_outputs_apply_the_rules_to_the_resources_live_outputs(
 def test_users_of_a_team_are_one_bulk_resource_with_subscription_ids(
     tmp_path: Path,
 ) -> pulumi.Output[None]:
-    tenant = declaration()
-    for declared in tenant["users"]:
-        declared["team"] = "care"
-    mocks, program = run_program(tenant, tmp_path)
+    """The README's declaration with its users in team `care`."""
+    tenant = yaml.safe_load(snippet("tenant-declaration"))["config"]["ccprovider:tenant"]
+    tenant["users"] = yaml.safe_load(snippet("team-users"))["users"]
+    mocks, program = run_program(json.dumps(tenant, default=str), tmp_path)
     center = program["center"]
 
     def check(_: Any) -> None:
         assert "LicenseAssignment" not in " ".join(mocks.resources)
         team = mocks.resources["TeamAssignments:contact-center-care"].inputs
         assert team["members"] == {
-            "admin1@acme.example": {"role": "admin", "subscription": "SUB-1"},
-            "agent1@acme.example": {
+            f"agent{n}@acme.example": {
                 "role": "agent",
-                "agent_profile": "standard",
-                "subscription": "SUB-2",
-            },
+                "agent_profile": profile,
+                "subscription": "SUB-CORE-001",
+            }
+            for n, profile in ((1, "standard"), (2, "premium"))
         }
-        assert team["subscription_ids"] == {
-            "SUB-1": "id-of-contact-center-SUB-1",
-            "SUB-2": "id-of-contact-center-SUB-2",
-        }
+        assert team["subscription_ids"] == {"SUB-CORE-001": "id-of-contact-center-SUB-CORE-001"}
 
     return pulumi.Output.all(*(p.partner_id for p in center.partners.values())).apply(check)
 

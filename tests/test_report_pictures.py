@@ -20,6 +20,7 @@ from ccprovider.contract import ClockChange, TenantBody
 from ccprovider.domain import UsageRecord
 from ccprovider.stackfile import StackFile
 from tests.helpers import subscription_body
+from tests.readme import cli_args, commands, snippet
 
 STACK = """\
 config:
@@ -84,12 +85,8 @@ def stacks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path
 
 
-PRICES = """\
-usage_type,unit_price,currency
-standard_agent,95.00,EUR
-ivr_port,12.50,EUR
-wfo,40,EUR
-"""
+PRICES = snippet("price-list")
+"""The README's price list: standard agents at 95.00, IVR ports at 12.50, WFO at 40 EUR."""
 
 
 def report(stacks: Path, *extra: str) -> None:
@@ -406,11 +403,20 @@ def test_the_html_report_renders_every_subscription_without_console_errors(
         assert len(picture.convert("RGB").getcolors(maxcolors=1 << 16) or []) > 50  # drawn
 
 
-def test_png_charts_are_written_one_per_picture(stacks: Path, tmp_path: Path) -> None:
-    report(stacks, "--png", str(tmp_path / "charts"), "--months", "3")
+def test_the_readme_report_writes_the_page_and_one_png_per_picture(
+    stacks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's command, run from a directory whose `stacks/` holds stack dev."""
+    (tmp_path / "stacks").symlink_to(stacks)
+    (tmp_path / "prices.csv").write_text(PRICES)
+    monkeypatch.chdir(tmp_path)
+    [command] = commands("report-pictures")
 
+    assert main(cli_args(command)) == 0
+
+    assert "475.00 EUR" in (tmp_path / "billing.html").read_text()  # April's agents, priced
     written = sorted(p.name for p in (tmp_path / "charts").iterdir())
-    assert written == ["entitlement.png", "overage.png", "timeline.png"]
+    assert written == ["charges.png", "entitlement.png", "overage.png", "timeline.png"]
     for name in written:
         with Image.open(tmp_path / "charts" / name) as picture:
             assert picture.format == "PNG"

@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ccprovider.contact_center import leaving_notice, leaving_users
 from ccprovider.domain import Offer, Telephony
 from ccprovider.spec import SpecError, expiring_users, parse_tenant_spec
 from tests.helpers import alias_bomb, declaration
+from tests.readme import snippet
 
 TODAY = date(2026, 6, 1)
 
@@ -28,6 +30,18 @@ def test_a_valid_declaration_is_normalized_with_tenant_defaults() -> None:
     terms = spec.terms(spec.subscriptions[1])
     assert (terms.offer, terms.telephony) == (Offer.FLEX3, Telephony.WEBEX_CALLING)
     assert terms.start == date(2025, 6, 1), "Pulumi's timestamp spelling of a YAML date"
+
+
+def test_the_readme_declaration_is_valid_as_written() -> None:
+    config = yaml.safe_load(snippet("tenant-declaration"))["config"]
+
+    spec = parse_tenant_spec(config["ccprovider:tenant"], TODAY)
+
+    assert config["ccprovider:endpoint"] == ""  # the embedded backend
+    assert (spec.name, spec.offer, spec.telephony) == ("acme-dev", Offer.FLEX3, "webex_calling")
+    assert [s.external_id for s in spec.subscriptions] == ["SUB-CORE-001"]
+    assert [u.email for u in spec.users] == ["admin1@acme.example", "agent1@acme.example"]
+    assert [p.org for p in spec.partners] == ["partner-a", "partner-b"]
 
 
 def test_schema_errors_name_their_paths() -> None:
@@ -204,20 +218,22 @@ def test_a_team_is_named_like_an_organisation_and_users_keep_their_rules() -> No
 def test_users_from_a_users_file_follow_the_inline_ones_and_errors_name_the_file(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "users").mkdir()
-    (tmp_path / "users" / "dev.yaml").write_text(
+    named = yaml.safe_load(snippet("users-file"))["ccprovider:tenant"]  # name and usersFile
+    users_file = tmp_path / named["usersFile"]
+    users_file.parent.mkdir()
+    users_file.write_text(
         "- {email: agent2@acme.example, role: agent, agentProfile: standard, subscription: SUB-1}\n"
         "- {email: agent3@acme.example, role: agent, subscription: SUB-1}\n"
     )
-    tenant = declaration(usersFile="users/dev.yaml")
+    tenant = declaration(**named)
 
     with pytest.raises(SpecError) as error:
         parse_tenant_spec(tenant, TODAY, tmp_path)
 
     assert error.value.problems == [
-        "users/dev.yaml[1] (agent3@acme.example): an agent needs agentProfile: standard or premium"
+        "users/prod.yaml[1] (agent3@acme.example): an agent needs agentProfile: standard or premium"
     ]
-    (tmp_path / "users" / "dev.yaml").write_text(
+    users_file.write_text(
         "- {email: agent2@acme.example, role: agent, agentProfile: standard, subscription: SUB-1}\n"
     )
     spec = parse_tenant_spec(tenant, TODAY, tmp_path)

@@ -1,5 +1,6 @@
 """Two contact-center tenants from one Pulumi program, as a platform team composes them
-with the rest of its infrastructure:
+with the rest of its infrastructure. README.md ("Use ccprovider from your own program")
+shows the program below this docstring as it is, and a test holds the two the same:
 
 - `acme-support` and `acme-sales`, each a `ContactCenter`, with the same subscription id
   in each (children are named after their component);
@@ -33,16 +34,17 @@ class Mailbox(Resource):
     address: pulumi.Output[str]
 
     def __init__(self, name: str, person: str, domain: str) -> None:
-        super().__init__(
-            MailboxProvider(), name, {"person": person, "domain": domain, "address": None}
-        )
+        props = {"person": person, "domain": domain, "address": None}
+        super().__init__(MailboxProvider(), name, props)
 
 
 config = pulumi.Config("centers")
 
 
 def connection(tenant: str) -> Connection | None:
-    """The tenant's own backend, when the stack names one."""
+    """The tenant's own backend when the stack names one: `centers:<tenant>Endpoint` and
+    the secret `centers:<tenant>Token` (`pulumi config set --secret`). None: the tenant
+    uses the stack's `ccprovider:*` settings."""
     endpoint = config.get(f"{tenant}Endpoint")
     return Connection(endpoint, config.require_secret(f"{tenant}Token")) if endpoint else None
 

@@ -2,6 +2,7 @@
 client that rides out the faults without duplicating anything."""
 
 import hashlib
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,8 +17,17 @@ from ccprovider.backend.storage import Database
 from ccprovider.backend.subprocess_server import ServerStartError, serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import TenantBody
-from tests.databases import cluster_url, dump, fresh_database, run_sql
+from tests.databases import (
+    POSTGRES_DIR_ENV,
+    cluster_dir,
+    cluster_url,
+    dump,
+    fresh_database,
+    run_sql,
+)
+from tests.e2e.harness import REPO, readme_tokens, run_block
 from tests.helpers import assert_vendor_error, subscription_body, user_body
+from tests.readme import commands, snippet
 
 ACME = {"name": "acme-dev", "offer": "flex3"}
 ADMIN = Caller(Role.CUSTOMER_ADMIN)
@@ -315,3 +325,30 @@ def test_a_request_too_long_to_read_is_refused_in_the_vendors_error_body(
     answer = requests.get(f"{backend_url}/v1/people?{ids}", timeout=10)
 
     assert_vendor_error(answer, 400, "longer than 16 KiB", "Invalid HTTP request received.")
+
+
+def test_the_readme_serves_a_postgres_database_from_four_workers(tmp_path: Path) -> None:
+    """The README's commands: the database's URL from `scripts/postgres` in
+    CCPROVIDER_BACKEND_DB (a database of the test's own), and `serve --workers 4` with the
+    README's token file; a tenant made through one connection is listed through each new
+    one, whichever worker answers."""
+    token = readme_tokens(tmp_path)
+    with fresh_database() as url:
+        database = urlsplit(url).path.lstrip("/")
+        subs = {"url backend": f"url {database}", "/var/tmp/": f"{tmp_path}/"}
+        export = snippet("backend-on-postgres", subs).splitlines()[0]
+        env = {**os.environ, POSTGRES_DIR_ENV: cluster_dir()}
+        exported = run_block(f'{export}\nprintf %s "$CCPROVIDER_BACKEND_DB"', REPO, env).stdout
+        [_, serve] = commands("backend-on-postgres", {**subs, "--port 8080": "--port 0"})
+        assert serve[:4] == [".venv/bin/python", "-m", "ccprovider.backend", "serve"], serve
+        with serve_in_subprocess(exported, *serve[4:]) as served:
+            bearer = {"Authorization": f"Bearer {token}"}
+            made = requests.post(f"{served}/v1/tenants", json=ACME, headers=bearer, timeout=10)
+            listed = [
+                requests.get(f"{served}/v1/tenants", headers=bearer, timeout=10).json()
+                for _ in range(8)
+            ]
+
+    assert exported == url
+    assert made.status_code == 201, made.text
+    assert [[t["name"] for t in answer["items"]] for answer in listed] == [["acme-dev"]] * 8

@@ -1,6 +1,8 @@
 """The vendor's people, driven with the vendor's Python client as a team scripts its org:
 create, find by e-mail or id, page through with `Link`, update and delete."""
 
+from pathlib import Path
+
 import pytest
 import requests
 from webexpythonsdk import WebexAPI
@@ -11,7 +13,9 @@ from ccprovider.client import ProvisioningClient
 from ccprovider.contract import BulkAssignment
 from tests.backend.conftest import Org, person
 from tests.backend.test_vendor_licenses import STANDARD, license_ids
+from tests.e2e.harness import readme_server
 from tests.helpers import assert_vendor_error, user_body
+from tests.readme import snippet
 
 PREMIUM = "Contact Center Premium Agent"
 
@@ -159,3 +163,20 @@ def test_a_persons_names_survive_changes_through_the_simulators_own_routes(
     for kept in (after_replace, after_bulk):
         assert (kept.displayName, kept.lastName) == ("Agent One", "One")
         assert kept.contactCenter.role == "supervisor"
+
+
+def test_the_readme_session_runs_on_the_readme_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's webexpythonsdk session on the README's server (its token file), a fresh
+    database: it lists each subscription's licenses, creates an agent on SUB-1, and remaps
+    her to SUB-2 with one license PATCH."""
+    with readme_server(tmp_path) as (url, _):
+        session = snippet("vendor-api-session", {"http://127.0.0.1:8080": url})
+        exec(compile(session, "README.md: vendor-api-session", "exec"), {"__name__": "__main__"})
+
+    printed = capsys.readouterr().out.splitlines()
+    assert "SUB-1 Contact Center Standard Agent: 0/10" in printed
+    assert "SUB-2 Contact Center Standard Agent: 0/10" in printed
+    assert printed[-2].startswith("Agent One standard ['")
+    assert printed[-1] == "200 True"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import AppliedStacks, Apply, PulumiProject
+from tests.e2e.harness import AppliedStacks, Apply, PulumiProject, copy_clone
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,6 +30,12 @@ def pulumi_cli() -> str:
 @pytest.fixture(scope="session")
 def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pulumi-home")
+
+
+@pytest.fixture
+def clone(pulumi_cli: str, tmp_path: Path) -> Path:
+    """A user's clone: the project's tracked files, sharing this clone's venv."""
+    return copy_clone(tmp_path / "clone")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ database and stack, so tests never touch the clone's own state.
 
 import json
 import os
+import pty
 import re
 import shutil
 import subprocess
@@ -21,7 +22,9 @@ import yaml
 
 from ccprovider.backend import DEFAULT_DB_PATH
 from ccprovider.backend.server import BackgroundServer
+from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
+from tests.readme import commands, snippet
 
 REPO = Path(__file__).resolve().parents[2]
 PASSPHRASE = "e2e-only-passphrase"
@@ -105,6 +108,25 @@ class PulumiCommandError(AssertionError):
     """A pulumi command exited non-zero; the message carries its output."""
 
 
+def _environment(state_url: str, pulumi_home: Path, passphrase: str) -> dict[str, str]:
+    """The environment of the pulumi commands of a project: its state, its PULUMI_HOME and
+    its stacks' passphrase, the repository's venv first on PATH, nothing fetched."""
+    venv = REPO / ".venv"
+    outside = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    return {
+        **outside,
+        # The language host and the dynamic provider run the `python3` they find on PATH.
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "VIRTUAL_ENV": str(venv),
+        "PULUMI_BACKEND_URL": state_url,
+        "PULUMI_HOME": str(pulumi_home),
+        "PULUMI_CONFIG_PASSPHRASE": passphrase,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "NO_COLOR": "1",
+    }
+
+
 @dataclass
 class PulumiProject:
     """A temporary project directory running the repository's program on one stack."""
@@ -131,29 +153,35 @@ class PulumiProject:
             state = directory / ".pulumi-state"
             state.mkdir()
             state_url = file_state_url(state)
-        # The repository's project file, with the stack files next to it.
-        project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
-        del project["stackConfigDir"]
-        (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project))
+        # The repository's project file, with the stack files in stacks/ as in a clone.
+        shutil.copy(REPO / "Pulumi.yaml", directory / "Pulumi.yaml")
+        (directory / "stacks").mkdir()
         (directory / ".venv").symlink_to(REPO / ".venv")
         shutil.copy(program, directory / "__main__.py")
-        venv = REPO / ".venv"
-        env = {
-            **os.environ,
-            # The language host and the dynamic provider run the `python3` they find on PATH.
-            "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
-            "VIRTUAL_ENV": str(venv),
-            "PULUMI_BACKEND_URL": state_url,
-            "PULUMI_HOME": str(pulumi_home),
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "NO_COLOR": "1",
-        }
-        project_ = cls(directory, stack, env)
+        project_ = cls(directory, stack, _environment(state_url, pulumi_home, PASSPHRASE))
         if new_stack:
             project_.init_stack(stack)
         return project_
+
+    @classmethod
+    def as_scripts_run(cls, directory: Path, pulumi_home: Path, stack: str) -> "PulumiProject":
+        """The project in `directory` of a clone (`copy_clone`), with what `scripts/pulumi`
+        sets when run there: the state beside its Pulumi.yaml, the committed stacks'
+        passphrase."""
+        passphrase = re.search(
+            r'^LOCAL_STACKS_PASSPHRASE="(.+)"$', (REPO / "scripts" / "lib.sh").read_text(), re.M
+        )
+        assert passphrase is not None, "scripts/lib.sh names the committed stacks' passphrase"
+        state = directory / ".pulumi-state"
+        state.mkdir(exist_ok=True)
+        return cls(directory, stack, _environment(f"file://{state}", pulumi_home, passphrase[1]))
+
+    def shell_env(self) -> dict[str, str]:
+        """The environment of a user's shell that runs the project's commands through
+        `scripts/`: no Pulumi variable (the scripts pick the state and the passphrase) but
+        the project's PULUMI_HOME."""
+        outside = {k: v for k, v in self.env.items() if not k.startswith("PULUMI_")}
+        return {**outside, "PULUMI_HOME": self.env["PULUMI_HOME"]}
 
     def copy(self, directory: Path) -> "PulumiProject":
         """This project copied to `directory` with its file state and its embedded backend's
@@ -184,21 +212,17 @@ class PulumiProject:
         command = [pulumi, *args, "--non-interactive"]
         if args[:2] != ("stack", "init"):
             command += ["--stack", self.stack]
-        result = subprocess.run(
-            command,
-            cwd=self.directory,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if check and result.returncode != 0:
-            raise PulumiCommandError(
-                f"`{' '.join(command)}` exited {result.returncode}\n"
-                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
-            )
-        return result
+        env = {**self.env, **(env or {})}
+        return without_a_terminal(command, self.directory, env, check=check)
+
+    def run_readme(
+        self, command: list[str], *, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command of the README (tests/readme.py) in the project, as written, with the
+        project's environment: the project is a copy of the program, not of the clone, so
+        `scripts/...` is the repository's."""
+        program = REPO / command[0] if command[0].startswith("scripts/") else command[0]
+        return run_as_written([str(program), *command[1:]], self.directory, self.env, check=check)
 
     def up(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Apply the declaration to a state that is as the backend holds it: `pulumi up
@@ -221,7 +245,7 @@ class PulumiProject:
 
     @property
     def config_file(self) -> Path:
-        return self.directory / f"Pulumi.{self.stack}.yaml"
+        return self.directory / "stacks" / f"Pulumi.{self.stack}.yaml"
 
     def set_tenant(self, **tenant: Any) -> None:
         """Declare the tenant in the stack's config file, as a user edits it."""
@@ -282,6 +306,110 @@ class PulumiProject:
             yield ProvisioningClient(server.start())
         finally:
             server.stop()
+
+
+NO_TERMINAL = {"PULUMI_SKIP_CONFIRMATIONS": "true"}
+"""What a README command that asks on a terminal (`pulumi up`, `refresh`, `destroy`) is
+told when a test runs it: yes, as `--yes` would (a test has no terminal to answer on)."""
+
+
+def run_as_written(
+    command: list[str], cwd: Path, env: dict[str, str], *, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` in `cwd` with `env` and NO_TERMINAL; raise PulumiCommandError if
+    `check` fails."""
+    return without_a_terminal(command, cwd, {**env, **NO_TERMINAL}, check=check)
+
+
+def without_a_terminal(
+    command: list[str], cwd: Path, env: dict[str, str], *, check: bool
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` in `cwd` with `env`, without a terminal; raise PulumiCommandError,
+    which carries its output, if `check` and it fails."""
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise PulumiCommandError(
+            f"`{' '.join(command)}` exited {result.returncode}\n"
+            f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+def run_block(
+    script: str, cwd: Path, env: dict[str, str], *, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the text of a README shell block (tests/readme.py) with bash in `cwd`, as a user
+    pastes it, stopping at the first command that fails."""
+    return run_as_written(["bash", "-euo", "pipefail", "-c", script], cwd, env, check=check)
+
+
+def on_a_terminal(
+    command: list[str], cwd: Path, env: dict[str, str], answer: str
+) -> tuple[int, str]:
+    """Run `command` on a terminal of its own, typing `answer` at its `[y/N]` question;
+    return its exit code and what it showed."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdin=follower, stdout=follower, stderr=follower
+    )
+    os.close(follower)
+    shown, answered = b"", False
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if not answered and b"[y/N]" in shown:
+            os.write(leader, answer.encode() + b"\n")
+            answered = True
+    os.close(leader)
+    return process.wait(timeout=60), shown.decode(errors="replace")
+
+
+def readme_tokens(directory: Path) -> str:
+    """The README's token file of the backend server ("backend-server"), written in
+    `directory` by its first command; its token."""
+    on_disk = {"/var/tmp/": f"{directory}/"}
+    run_block(snippet("backend-server", on_disk).splitlines()[0], directory, dict(os.environ))
+    [token] = json.loads((directory / "cc-tokens.json").read_text())
+    return str(token)
+
+
+@contextmanager
+def readme_server(directory: Path) -> Iterator[tuple[str, str]]:
+    """The README's backend server ("backend-server": the token file it writes and its
+    `serve` command), its files in `directory`, on a free port; its URL and its token."""
+    token = readme_tokens(directory)
+    subs = {"/var/tmp/": f"{directory}/", "--port 8080": "--port 0"}
+    serve = commands("backend-server", subs)[1]
+    assert serve[:4] == [".venv/bin/python", "-m", "ccprovider.backend", "serve"], serve
+    with serve_in_subprocess(serve[serve.index("--db") + 1], *serve[4:]) as url:
+        yield url, token
+
+
+def copy_clone(root: Path) -> Path:
+    """A user's clone in `root`: the repository's tracked files, sharing its venv."""
+    tracked = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    for name in filter(None, tracked):
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, target)
+    (root / ".venv").symlink_to(REPO / ".venv")
+    return root
 
 
 class AppliedStacks:
@@ -351,7 +479,7 @@ def ccprovider(
     """Run `python -m ccprovider` in the project, as a user does next to their stacks, with
     the project's environment (its pulumi CLI, state and passphrase) changed by `env`."""
     result = subprocess.run(
-        [sys.executable, "-m", "ccprovider", "--stacks-dir", ".", *args],
+        [sys.executable, "-m", "ccprovider", *args],
         cwd=project.directory,
         env={**project.env, **env},
         capture_output=True,

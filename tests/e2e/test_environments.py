@@ -2,13 +2,23 @@
 the billing report of the domain document's example."""
 
 import json
+import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody
 from tests.e2e.declarations import subscription, tenant, user
-from tests.e2e.harness import Apply, PulumiProject, ccprovider, resource_key
+from tests.e2e.harness import (
+    Apply,
+    PulumiProject,
+    ccprovider,
+    on_a_terminal,
+    resource_key,
+    run_as_written,
+)
 from tests.helpers import subscription_body, user_body
+from tests.readme import commands
 
 DYNAMIC = "pulumi-python:dynamic/ccprovider:"
 
@@ -24,19 +34,37 @@ def planned_changes(project: PulumiProject) -> dict[str, list[str]]:
     return {op: sorted(names) for op, names in changes.items()}
 
 
-def test_promotion_from_dev_to_staging_to_prod_shows_exactly_the_promoted_changes(
-    project: PulumiProject,
-) -> None:
-    project.declare(tenant(name="acme-dev"))
-    project.up()
-    staging = project.init_stack("staging")
-    staging.declare(tenant(name="acme-staging"))
-    staging.up()
-    prod = project.init_stack("prod")
-    prod.run("config", "set", "ccprovider:protect", "true")
-    prod.declare(tenant(name="acme-prod"))
-    prod.up()
+_SHOWN_STEP = re.compile(
+    r"^ *[-+~]+ pulumi-python:dynamic/ccprovider:(\w+): \((\w+)\)\n"  # the step
+    r"(?: +\[id=.*\]\n)? +\[urn=(\S+)\]",  # its resource
+    re.M,
+)
 
+
+def shown_changes(diff: str) -> dict[str, list[str]]:
+    """`op -> [type:name]` of the changes to ccprovider resources that the text of a
+    `preview --diff` shows, sorted."""
+    changes: dict[str, list[str]] = {}
+    for kind, op, urn in _SHOWN_STEP.findall(diff):
+        changes.setdefault(op, []).append(f"{kind}:{resource_key(urn)}")
+    return {op: sorted(names) for op, names in changes.items()}
+
+
+def test_promotion_from_dev_to_staging_to_prod_shows_exactly_the_promoted_changes(
+    clone: Path, pulumi_home: Path
+) -> None:
+    """The README's commands on a clone's committed stacks, each its own tenant: a change
+    applied in dev is promoted to staging (asked and confirmed on a terminal), previewed,
+    deployed (asked and confirmed), compared with prod and promoted there without asking;
+    each stack plans exactly the promoted changes."""
+    dev, staging, prod = (
+        PulumiProject.as_scripts_run(clone, pulumi_home, name)
+        for name in ("dev", "staging", "prod")
+    )
+    for stack in (dev, staging, prod):
+        stack.run("stack", "init", stack.stack)
+        stack.declare(tenant(name=f"acme-{stack.stack}"))
+        stack.up()
     changed = tenant(name="acme-dev")
     changed["subscriptions"].append(subscription("SUB-2", date(2025, 6, 1), 36))
     changed["users"] = [
@@ -44,30 +72,38 @@ def test_promotion_from_dev_to_staging_to_prod_shows_exactly_the_promoted_change
         user("agent1@acme.example", "SUB-2"),
         user("agent2@acme.example", "SUB-2"),
     ]
-    project.declare(changed)
-    project.up()
-
+    dev.declare(changed)
+    dev.up()
     expected = {
         "create": ["LicenseAssignment:agent2@acme.example", "Subscription:SUB-2"],
         "update": ["LicenseAssignment:agent1@acme.example"],
     }
-    ccprovider(project, "promote", "e2e", "staging", "--yes")
-    assert planned_changes(staging) == expected
-    staging.up()
-    ccprovider(project, "promote", "staging", "prod", "--yes")
+    promote, preview, deploy, compare, promote_without_asking = commands("environments")
+    shell = dev.shell_env()
+
+    promoted = on_a_terminal(promote, clone, shell, "y")
+    shown = run_as_written(preview, clone, shell).stdout
+    deployed = on_a_terminal(deploy, clone, shell, "y")
+    compared = run_as_written(compare, clone, shell, check=False)
+    run_as_written(promote_without_asking, clone, shell)
+
+    assert promoted[0] == 0, promoted[1]
+    assert shown_changes(shown) == expected, shown
+    assert deployed[0] == 0, deployed[1]
+    assert compared.returncode == 1, compared.stderr
+    assert "  removed SUB-2: " in compared.stdout  # prod has yet to get it
     assert planned_changes(prod) == expected
     prod.up()
-
     for stack in (staging, prod):
         stack.run("preview", "--expect-no-changes")
-    assert ccprovider(project, "compare", "e2e", "prod").stdout.startswith("e2e and prod declare")
-    with project.backend() as backend:
+    assert ccprovider(dev, "compare", "dev", "prod").stdout.startswith("dev and prod declare")
+    with dev.backend() as backend:
         names = sorted(t.name for t in backend.list_tenants())
     assert names == ["acme-dev", "acme-prod", "acme-staging"]
     protected = [r.get("protect", False) for r in prod.state_resources(DYNAMIC + "Tenant")]
     assert protected == [True]
     assert prod.run("destroy", "--yes", check=False).returncode != 0
-    with project.backend() as backend:
+    with dev.backend() as backend:
         live = backend.find_tenant("acme-prod")
         assert live is not None
         agent = backend.find_user(live.id, "agent2@acme.example")
@@ -118,12 +154,13 @@ def test_export_then_up_adopts_and_the_next_preview_shows_no_changes(
             ),
         )
 
-    exported = ccprovider(project, "export", "--tenant", "acme-legacy", "--stack", "legacy")
-    legacy = project.init_stack("legacy")
-    legacy.up()
+    export, init, up = commands("export")
+    exported = project.run_readme(export)
+    project.run_readme(init)
+    project.run_readme(up)
 
     assert "wrote" in exported.stdout
-    legacy.run("preview", "--expect-no-changes")
+    PulumiProject(project.directory, "legacy", project.env).run("preview", "--expect-no-changes")
     with project.backend() as backend:
         assert [t.id for t in backend.list_tenants()] == [made.id]
         assert [s.id for s in backend.list_subscriptions(made.id)] == [sub.id]

@@ -9,7 +9,8 @@ from pathlib import Path
 from ccprovider.backend import DEFAULT_DB_PATH
 from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
-from tests.e2e.harness import REPO, PulumiProject
+from tests.e2e.harness import PulumiProject, readme_server, resource_summary, run_block
+from tests.readme import snippet
 
 TWO_TENANTS = Path(__file__).parent / "two_tenants" / "__main__.py"
 
@@ -92,33 +93,38 @@ def test_each_tenant_can_live_on_a_backend_of_its_own(
     assert left == [[], []]
 
 
-EXAMPLE = REPO / "examples" / "contact_centers" / "__main__.py"
-
-
-def test_the_example_program_previews_and_applies_two_tenants_on_their_backends(
-    pulumi_cli: str, pulumi_home: Path, tmp_path: Path
+def test_the_readme_runs_the_example_on_its_server_with_the_state_beside_the_example(
+    clone: Path, pulumi_home: Path, tmp_path: Path
 ) -> None:
-    project = PulumiProject.create(tmp_path / "project", pulumi_home, program=EXAMPLE)
-    with backends(tmp_path, project, "centers", "support", "sales") as clients:
-        shown = project.run("preview", "--diff")
-        preview, update = project.preview_then_up()
-        project.run("preview", "--expect-no-changes")
-        users = {
-            name: {
-                t.name: sorted(u.email for u in client.list_users(t.id))
-                for t in client.list_tenants()
-            }
-            for name, client in clients.items()
-        }
+    """The README's commands, in a clone, run the example (the README's program): the
+    support tenant on the README's server with its token, sales on the embedded backend.
+    The update creates what its preview showed, the wired supervisor included; a second
+    preview changes nothing; the state stays beside the example, apart from the clone's."""
+    example = PulumiProject.as_scripts_run(
+        clone / "examples" / "contact_centers", pulumi_home, "dev"
+    )
+    with readme_server(tmp_path) as (url, token):
+        script = snippet("own-program-run", {"http://127.0.0.1:8080": url})
+        shown = run_block(script, clone, example.shell_env())
+        example.run("preview", "--expect-no-changes")
+        on_server = people(ProvisioningClient(url, token))
+    with example.backend() as embedded:
+        on_embedded = people(embedded)
 
-    assert "Traceback" not in shown.stdout + shown.stderr
-    assert preview == update
-    assert ("create", "support-lead") in update  # the support tenant's wired supervisor
-    assert users == {
-        "support": {"acme-support": ["admin@acme.example", "dana.reyes@acme.example"]},
-        "sales": {"acme-sales": ["admin@acme.example"]},
+    preview, update = shown.stdout.split("\nUpdating (dev)", 1)
+    assert resource_summary(preview) == resource_summary(update), shown.stdout
+    assert "support-lead" in preview and "Traceback" not in shown.stdout + shown.stderr
+    assert on_server == {"acme-support": ["admin@acme.example", "dana.reyes@acme.example"]}
+    assert on_embedded == {"acme-sales": ["admin@acme.example"]}
+    assert example.outputs()["supportLead"] == "dana.reyes@acme.example"
+    assert not (clone / ".pulumi-state").exists()
+
+
+def people(backend: ProvisioningClient) -> dict[str, list[str]]:
+    """Each tenant of `backend` and its users' e-mails."""
+    return {
+        t.name: sorted(u.email for u in backend.list_users(t.id)) for t in backend.list_tenants()
     }
-    assert project.outputs()["supportLead"] == "dana.reyes@acme.example"
 
 
 def test_a_rule_broken_in_a_program_of_ones_own_fails_the_preview_before_anything(

@@ -4,8 +4,10 @@ directly, bypassing TenantSpec, at `pulumi preview --policy-pack`."""
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.e2e.harness import REPO, PulumiProject
+from tests.readme import commands
 
 POLICY_PACK = str(REPO / "policy" / "analyzer")
 DIRECT_PROGRAM = Path(__file__).parent / "direct_program" / "__main__.py"
@@ -42,8 +44,17 @@ def test_the_policy_pack_blocks_the_violation(
     assert message in result.stdout
 
 
-def test_the_policy_pack_passes_a_sound_tenant(direct: PulumiProject) -> None:
-    result = direct.run("preview", "--policy-pack", POLICY_PACK)
+def test_the_policy_pack_passes_the_dev_stack_as_the_readme_runs_it(
+    pulumi_cli: str, pulumi_home: Path, tmp_path: Path
+) -> None:
+    """The README's command on stack dev as committed, in a project beside the pack."""
+    project = PulumiProject.create(tmp_path / "project", pulumi_home, stack="dev")
+    committed = yaml.safe_load((REPO / "stacks" / "Pulumi.dev.yaml").read_text())
+    project.declare(committed["config"]["ccprovider:tenant"])
+    (project.directory / "policy").symlink_to(REPO / "policy")
+    [command] = commands("policy-pack")
+
+    result = project.run_readme(command)
 
     assert "ccprovider-rules" in result.stdout
     assert "[mandatory]" not in result.stdout

@@ -17,7 +17,8 @@ from ccprovider.backend.server import BackgroundServer
 from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from tests.e2e.declarations import tenant, user
-from tests.e2e.harness import Apply, PulumiProject, ccprovider, changed_steps
+from tests.e2e.harness import Apply, PulumiProject, ccprovider, changed_steps, readme_server
+from tests.readme import commands
 
 DIRECT_PROGRAM = Path(__file__).parent / "direct_program" / "__main__.py"
 RACES = 20
@@ -270,13 +271,13 @@ def test_the_token_never_appears_in_plaintext(project: PulumiProject, tmp_path: 
 
 
 def test_commands_reach_the_backend_with_the_stacks_secret_token(
-    project: PulumiProject, tmp_path: Path
+    pulumi_cli: str, pulumi_home: Path, tmp_path: Path
 ) -> None:
-    tokens = tmp_path / "tokens.json"
-    tokens.write_text(json.dumps({TOKEN: "customer_admin"}))
-    with serve_in_subprocess(tmp_path / "secure.sqlite3", "--tokens", str(tokens)) as url:
-        project.run("config", "set", "ccprovider:endpoint", url)
-        project.run("config", "set", "--secret", "ccprovider:token", TOKEN)
+    """The README's server and its commands that point stack dev at it, with its token."""
+    project = PulumiProject.create(tmp_path / "project", pulumi_home, stack="dev")
+    with readme_server(tmp_path) as (url, token):
+        for setting in commands("backend-server", {"http://127.0.0.1:8080": url})[2:]:
+            project.run_readme(setting)
         project.declare(tenant())
         project.run("up", "--yes")
 
@@ -291,7 +292,7 @@ def test_commands_reach_the_backend_with_the_stacks_secret_token(
         )
 
     assert "primary subscription: SUB-1" in report.stdout
-    assert TOKEN not in report.stdout + report.stderr
+    assert token not in report.stdout + report.stderr
     assert locked.returncode == 2
     assert locked.stderr.splitlines() == [
         f"error: cannot decrypt ccprovider:token of stack {project.stack}: incorrect "

@@ -10,17 +10,26 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
-from tests.databases import fresh_database, fresh_schema, run_sql
+from tests.databases import POSTGRES_DIR_ENV, cluster_dir, fresh_database, fresh_schema, run_sql
 from tests.e2e.declarations import tenant
-from tests.e2e.harness import TENANT_TYPE, PulumiProject, changed_steps, resource_summary
+from tests.e2e.harness import (
+    TENANT_TYPE,
+    PulumiProject,
+    changed_steps,
+    resource_summary,
+    run_block,
+)
+from tests.readme import is_excerpt, snippet
 
-LOCKED = "the stack is currently locked by 1 lock(s)"
-"""What the CLI answers an update of a stack that another update holds."""
+LOCKED = snippet("stack-locked")
+"""What the CLI answers an update of a stack that another update holds, as the README
+shows it."""
 
 
 @dataclass
@@ -91,8 +100,7 @@ def test_a_second_up_of_a_locked_stack_is_refused_and_the_state_stays_whole(team
 
     assert first.returncode == 0, first_output
     assert second.returncode != 0
-    assert LOCKED in second.stdout + second.stderr
-    assert "pulumi cancel" in second.stdout + second.stderr
+    assert is_excerpt(LOCKED, second.stdout + second.stderr), second.stdout + second.stderr
     assert len(locks_while_held) == 1  # Alice's; Bob's refused up left none
     assert _locks(team.state_url) == []  # the first update let go of its lock
     for engineer in (team.alice, team.bob):  # the state holds the whole update, once
@@ -105,29 +113,40 @@ def test_a_second_up_of_a_locked_stack_is_refused_and_the_state_stays_whole(team
 
 
 def test_a_stack_moves_from_the_file_state_to_postgres_and_back_as_the_readme_says(
-    pulumi_cli: str, tmp_path: Path
+    clone: Path, pulumi_home: Path
 ) -> None:
-    """The README's move, both ways: the stack keeps its resources and its secrets (which
-    open with the same passphrase), a preview on the new state changes nothing, and the
-    old state no longer holds the stack."""
-    project = PulumiProject.create(tmp_path / "project", tmp_path / "home")
+    """The README's move of stack dev from a clone's file state to PostgreSQL, as written,
+    then back the same way: the stack keeps its resources and its secrets (which open with
+    the same passphrase), a preview on the new state changes nothing, and the old state no
+    longer holds the stack."""
+    project = PulumiProject.as_scripts_run(clone, pulumi_home, "dev")
+    project.run("stack", "init", "dev")
     project.run("config", "set", "--secret", "ccprovider:token", "moved-token")
     project.declare(tenant())
-    project.run("up", "--yes")
+    project.up()
     file_state = project.env["PULUMI_BACKEND_URL"]
-
     with fresh_database() as state_url:
-        for target in (state_url, file_state):
-            source = project.env["PULUMI_BACKEND_URL"]
-            assert project.stack in _stacks(project, source)
-            _move(project, target, tmp_path / "moved.json")
+        database = urlsplit(state_url).path.lstrip("/")
+        moved = snippet("moving-a-stack", {"url state": f"url {database}"})
+        run_block(moved, clone, {**project.shell_env(), POSTGRES_DIR_ENV: cluster_dir()})
+        left_behind = _stacks(project, file_state)
+        project.env["PULUMI_BACKEND_URL"] = state_url
+        on_postgres = moved_stack(project)
+        _move(project, file_state, clone / "back-state.json")
+        back = moved_stack(project)
+        left = {url: _stacks(project, url) for url in (file_state, state_url)}
 
-            assert changed_steps(project.preview_json()) == []
-            assert len(project.state_resources(TENANT_TYPE)) == 1
-            assert project.run("config", "get", "ccprovider:token").stdout.strip() == (
-                "moved-token"
-            )
-            assert project.stack not in _stacks(project, source)
+    assert left_behind == []
+    assert on_postgres == back == (1, "moved-token")
+    assert left == {file_state: [project.stack], state_url: []}
+
+
+def moved_stack(project: PulumiProject) -> tuple[int, str]:
+    """A moved stack's tenants in its state and its secret token; its preview must change
+    nothing."""
+    assert changed_steps(project.preview_json()) == []
+    token = project.run("config", "get", "ccprovider:token").stdout.strip()
+    return len(project.state_resources(TENANT_TYPE)), token
 
 
 def test_deploying_an_existing_stack_anew_on_shared_state_is_refused_naming_the_move(
@@ -157,7 +176,7 @@ def test_deploying_an_existing_stack_anew_on_shared_state_is_refused_naming_the_
 
 
 def _move(project: PulumiProject, target: str, exported: Path) -> None:
-    """Move the project's stack to the state at `target`, as the README says."""
+    """Move the project's stack to the state at `target`, as the README's block does."""
     project.run("stack", "export", "--file", str(exported))
     source = project.env["PULUMI_BACKEND_URL"]
     project.env["PULUMI_BACKEND_URL"] = target

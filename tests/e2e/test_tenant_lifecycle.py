@@ -1,25 +1,38 @@
 """A tenant through its life on the real engine: preview, up, no-op, update, drift, destroy."""
 
 import re
+from pathlib import Path
 
 from ccprovider.contract import TenantBody
 from ccprovider.domain import Offer
-from tests.e2e.harness import TENANT_TYPE, Apply, PulumiProject, changed_properties, steps_by_op
+from tests.e2e.harness import (
+    TENANT_TYPE,
+    Apply,
+    PulumiProject,
+    changed_properties,
+    resource_summary,
+    steps_by_op,
+)
+from tests.readme import commands
 
 ACME = {"name": "acme-e2e", "offer": "flex3", "hybrid": False, "telephony": "webex_calling"}
 
 
-def test_preview_up_and_no_op(project: PulumiProject) -> None:
+def test_the_readme_commands_preview_apply_refresh_and_destroy_a_tenant(
+    pulumi_cli: str, pulumi_home: Path, tmp_path: Path
+) -> None:
+    """`scripts/pulumi` on stack dev as the README runs it: the preview creates nothing, the
+    update creates the tenant, a refresh finds it as applied, destroy removes it."""
+    project = PulumiProject.create(tmp_path / "project", pulumi_home, "dev", new_stack=False)
     project.set_tenant(**ACME)
+    select, preview, up, refresh, destroy = commands("pulumi-yourself")
 
-    preview = steps_by_op(project.preview_json(), TENANT_TYPE)
-    assert list(preview) == ["create"]
-    assert len(preview["create"]) == 1
+    project.run_readme(select)
+    previewed = project.run_readme(preview).stdout
     with project.backend() as backend:
         assert list(backend.list_tenants()) == [], "preview must not create anything"
-
-    project.up()
-
+    assert re.search(r"\+ pulumi-python:dynamic/ccprovider:Tenant: \(create\)", previewed)
+    project.run_readme(up)
     outputs = project.outputs()
     with project.backend() as backend:
         tenant = backend.find_tenant("acme-e2e")
@@ -28,8 +41,13 @@ def test_preview_up_and_no_op(project: PulumiProject) -> None:
     assert outputs["tenantId"] == tenant.id
     [state] = project.state_resources(TENANT_TYPE)
     assert state["outputs"]["created_at"] == tenant.created_at.isoformat()
+    [refreshed] = resource_summary(project.run_readme(refresh).stdout)
+    assert refreshed.endswith(" unchanged"), refreshed
+    project.run_readme(destroy)
 
-    project.run("preview", "--expect-no-changes")
+    with project.backend() as backend:
+        assert list(backend.list_tenants()) == []
+    assert project.state_resources(TENANT_TYPE) == []
 
 
 def test_changing_one_field_updates_exactly_that_field_in_place(applied: Apply) -> None:
@@ -87,16 +105,6 @@ def test_refresh_drops_a_tenant_removed_from_the_backend(applied: Apply) -> None
     assert project.state_resources(TENANT_TYPE) == []
     steps = steps_by_op(project.preview_json(), TENANT_TYPE)
     assert list(steps) == ["create"]
-
-
-def test_destroy_removes_the_tenant_from_the_backend(applied: Apply) -> None:
-    project = applied(ACME)
-
-    project.run("destroy", "--yes")
-
-    with project.backend() as backend:
-        assert list(backend.list_tenants()) == []
-    assert project.state_resources(TENANT_TYPE) == []
 
 
 def test_an_invalid_declaration_fails_preview_naming_the_config_path(
