@@ -166,15 +166,16 @@ class PulumiProject:
     @classmethod
     def as_scripts_run(cls, directory: Path, pulumi_home: Path, stack: str) -> "PulumiProject":
         """The project in `directory` of a clone (`copy_clone`), with what `scripts/pulumi`
-        sets when run there: the state beside its Pulumi.yaml, the committed stacks'
-        passphrase."""
+        sets when run there: the state beside its Pulumi.yaml (read and written without
+        metadata sidecars, see `file_state_url`), the committed stacks' passphrase."""
         passphrase = re.search(
             r'^LOCAL_STACKS_PASSPHRASE="(.+)"$', (REPO / "scripts" / "lib.sh").read_text(), re.M
         )
         assert passphrase is not None, "scripts/lib.sh names the committed stacks' passphrase"
         state = directory / ".pulumi-state"
         state.mkdir(exist_ok=True)
-        return cls(directory, stack, _environment(f"file://{state}", pulumi_home, passphrase[1]))
+        env = _environment(file_state_url(state), pulumi_home, passphrase[1])
+        return cls(directory, stack, env)
 
     def shell_env(self) -> dict[str, str]:
         """The environment of a user's shell that runs the project's commands through
