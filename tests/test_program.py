@@ -205,6 +205,8 @@ def test_two_tenants_in_one_program_name_their_children_apart() -> pulumi.Output
         green_agent = mocks.resources["LicenseAssignment:green-agent1@acme.example"].inputs
         assert green_agent["subscription_id"] == "id-of-green-SUB-2"
 
-    return pulumi.Output.all(blue.tenant.id, green.assignments["agent1@acme.example"].id).apply(
-        check
-    )
+    # Wait for every resource the check reads: each tenant's subscriptions register on
+    # their own, after their tenant.
+    subscriptions = [s.id for center in (blue, green) for s in center.subscriptions.values()]
+    registered = [blue.tenant.id, *subscriptions, green.assignments["agent1@acme.example"].id]
+    return pulumi.Output.all(*registered).apply(check)
