@@ -135,7 +135,8 @@ def test_users_of_a_team_are_one_bulk_resource_with_subscription_ids(
         }
         assert team["subscription_ids"] == {"SUB-CORE-001": "id-of-contact-center-SUB-CORE-001"}
 
-    return pulumi.Output.all(*(p.partner_id for p in center.partners.values())).apply(check)
+    registered = [*(p.partner_id for p in center.partners.values()), center.teams["care"].id]
+    return pulumi.Output.all(*registered).apply(check)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from ccprovider.backend.storage import Database
 FUZZ = Path(__file__).resolve().parents[2] / "scripts" / "fuzz-backend"
 
 
-EXAMPLES = {"sqlite": 10, "postgres": 4}
+EXAMPLES = {"sqlite": 6, "postgres": 3}
 """Examples per operation on each engine: the rules are the same on both, and the tests of
 the storage contract (NUL, paging, unique keys, ...) run on both; PostgreSQL's share is
 there for what only random input finds, as its NUL 500 was. The vendor's routes doubled
