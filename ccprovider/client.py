@@ -17,7 +17,7 @@ from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import ReadTimeoutError
@@ -28,6 +28,21 @@ from ccprovider import contract
 from ccprovider.api_errors import ApiError, NotFoundError, error_class
 from ccprovider.contract import API_PREFIX, ErrorBody
 from ccprovider.domain import UsageRecord
+from ccprovider.scim_contract import ScimList, ScimUser
+from ccprovider.vendor_contract import (
+    LicenseRequest,
+    LicensesPatch,
+    LicensesPatchResult,
+    PersonCollection,
+    VendorLicense,
+    VendorModel,
+)
+from ccprovider.vendor_users import LicenseBook, holding, provider_user, scim_body, scim_patch
+
+VENDOR_PREFIX = "/v1"
+"""The vendor's REST paths: people and licenses."""
+SCIM_PREFIX = "/identity/scim"
+"""The vendor's SCIM 2.0 paths: `/identity/scim/{orgId}/v2/Users`."""
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
 BULK_BATCH_SIZE = 1000
@@ -146,11 +161,21 @@ class ProvisioningClient:
         keyed: bool = True,
         **params: Any,
     ) -> requests.Response:
-        """One API call; `path` is under the API prefix unless it is a full URL. `salt`
+        """One API call; `path` is under the simulator's prefix unless it is a full URL or
+        one of the vendor's paths (`/v1/people`, `/identity/...`). `salt`
         tells this caller's creates from another's with the same content; `keyed=False`
         sends a POST that is idempotent by itself without a key, so it is never replayed."""
-        url = path if path.startswith("http") else f"{self.base_url}{API_PREFIX}{path}"
-        payload = body.model_dump(mode="json", by_alias=True) if body is not None else None
+        if path.startswith("http"):
+            url = path
+        elif path.startswith((VENDOR_PREFIX + "/", SCIM_PREFIX + "/")):
+            url = f"{self.base_url}{path}"
+        else:
+            url = f"{self.base_url}{API_PREFIX}{path}"
+        payload = (
+            body.model_dump(mode="json", by_alias=True, exclude_none=isinstance(body, VendorModel))
+            if body is not None
+            else None
+        )
         headers = {"If-Match": f'"{if_match}"'} if if_match is not None else {}
         if keyed and method in _KEYED_METHODS:
             headers["Idempotency-Key"] = idempotency_key(method, url, payload, salt)
@@ -198,16 +223,21 @@ class ProvisioningClient:
         )
         return page.items[0] if page.items else None
 
-    def _all(self, model: type[M], path: str, page_size: int, **params: Any) -> Iterator[M]:
-        """Every item of a list, following the `Link: rel="next"` pages."""
-        page_type = contract.Page[model]  # type: ignore[valid-type]
+    def _pages(self, path: str, page_size: int, **params: Any) -> Iterator[bytes]:
+        """Every page of a list, following the `Link: rel="next"` pages."""
         response = self.call("GET", path, max=page_size, **params)
         while True:
-            yield from page_type.model_validate_json(response.content).items
+            yield response.content
             next_page = response.links.get("next", {}).get("url")
             if not next_page:
                 return
             response = self.call("GET", next_page)
+
+    def _all(self, model: type[M], path: str, page_size: int, **params: Any) -> Iterator[M]:
+        """Every item of a list of the simulator's."""
+        page_type = contract.Page[model]  # type: ignore[valid-type]
+        for content in self._pages(path, page_size, **params):
+            yield from page_type.model_validate_json(content).items
 
     def _delete(self, path: str, if_match: int | None = None) -> bool:
         """Delete; False when the object was already gone."""
@@ -297,41 +327,100 @@ class ProvisioningClient:
     def delete_subscription(self, tenant_id: str, sub_id: str) -> bool:
         return self._delete(f"/tenants/{tenant_id}/subscriptions/{sub_id}")
 
-    # Users, licenses and access
+    # Users and their licenses, through the vendor's SCIM users, people and licenses
+
+    def _scim(self, tenant_id: str, user_id: str = "") -> str:
+        return f"{SCIM_PREFIX}/{tenant_id}/v2/Users" + (f"/{user_id}" if user_id else "")
+
+    def license_book(self, tenant_id: str) -> LicenseBook:
+        """The organisation's licenses, to name a user's by subscription and kind."""
+        page = contract.Page[VendorLicense].model_validate_json(
+            self.call("GET", f"{VENDOR_PREFIX}/licenses", orgId=tenant_id).content
+        )
+        return LicenseBook.of(page.items, self.list_subscriptions(tenant_id))
+
+    def _held(self, tenant_id: str, scim: ScimUser) -> contract.User:
+        """The user SCIM shows, with the licenses people shows them holding."""
+        found = PersonCollection.model_validate_json(
+            self.call(
+                "GET", f"{VENDOR_PREFIX}/people", orgId=tenant_id, email=scim.user_name
+            ).content
+        )
+        held = found.items[0].licenses if found.items else []
+        book = self.license_book(tenant_id) if held else LicenseBook({}, {})
+        return provider_user(tenant_id, scim, book.ours(held))
 
     def create_user(self, tenant_id: str, body: contract.UserBody, salt: str = "") -> contract.User:
-        path = f"/tenants/{tenant_id}/users"
-        return self._object(contract.User, "POST", path, body=body, salt=salt)
+        """Create the user through SCIM; the answer of a create replayed after the user was
+        changed shows them as they are now, licenses included."""
+        scim = self._object(
+            ScimUser, "POST", self._scim(tenant_id), body=scim_body(body), salt=salt
+        )
+        return self._held(tenant_id, scim)
 
     def get_user(self, tenant_id: str, user_id: str) -> contract.User | None:
-        return self._get_or_none(contract.User, f"/tenants/{tenant_id}/users/{user_id}")
+        scim = self._get_or_none(ScimUser, self._scim(tenant_id, user_id))
+        return self._held(tenant_id, scim) if scim else None
 
     def find_user(self, tenant_id: str, email: str) -> contract.User | None:
-        return self._find(contract.User, f"/tenants/{tenant_id}/users", email=email)
+        found = self._object(
+            ScimList, "GET", self._scim(tenant_id), filter=f'userName eq "{email}"', count=1
+        )
+        return self._held(tenant_id, found.resources[0]) if found.resources else None
 
-    def list_users(self, tenant_id: str, page_size: int = 100) -> Iterator[contract.User]:
-        return self._all(contract.User, f"/tenants/{tenant_id}/users", page_size)
+    def list_users(self, tenant_id: str, page_size: int = 1000) -> Iterator[contract.User]:
+        """Every user of the tenant: SCIM's pages, joined with people's by e-mail address."""
+        held = {
+            person.emails[0]: person.licenses
+            for content in self._pages(f"{VENDOR_PREFIX}/people", page_size, orgId=tenant_id)
+            for person in PersonCollection.model_validate_json(content).items
+        }
+        book = self.license_book(tenant_id) if any(held.values()) else LicenseBook({}, {})
+        start = 1
+        while True:
+            found = self._object(
+                ScimList, "GET", self._scim(tenant_id), startIndex=start, count=page_size
+            )
+            for scim in found.resources:
+                yield provider_user(tenant_id, scim, book.ours(held.get(scim.user_name, [])))
+            start += found.items_per_page
+            if not found.resources or start > found.total_results:
+                return
 
-    def replace_user(
-        self, tenant_id: str, user_id: str, body: contract.UserBody, if_match: int | None = None
-    ) -> contract.User:
-        path = f"/tenants/{tenant_id}/users/{user_id}"
-        return self._object(contract.User, "PUT", path, body=body, if_match=if_match)
+    def replace_user(self, tenant_id: str, user_id: str, body: contract.UserBody) -> contract.User:
+        """Change who the user is and whose they are (a SCIM PATCH of their contact-center
+        role and `externalId`: names and whatever else was set elsewhere stay). A new agent
+        profile switches their license to the same subscription's of that profile, so their
+        licenses are read again after."""
+        scim = self._object(
+            ScimUser, "PATCH", self._scim(tenant_id, user_id), body=scim_patch(body)
+        )
+        return self._held(tenant_id, scim)
 
     def delete_user(self, tenant_id: str, user_id: str) -> bool:
-        return self._delete(f"/tenants/{tenant_id}/users/{user_id}")
+        return self._delete(self._scim(tenant_id, user_id))
 
-    def list_licenses(self, tenant_id: str) -> list[contract.License]:
-        response = self.call("GET", f"/tenants/{tenant_id}/licenses")
-        return TypeAdapter(list[contract.License]).validate_json(response.content)
-
-    def patch_licenses(
-        self, tenant_id: str, patch: contract.LicensePatch
-    ) -> tuple[contract.LicensePatchResult, bool]:
-        """Apply license operations; also say whether all applied (200) or some did (206)."""
-        response = self.call("PATCH", f"/tenants/{tenant_id}/licenses/users", body=patch)
-        result = contract.LicensePatchResult.model_validate_json(response.content)
-        return result, response.status_code == 200
+    def change_licenses(
+        self, tenant_id: str, user: contract.User, operations: list[contract.LicenseOperation]
+    ) -> tuple[contract.User, list[str]]:
+        """Apply license operations (licenses named as the provider names them) in one
+        license PATCH; the user after it, and why each operation that failed did."""
+        book = self.license_book(tenant_id)
+        unknown = [op.id for op in operations if op.id not in book.to_vendor]
+        if unknown:
+            return user, [f"license {', '.join(unknown)} is not offered by any subscription"]
+        patch = LicensesPatch(
+            email=user.email,
+            org_id=tenant_id,
+            licenses=[
+                LicenseRequest(id=book.to_vendor[op.id], operation=op.operation)
+                for op in operations
+            ],
+        )
+        response = self.call("PATCH", f"{VENDOR_PREFIX}/licenses/users", body=patch)
+        result = LicensesPatchResult.model_validate_json(response.content)
+        errors = [e.description for e in result.errors or []]
+        return holding(user, book.ours(result.licenses)), errors
 
     def bulk_assign(
         self, tenant_id: str, parts: list[contract.BulkAssignment]

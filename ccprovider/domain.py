@@ -148,6 +148,7 @@ SubscriptionId = Annotated[
 ]
 """A subscription's external id, as on the vendor's order (for example SUB-CORE-001)."""
 
+
 def _email_address(value: Any) -> Any:
     """A declared e-mail address as the one form users are compared in (see
     `ccprovider.emails.normalized_email`); the str type refuses what is not a string."""
@@ -188,6 +189,7 @@ OrgName = Annotated[str, _SLUG]
 
 TeamName = Annotated[str, _SLUG]
 """A team of users whose license assignments one resource manages in bulk."""
+
 
 def _storable(value: Any) -> Any:
     """`value`, if the provisioning system can store it: no NUL character and no lone

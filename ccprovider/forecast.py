@@ -117,9 +117,7 @@ def _primary(tenancy: Tenancy, today: date) -> str | None:
 
 def forecast_table(result: Forecast, stack: str) -> str:
     """The forecast for a terminal."""
-    usage = (
-        f"the usage of {result.usage_period}" if result.usage_period else "no loaded usage"
-    )
+    usage = f"the usage of {result.usage_period}" if result.usage_period else "no loaded usage"
     rows = [
         [
             u.usage_type.value,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from ccprovider.contract import ErrorDetail, LicenseOperationKind
-from ccprovider.domain import Email, RoleAndProfile
+from ccprovider.domain import Email, LicenseKind, RoleAndProfile
 
 
 class VendorModel(BaseModel):
@@ -32,6 +32,16 @@ def vendor_time(moment: datetime) -> str:
 
 
 # Licenses
+
+HELD_LICENSES = {
+    LicenseKind.ADMIN: ("CJPADM", "Contact Center Administrator"),
+    LicenseKind.SUPERVISOR: ("CJPSUP", "Contact Center Supervisor"),
+    LicenseKind.STANDARD_AGENT: ("CJPSTD", "Contact Center Standard Agent"),
+    LicenseKind.PREMIUM_AGENT: ("CJPPRM", "Contact Center Premium Agent"),
+}
+"""The type code and name of each kind of license a person holds: the backend offers its
+licenses under them, and ccprovider's client tells the kinds apart by name, as the vendor's
+licenses carry no type."""
 
 
 class VendorLicense(VendorModel):

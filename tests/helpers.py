@@ -13,14 +13,28 @@ from pydantic import BaseModel
 
 from ccprovider import contract
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import LicenseOperation, LicensePatch, SubscriptionBody, UserBody
+from ccprovider.contract import LicenseOperation, SubscriptionBody, UserBody
 from ccprovider.resources.base import ApiProvider
+from ccprovider.scim_contract import CONTACT_CENTER_SCHEMA, USER_SCHEMA, ScimList, ScimUser
+from ccprovider.vendor_contract import (
+    HELD_LICENSES,
+    LicensesPatchResult,
+    Person,
+    PersonCollection,
+    VendorLicense,
+    vendor_time,
+)
 
 ENDPOINT = "http://backend.test"
 """The endpoint the hook tests configure; requests-mock answers for it."""
 
 TENANT_URL = f"{ENDPOINT}/v1/tenants/t-1"
 """The URL of tenant t-1, the tenant of the mocked answers."""
+SCIM_USERS = f"{ENDPOINT}/identity/scim/t-1/v2/Users"
+"""The URL of t-1's SCIM users."""
+PEOPLE = f"{ENDPOINT}/v1/people"
+LICENSES = f"{ENDPOINT}/v1/licenses"
+LICENSE_PATCH = f"{ENDPOINT}/v1/licenses/users"
 
 STAMP = datetime(2026, 1, 1, 9, tzinfo=UTC)
 """When every mocked object was created and last updated."""
@@ -64,10 +78,26 @@ def user_body(email: str, role: str = "agent", profile: str | None = "standard")
     return UserBody(email=email, role=role, agent_profile=profile if role == "agent" else None)
 
 
-def assign_license(client: ProvisioningClient, tenant_id: str, email: str, license_id: str) -> None:
-    """Give the user the license, as an admin does in Control Hub."""
-    operation = LicenseOperation(id=license_id, operation="add")
-    client.patch_licenses(tenant_id, LicensePatch(email=email, licenses=[operation]))
+def change(
+    client: ProvisioningClient, tenant_id: str, email: str, *operations: LicenseOperation
+) -> tuple[contract.User, list[str]]:
+    """Apply license operations (licenses named as the provider names them) to the user
+    with this address, as an admin does in Control Hub: the user after them, and why each
+    that failed did."""
+    user = client.find_user(tenant_id, email)
+    assert user is not None, f"{email} exists"
+    return client.change_licenses(tenant_id, user, list(operations))
+
+
+def assign_license(
+    client: ProvisioningClient, tenant_id: str, email: str, license_id: str
+) -> contract.User:
+    """Give the user the license; the user after it."""
+    user, failures = change(
+        client, tenant_id, email, LicenseOperation(id=license_id, operation="add")
+    )
+    assert failures == [], failures
+    return user
 
 
 def declaration(**overrides: Any) -> dict[str, Any]:
@@ -211,3 +241,111 @@ def alias_bomb(levels: int) -> str:
     lines = ["- x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"  x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
     return "\n".join([*lines, f"  email: *a{levels - 1}", "  role: agent"]) + "\n"
+
+
+# The vendor's answers about users: SCIM users, people and licenses. A license's vendor id
+# is `LIC-` and the provider's id of it, so that a test reads which one a request names.
+
+
+def vendor_license(license_id: str) -> str:
+    """The vendor id the mocked answers give the license the provider calls `license_id`."""
+    return f"LIC-{license_id}"
+
+
+def scim_user(user: contract.User) -> ScimUser:
+    return ScimUser.model_validate(
+        {
+            "schemas": [USER_SCHEMA, CONTACT_CENTER_SCHEMA],
+            "id": user.id,
+            "userName": user.email,
+            "displayName": user.email,
+            "emails": [{"value": user.email}],
+            "roles": [],
+            "externalId": user.external_id,
+            CONTACT_CENTER_SCHEMA: {"role": user.role, "agentProfile": user.agent_profile},
+            "meta": {
+                "location": f"{SCIM_USERS}/{user.id}",
+                "version": 'W/"1"',
+                "created": vendor_time(user.created_at),
+                "lastModified": vendor_time(user.updated_at),
+            },
+        }
+    )
+
+
+def _person(user: contract.User) -> Person:
+    return Person.model_validate(
+        {
+            "id": f"P-{user.id}",
+            "emails": [user.email],
+            "displayName": user.email,
+            "orgId": user.tenant_id,
+            "roles": [],
+            "licenses": [vendor_license(lic) for lic in user.licenses],
+            "created": vendor_time(user.created_at),
+            "lastModified": vendor_time(user.updated_at),
+            "contactCenter": {"role": user.role, "agentProfile": user.agent_profile},
+        }
+    )
+
+
+def answer_users(
+    mock: requests_mock.Mocker,
+    *users: contract.User,
+    subscriptions: tuple[contract.Subscription, ...] = (),
+) -> None:
+    """Answer the vendor's reads of t-1's users (SCIM, by filter or id, and people, by
+    e-mail or all) with `users`, and of its licenses and subscriptions with those of
+    `subscriptions` (by default, one of each subscription the users' licenses name)."""
+    subscriptions = subscriptions or tuple(
+        live_subscription(sub_id.removeprefix("id-"), id=sub_id)
+        for sub_id in sorted({u.subscription_id for u in users if u.subscription_id})
+    )
+
+    def scim_list(request: Any, _context: Any) -> dict[str, Any]:
+        wanted = request.qs.get("filter", [""])[0].lower()
+        found = [u for u in users if not wanted or f'"{u.email}"' in wanted]
+        listed = ScimList(
+            total_results=len(found),
+            items_per_page=len(found),
+            start_index=1,
+            resources=[scim_user(u) for u in found],
+        )
+        return wire(listed)
+
+    def people(request: Any, _context: Any) -> dict[str, Any]:
+        email = request.qs.get("email", [None])[0]
+        found = [u for u in users if email in (None, u.email)]
+        return wire(PersonCollection(items=[_person(u) for u in found]))
+
+    mock.get(SCIM_USERS, json=scim_list)
+    for user in users:
+        mock.get(f"{SCIM_USERS}/{user.id}", json=wire(scim_user(user)))
+    mock.get(PEOPLE, json=people)
+    licenses = [
+        VendorLicense(
+            id=vendor_license(contract.license_id(sub.id, kind)),
+            name=name,
+            consumed_units=0,
+            consumed_by_users=0,
+            subscription_id=sub.external_id,
+        )
+        for sub in subscriptions
+        for kind, (_code, name) in HELD_LICENSES.items()
+    ]
+    mock.get(LICENSES, json=wire(page(*licenses)))
+    mock.get(f"{TENANT_URL}/subscriptions", json=wire(page(*subscriptions)))
+
+
+def license_patch_answer(
+    user: contract.User, *errors: str, status_code: int | None = None
+) -> dict[str, Any]:
+    """The answer to a license PATCH that left `user` as given: 206 with `errors`."""
+    result = LicensesPatchResult(
+        org_id=user.tenant_id,
+        person_id=f"P-{user.id}",
+        email=user.email,
+        licenses=[vendor_license(lic) for lic in user.licenses],
+        errors=[contract.ErrorDetail(description=e) for e in errors] or None,
+    )
+    return {"json": wire(result), "status_code": status_code or (206 if errors else 200)}

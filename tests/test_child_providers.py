@@ -17,17 +17,23 @@ from ccprovider.resources import (
 from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.inputs import validate_inputs
 from ccprovider.resources.subscription import SubscriptionInputs
+from ccprovider.scim_contract import ScimUserBody
 from tests.helpers import (
+    LICENSE_PATCH,
+    SCIM_USERS,
     TENANT_URL,
+    answer_users,
     bulk_outcome,
     bulk_parts,
     configured,
+    license_patch_answer,
     live_partner,
     live_subscription,
     live_tenant,
     live_user,
     page,
     provisioning_date,
+    scim_user,
     vendor_error,
     wire,
 )
@@ -265,7 +271,7 @@ def test_deleting_a_subscription_that_carries_others_users_reports_the_backends_
         "agent1@acme.example", ["id-SUB-2:standard-agent"], external_id="other/prod#user:a"
     )
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANT_URL}/users", json=wire(page(theirs)))
+        answer_users(mock, theirs)
         mock.delete(
             f"{TENANT_URL}/subscriptions/id-SUB-2",
             status_code=409,
@@ -300,7 +306,7 @@ def test_deleting_a_subscription_first_releases_the_users_this_stack_left_on_it(
         email="lost@acme.example", action="release", status="updated"
     )
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANT_URL}/users", json=wire(page(lost, on_another, hand_made)))
+        answer_users(mock, lost, on_another, hand_made)
         mock.patch(f"{TENANT_URL}/licenses/users/bulk", json=wire(bulk_outcome(released)))
         mock.delete(f"{TENANT_URL}/subscriptions/id-SUB-2", status_code=204)
         subscriptions.delete("id-SUB-2", {**SUB_INPUTS, "owner": "proj/dev"})
@@ -323,12 +329,12 @@ def test_a_replacement_is_refused_while_users_hold_the_old_order(
         for i in range(7)
     ]
     with requests_mock.Mocker() as mock:
+        answer_users(mock, *holders)
         provisioning_date(mock, date(2026, 1, 1))
         mock.get(
             f"{TENANT_URL}/subscriptions?externalId=SUB-2",
             json=wire(page(live_subscription("SUB-2"))),
         )
-        mock.get(f"{TENANT_URL}/users", json=wire(page(*holders)))
         result = subscriptions.check(SUB_INPUTS, {**SUB_INPUTS, "license_model": "concurrent"})
 
     [failure] = result.failures
@@ -402,9 +408,11 @@ def agent1(licenses: list[str], **fields: Any) -> contract.User:
     return live_user("agent1@acme.example", licenses, **{**mark, **fields})
 
 
-def patched(user: contract.User, *results: contract.LicenseOperationResult) -> dict[str, Any]:
-    """The answer to a license PATCH that left `user` as given."""
-    return wire(contract.LicensePatchResult(user=user, licenses=list(results)))
+def created_agent1(mock: requests_mock.Mocker, **fields: Any) -> None:
+    """Answer SCIM's create of agent1 with agent1 holding no license."""
+    user = agent1([], **fields)
+    answer_users(mock, user, subscriptions=(live_subscription("SUB-1"),))
+    mock.post(SCIM_USERS, status_code=201, json=wire(scim_user(user)))
 
 
 @pytest.fixture
@@ -420,12 +428,13 @@ def test_the_mark_of_the_longest_address_in_the_longest_stack_names_is_one_the_b
     longest = "a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".exa"
     declared = {**ASSIGNMENT, "email": longest, "owner": f"{'p' * 100}/{'s' * 100}"}
     with requests_mock.Mocker() as mock:
-        mock.post(f"{TENANT_URL}/users", status_code=201, json=wire(agent1([])))
-        mock.put(f"{TENANT_URL}/users/u-1", json=wire(agent1([])))
-        mock.patch(f"{TENANT_URL}/licenses/users", json=patched(agent1([])))
+        created_agent1(mock)
+        mock.patch(f"{SCIM_USERS}/u-1", json=wire(scim_user(agent1([]))))
+        mock.patch(LICENSE_PATCH, **license_patch_answer(agent1([])))
         assignments.create(declared)
 
-    sent = contract.UserBody.model_validate(mock.request_history[0].json())
+    [create] = [r for r in mock.request_history if r.method == "POST"]
+    sent = ScimUserBody.model_validate(create.json())
     assert len(longest) == 254
     assert sent.external_id is not None and longest in sent.external_id
 
@@ -456,10 +465,11 @@ def test_an_assignment_to_a_subscription_not_created_yet_checks_only_that_the_ad
     assignments: LicenseAssignmentProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANT_URL}/users", json=wire(page()))  # a create: is the address taken?
+        answer_users(mock)  # a create: is the address taken?
         result = assignments.check({}, {**ASSIGNMENT, "subscription_id": Unknown()})
 
-    assert methods(mock) == ["GET /v1/tenants/t-1/users"]
+    assert "POST" not in {r.method for r in mock.request_history}
+    assert {r.path for r in mock.request_history} == {"/v1/people", "/identity/scim/t-1/v2/users"}
     assert result.failures == []
 
 
@@ -467,21 +477,18 @@ def test_create_makes_the_user_and_assigns_the_fitting_license(
     assignments: LicenseAssignmentProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.post(f"{TENANT_URL}/users", status_code=201, json=wire(agent1([])))
-        mock.patch(
-            f"{TENANT_URL}/licenses/users",
-            json=patched(agent1(["id-SUB-1:standard-agent"])),
-        )
+        created_agent1(mock)
+        mock.patch(LICENSE_PATCH, **license_patch_answer(agent1(["id-SUB-1:standard-agent"])))
         result = assignments.create(dict(ASSIGNMENT))
 
-    assert methods(mock) == [
-        "POST /v1/tenants/t-1/users",
-        "PATCH /v1/tenants/t-1/licenses/users",
-    ]
+    changes = [f"{r.method} {r.path}" for r in mock.request_history if r.method != "GET"]
+    assert changes == ["POST /identity/scim/t-1/v2/users", "PATCH /v1/licenses/users"]
     assert len(mock.request_history[0].headers["Idempotency-Key"]) == 64
-    assert mock.last_request.json()["licenses"] == [
-        {"id": "id-SUB-1:standard-agent", "operation": "add"}
-    ]
+    assert mock.last_request.json() == {
+        "email": "agent1@acme.example",
+        "orgId": "t-1",
+        "licenses": [{"id": "LIC-id-SUB-1:standard-agent", "operation": "add"}],
+    }
     assert result.outs is not None
     assert result.id == "u-1"
     assert result.outs["adopted"] is False
@@ -490,13 +497,8 @@ def test_create_makes_the_user_and_assigns_the_fitting_license(
 
 def test_an_existing_user_is_refused_unless_adopted(assignments: LicenseAssignmentProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.post(
-            f"{TENANT_URL}/users",
-            status_code=409,
-            json=wire(vendor_error("exists")),
-        )
-        outside = agent1([], external_id=None)
-        mock.get(f"{TENANT_URL}/users?email=agent1@acme.example", json=wire(page(outside)))
+        answer_users(mock, agent1([], external_id=None))
+        mock.post(SCIM_USERS, status_code=409, json=wire(vendor_error("exists")))
         with pytest.raises(ProviderError, match=r"User agent1@acme\.example already exists"):
             assignments.create(dict(ASSIGNMENT))
 
@@ -507,12 +509,10 @@ def test_adopt_leaves_a_user_another_stack_manages_unless_taken_over(
     theirs = agent1([], external_id="ccprovider/other#user:agent1@acme.example")
     adopting = {**ASSIGNMENT, "adopt": True}
     with requests_mock.Mocker() as mock:
-        mock.post(f"{TENANT_URL}/users", status_code=409, json=wire(vendor_error("exists")))
-        mock.get(f"{TENANT_URL}/users?email=agent1@acme.example", json=wire(page(theirs)))
-        mock.put(f"{TENANT_URL}/users/u-1", json=wire(agent1([])))
-        mock.patch(
-            f"{TENANT_URL}/licenses/users", json=patched(agent1(["id-SUB-1:standard-agent"]))
-        )
+        answer_users(mock, theirs, subscriptions=(live_subscription("SUB-1"),))
+        mock.post(SCIM_USERS, status_code=409, json=wire(vendor_error("exists")))
+        mock.patch(f"{SCIM_USERS}/u-1", json=wire(scim_user(agent1([]))))
+        mock.patch(LICENSE_PATCH, **license_patch_answer(agent1(["id-SUB-1:standard-agent"])))
         refusals = []
         for declared in (ASSIGNMENT, adopting):
             with pytest.raises(ProviderError) as refused:
@@ -521,15 +521,19 @@ def test_adopt_leaves_a_user_another_stack_manages_unless_taken_over(
         taken = assignments.create({**adopting, "take_over": True})
 
     # Without adopt as with it, the message names the stack that manages the user.
-    assert refusals == [
-        "User agent1@acme.example is managed by stack ccprovider/other. Fix: declare it in "
-        "one of the two stacks only, or set `adopt: true` and `takeOver: true` in "
-        "ccprovider:tenant to take it over from stack ccprovider/other."
-    ] * 2
+    assert (
+        refusals
+        == [
+            "User agent1@acme.example is managed by stack ccprovider/other. Fix: declare it in "
+            "one of the two stacks only, or set `adopt: true` and `takeOver: true` in "
+            "ccprovider:tenant to take it over from stack ccprovider/other."
+        ]
+        * 2
+    )
     assert taken.outs is not None
     assert taken.outs["adopted"] is True
     assert mock.last_request.json()["licenses"] == [
-        {"id": "id-SUB-1:standard-agent", "operation": "add"}
+        {"id": "LIC-id-SUB-1:standard-agent", "operation": "add"}
     ]
 
 
@@ -539,18 +543,19 @@ def test_remapping_is_one_patch_that_adds_the_new_license_and_removes_the_old(
     olds = {**ASSIGNMENT, "adopted": False}
     news = {**ASSIGNMENT, "subscription": "SUB-2", "subscription_id": "id-SUB-2"}
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANT_URL}/users/u-1", json=wire(agent1(["id-SUB-1:standard-agent"])))
-        mock.patch(
-            f"{TENANT_URL}/licenses/users",
-            json=patched(agent1(["id-SUB-2:standard-agent"])),
+        answer_users(
+            mock,
+            agent1(["id-SUB-1:standard-agent"]),
+            subscriptions=(live_subscription("SUB-1"), live_subscription("SUB-2")),
         )
+        mock.patch(LICENSE_PATCH, **license_patch_answer(agent1(["id-SUB-2:standard-agent"])))
         diff = assignments.diff("u-1", olds, news)
         result = assignments.update("u-1", olds, news)
 
     assert (diff.changes, diff.replaces) == (True, [])
     assert mock.last_request.json()["licenses"] == [
-        {"id": "id-SUB-2:standard-agent", "operation": "add"},
-        {"id": "id-SUB-1:standard-agent", "operation": "remove"},
+        {"id": "LIC-id-SUB-2:standard-agent", "operation": "add"},
+        {"id": "LIC-id-SUB-1:standard-agent", "operation": "remove"},
     ]
     assert result.outs is not None
     assert result.outs["subscription"] == "SUB-2"
@@ -562,18 +567,16 @@ def test_a_partial_license_patch_fails_the_update_with_each_reason(
     olds = {**ASSIGNMENT, "adopted": False}
     news = {**ASSIGNMENT, "subscription": "SUB-2", "subscription_id": "id-SUB-2"}
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANT_URL}/users/u-1", json=wire(agent1(["id-SUB-1:standard-agent"])))
+        answer_users(
+            mock,
+            agent1(["id-SUB-1:standard-agent"]),
+            subscriptions=(live_subscription("SUB-1"), live_subscription("SUB-2")),
+        )
         mock.patch(
-            f"{TENANT_URL}/licenses/users",
-            status_code=206,
-            json=patched(
+            LICENSE_PATCH,
+            **license_patch_answer(
                 agent1(["id-SUB-1:standard-agent"]),
-                contract.LicenseOperationResult(
-                    id="id-SUB-2:standard-agent",
-                    operation="add",
-                    status="error",
-                    description="Subscription SUB-2 cannot give access: it was cancelled.",
-                ),
+                "Subscription SUB-2 cannot give access: it was cancelled.",
             ),
         )
         with pytest.raises(ProviderError, match="it was cancelled"):
@@ -655,11 +658,11 @@ def test_a_second_partners_full_admin_approved_by_a_customer_admin_passes_check(
     partners: PartnerAccessProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock_tenant_with_two_subscriptions_and_partner_a(mock)
         admin = live_user(
             "admin1@acme.example", ["id-SUB-1:admin"], role="admin", agent_profile=None
         )
-        mock.get(f"{TENANT_URL}/users?email=admin1@acme.example", json=wire(page(admin)))
+        answer_users(mock, admin)
+        mock_tenant_with_two_subscriptions_and_partner_a(mock)
         mock.get(f"{TENANT_URL}/partners?org=partner-b", json=wire(page()))  # not taken
         result = partners.check({}, {**PARTNER, "approved_by": "admin1@acme.example"})
 

@@ -19,15 +19,13 @@ from ccprovider.contract import (
     BulkAction,
     BulkAssignment,
     ClockChange,
-    LicenseOperation,
-    LicensePatch,
     TenantBody,
     UserBody,
 )
 from ccprovider.domain import UsageRecord
 from ccprovider.spec import parse_tenant_spec
 from ccprovider.stackfile import StackFile
-from tests.helpers import subscription_body, user_body
+from tests.helpers import assign_license, subscription_body, user_body
 from tests.readme import cli_args, commands, snippet
 
 DEV = """\
@@ -447,13 +445,7 @@ def make_tenant(client: ProvisioningClient) -> str:
         client.create_user(tenant.id, body)
     kind = {"admin1@acme.example": "admin", "agent1@acme.example": "standard-agent"}
     for email, license_kind in kind.items():
-        client.patch_licenses(
-            tenant.id,
-            LicensePatch(
-                email=email,
-                licenses=[LicenseOperation(id=f"{sub.id}:{license_kind}", operation="add")],
-            ),
-        )
+        assign_license(client, tenant.id, email, f"{sub.id}:{license_kind}")
     client.create_user(tenant.id, user_body("unmapped@acme.example"))
     return tenant.id
 
@@ -642,13 +634,14 @@ def test_a_bad_usage_line_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
     ("content", "expected"),
     [
         (
-            "day,usage_type,quantity,email\n2026-05-04,wfo,1,caf\xe9@acme.example\n".encode("latin-1"),
+            "day,usage_type,quantity,email\n2026-05-04,wfo,1,caf\xe9@acme.example\n".encode(
+                "latin-1"
+            ),
             "usage.csv, line 2: not UTF-8 text (byte 0xe9); save the file as UTF-8",
         ),
         (
             f"day,usage_type,quantity,email\n2026-05-04,wfo,1,{'x' * 140_000}\n".encode(),
-            "usage.csv, after line 1: not CSV as usage records are: field larger than field "
-            "limit",
+            "usage.csv, after line 1: not CSV as usage records are: field larger than field limit",
         ),
         (
             b"day,usage_type,quantity,email\n2026-05-04,wfo,1,a@acme.example,extra\n",

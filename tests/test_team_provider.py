@@ -12,6 +12,7 @@ from ccprovider.resources import TeamAssignmentsProvider
 from ccprovider.resources.failures import ProviderError
 from tests.helpers import (
     TENANT_URL,
+    answer_users,
     bulk_outcome,
     bulk_parts,
     configured,
@@ -67,15 +68,21 @@ def test_members_on_a_subscription_that_gives_no_access_fail_check_together(
             f"{TENANT_URL}/subscriptions/id-SUB-2",
             json=wire(live_subscription("SUB-2", status="expired")),
         )
-        mock.get(f"{TENANT_URL}/users", json=wire(page()))
+        answer_users(mock)
         result = teams.check({}, team(a1="SUB-1", a2="SUB-2", a3="SUB-2"))
 
     [failure] = result.failures
     assert failure.property == "members"
     assert "2 member(s) of team care (a2@acme.example, a3@acme.example)" in failure.reason
     assert "subscription SUB-2, which is expired" in failure.reason
-    # One read per subscription and one of the tenant's users, not one per member.
-    assert mock.call_count == 3
+    # One read per subscription and one of the tenant's users (SCIM's and people's pages),
+    # not one per member.
+    assert sorted(r.path for r in mock.request_history) == [
+        "/identity/scim/t-1/v2/users",
+        "/v1/people",
+        "/v1/tenants/t-1/subscriptions/id-sub-1",
+        "/v1/tenants/t-1/subscriptions/id-sub-2",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -93,7 +100,7 @@ def test_a_member_the_team_may_not_take_fails_check(
     existing = live_user("a2@acme.example", [], external_id=mark)
     with requests_mock.Mocker() as mock:
         mock.get(f"{TENANT_URL}/subscriptions/id-SUB-1", json=wire(live_subscription("SUB-1")))
-        mock.get(f"{TENANT_URL}/users", json=wire(page(existing)))
+        answer_users(mock, existing)
         result = teams.check({}, team(a1="SUB-1", a2="SUB-1"))
 
     reasons = [f.reason for f in result.failures]

@@ -20,7 +20,16 @@ from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.storage import open_store
 from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.tenant import TenantProvider
-from tests.helpers import bulk_outcome, live_tenant, live_user, page, vendor_error, wire
+from tests.helpers import (
+    PEOPLE,
+    answer_users,
+    bulk_outcome,
+    live_tenant,
+    live_user,
+    page,
+    vendor_error,
+    wire,
+)
 
 BASE = "http://backend.test"
 TENANTS = f"{BASE}/v1/tenants"
@@ -173,13 +182,13 @@ def test_a_state_of_an_earlier_release_is_an_update_that_marks_its_objects_again
     held = live_user("held@acme.example", ["s-1:admin"], external_id="proj/dev#user:held")
     with requests_mock.Mocker() as mock:
         mock.put(f"{TENANTS}/t-1", json=wire(live(managed_by=OWNER)))
-        mock.get(f"{TENANTS}/t-1/users", json=wire(page(released, held)))
+        answer_users(mock, released, held)
         mock.patch(f"{TENANTS}/t-1/licenses/users/bulk", json=wire(bulk_outcome()))
         new_identity = {**INPUTS, "owner": "proj/dev", "state": Unknown()}  # at preview
         previewed = provider.diff("t-1", legacy, new_identity)
         provider.update("t-1", legacy, {**INPUTS, **ENGINE})
 
-    put, _, bulk = mock.request_history
+    put, *_, bulk = mock.request_history
     assert previewed.changes is True
     assert provider.diff("t-1", OUTPUTS, {**INPUTS, **ENGINE}).changes is False
     assert put.json() == SENT
@@ -300,7 +309,7 @@ def test_update_puts_the_new_inputs(provider: TenantProvider) -> None:
 
 def test_delete_tolerates_an_already_removed_tenant(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}/t-1/users", status_code=404, json=wire(vendor_error("not found")))
+        mock.get(PEOPLE, status_code=404, json=wire(vendor_error("not found")))
         provider.delete("t-1", OUTPUTS)
 
     assert mock.call_count == 1
@@ -321,14 +330,14 @@ def test_delete_removes_the_unlicensed_users_the_stack_left_behind_first(
         held.model_copy(update={"external_id": "proj/dev#user:held@acme.example"}),
     ]
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}/t-1/users", json=wire(page(*users)))
+        answer_users(mock, *users)
         mock.patch(f"{TENANTS}/t-1/licenses/users/bulk", json=wire(bulk_outcome()))
         mock.delete(f"{TENANTS}/t-1", status_code=204)
         # A state of an earlier release: its owner is the stack's name alone.
         provider.delete("t-1", {k: v for k, v in OUTPUTS.items() if k != "state"})
 
-    listed, bulk, deleted = mock.request_history
-    assert listed.path == "/v1/tenants/t-1/users"
+    *listed, bulk, deleted = mock.request_history
+    assert {r.path for r in listed} >= {"/v1/people", "/identity/scim/t-1/v2/users"}
     assert [(p["action"], p["email"], p["ifExternalId"]) for p in bulk.json()["users"]] == [
         ("delete", "released@acme.example", "proj/dev#"),
         ("delete", "orphan@acme.example", "proj/dev#user:orphan@acme.example"),
@@ -338,7 +347,7 @@ def test_delete_removes_the_unlicensed_users_the_stack_left_behind_first(
 
 def test_delete_surfaces_other_errors(provider: TenantProvider) -> None:
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANTS}/t-1/users", json=wire(page()))
+        answer_users(mock)
         mock.delete(f"{TENANTS}/t-1", status_code=403, json=wire(vendor_error("Read-only access.")))
         with pytest.raises(Exception, match="Read-only access"):
             provider.delete("t-1", OUTPUTS)

@@ -121,6 +121,7 @@ def create_app(
     (none by default) makes a share of requests fail, for testing clients.
     """
     policy = policy or AccessPolicy()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield

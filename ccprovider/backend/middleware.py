@@ -233,11 +233,7 @@ class FaultInjector:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
-        if (
-            scope["type"] != "http"
-            or not is_api_path(path)
-            or path.startswith(_ADMIN_PREFIX)
-        ):
+        if scope["type"] != "http" or not is_api_path(path) or path.startswith(_ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
         if self.faults.latency_ms:

@@ -132,12 +132,10 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
         what: str,
     ) -> contract.User:
         """Apply license operations to the user; any that fails is the user's error."""
-        patch = contract.LicensePatch(email=user.email, licenses=operations)
-        result, complete = self.client.patch_licenses(tenant_id, patch)
-        if not complete:
-            failed = "; ".join(r.description or r.id for r in result.licenses if r.status != "ok")
-            raise ProviderError(f"{what} failed: {failed}")
-        return result.user
+        changed, failures = self.client.change_licenses(tenant_id, user, operations)
+        if failures:
+            raise ProviderError(f"{what} failed: {'; '.join(failures)}")
+        return changed
 
     def fetch(self, id_: str, props: dict[str, Any]) -> contract.User | None:
         return self.client.get_user(props["tenant_id"], id_)
@@ -187,7 +185,7 @@ class LicenseAssignmentProvider(ObjectProvider[contract.User]):
         # As the user is, not as the old state says: an interrupted destroy may have
         # released them (another mark, no license) since.
         if contract.UserBody.model_validate(user.model_dump(include=_IDENTITY)) != identity:
-            user = self.client.replace_user(tenant_id, id_, identity)
+            user = self.client.replace_user(tenant_id, user.id, identity)
         return self._map(tenant_id, user, _license(news))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

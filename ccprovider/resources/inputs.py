@@ -176,9 +176,7 @@ def diff_inputs(
     )
 
 
-def read_result(
-    model: type[DeclaredInputs], id_: str, outs: dict[str, Any] | None
-) -> ReadResult:
+def read_result(model: type[DeclaredInputs], id_: str, outs: dict[str, Any] | None) -> ReadResult:
     """What `read` returns: the live outputs and the inputs that match them, or nothing when
     the object is gone, so that `refresh` shows drift and drops removed objects."""
     if outs is None:

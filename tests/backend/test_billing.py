@@ -10,13 +10,13 @@ from ccprovider.contract import (
     BillingSummary,
     ClockChange,
     LicenseOperation,
-    LicensePatch,
     UsageBatch,
 )
 from ccprovider.domain import UsageRecord, UsageType
 from tests.helpers import (
     assert_vendor_error,
     assign_license,
+    change,
     subscription_body,
     user_body,
     wire,
@@ -153,16 +153,14 @@ def move_clock(client: ProvisioningClient, day: date) -> None:
 
 
 def remap(client: ProvisioningClient, tenant_id: str, email: str, to: str, away: str) -> None:
-    client.patch_licenses(
+    _, failures = change(
+        client,
         tenant_id,
-        LicensePatch(
-            email=email,
-            licenses=[
-                LicenseOperation(id=f"{to}:standard-agent", operation="add"),
-                LicenseOperation(id=f"{away}:standard-agent", operation="remove"),
-            ],
-        ),
+        email,
+        LicenseOperation(id=f"{to}:standard-agent", operation="add"),
+        LicenseOperation(id=f"{away}:standard-agent", operation="remove"),
     )
+    assert failures == [], failures
 
 
 def tenant_usage(day: date, usage_type: str, quantity: int) -> UsageRecord:

@@ -5,11 +5,18 @@ from datetime import date
 
 import pytest
 import requests
+from pydantic import TypeAdapter
 
 from ccprovider.api_errors import ApiError
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import ClockChange, LicenseOperation, LicensePatch, Subscription
-from tests.helpers import assert_vendor_error, assign_license, subscription_body, user_body
+from ccprovider.contract import ClockChange, License, LicenseOperation, LicensePatch, Subscription
+from tests.helpers import (
+    assert_vendor_error,
+    assign_license,
+    change,
+    subscription_body,
+    user_body,
+)
 
 
 def add(license_id: str) -> LicenseOperation:
@@ -101,7 +108,10 @@ def test_each_subscription_offers_licenses_with_total_and_consumed_units(
     client.create_user(tenant_id, user_body("agent1@acme.example"))
     assign_license(client, tenant_id, "agent1@acme.example", f"{sub1.id}:standard-agent")
 
-    licenses = {lic.kind.value: lic for lic in client.list_licenses(tenant_id)}
+    listed = requests.get(f"{client.base_url}/v1/tenants/{tenant_id}/licenses", timeout=10)
+    licenses = {
+        lic.kind.value: lic for lic in TypeAdapter(list[License]).validate_json(listed.content)
+    }
 
     assert set(licenses) == {"admin", "supervisor", "standard-agent", "premium-agent"}
     standard = licenses["standard-agent"]
@@ -116,13 +126,12 @@ def test_assigning_a_license_gives_access_through_its_subscription(
     client.create_user(tenant_id, user_body("agent1@acme.example"))
     assert client.check_access(tenant_id, "agent1@acme.example").has_access is False
 
-    result, complete = client.patch_licenses(
-        tenant_id,
-        LicensePatch(email="agent1@acme.example", licenses=[add(f"{sub1.id}:standard-agent")]),
+    user, failures = change(
+        client, tenant_id, "agent1@acme.example", add(f"{sub1.id}:standard-agent")
     )
 
-    assert complete
-    assert result.user.subscription_id == sub1.id
+    assert failures == []
+    assert user.subscription_id == sub1.id
     access = client.check_access(tenant_id, "agent1@acme.example")
     assert (access.has_access, access.external_id) == (True, "SUB-1")
 
@@ -132,7 +141,7 @@ def test_a_user_holds_one_subscription_at_a_time(
 ) -> None:
     client.create_user(tenant_id, user_body("agent1@acme.example"))
     first = LicensePatch(email="agent1@acme.example", licenses=[add(f"{sub1.id}:standard-agent")])
-    client.patch_licenses(tenant_id, first)
+    change(client, tenant_id, "agent1@acme.example", *first.licenses)
 
     response = requests.patch(
         patch_url(client, tenant_id),
@@ -153,16 +162,16 @@ def test_switching_subscription_in_one_patch_never_drops_access(
     client.create_user(tenant_id, user_body("agent1@acme.example"))
     assign_license(client, tenant_id, "agent1@acme.example", f"{sub1.id}:standard-agent")
 
-    result, complete = client.patch_licenses(
+    user, failures = change(
+        client,
         tenant_id,
-        LicensePatch(
-            email="agent1@acme.example",
-            licenses=[add(f"{sub2.id}:standard-agent"), remove(f"{sub1.id}:standard-agent")],
-        ),
+        "agent1@acme.example",
+        add(f"{sub2.id}:standard-agent"),
+        remove(f"{sub1.id}:standard-agent"),
     )
 
-    assert complete
-    assert result.user.licenses == [f"{sub2.id}:standard-agent"]
+    assert failures == []
+    assert user.licenses == [f"{sub2.id}:standard-agent"]
     assert client.check_access(tenant_id, "agent1@acme.example").external_id == "SUB-2"
 
 
@@ -202,11 +211,9 @@ def test_a_license_of_an_expired_subscription_cannot_be_assigned(
     client.create_user(tenant_id, user_body("admin1@acme.example", role="admin"))
 
     with pytest.raises(ApiError) as raised:
-        client.patch_licenses(
-            tenant_id, LicensePatch(email="admin1@acme.example", licenses=[add(f"{old.id}:admin")])
-        )
+        change(client, tenant_id, "admin1@acme.example", add(f"{old.id}:admin"))
 
-    assert raised.value.status == 409
+    assert raised.value.status == 400
     assert "cannot give access: it expired on 2021-01-01" in str(raised.value)
 
 
@@ -221,18 +228,10 @@ def test_users_lose_access_when_their_only_subscription_expires_unless_remapped(
     }
     for email, (role, kind) in people.items():
         client.create_user(tenant_id, user_body(email, role=role))
-        client.patch_licenses(
-            tenant_id, LicensePatch(email=email, licenses=[add(f"{sub1.id}:{kind}")])
-        )
+        change(client, tenant_id, email, add(f"{sub1.id}:{kind}"))
     for email in ("admin1@acme.example", "agent1@acme.example"):
         kind = people[email][1]
-        client.patch_licenses(
-            tenant_id,
-            LicensePatch(
-                email=email,
-                licenses=[add(f"{sub2.id}:{kind}"), remove(f"{sub1.id}:{kind}")],
-            ),
-        )
+        change(client, tenant_id, email, add(f"{sub2.id}:{kind}"), remove(f"{sub1.id}:{kind}"))
 
     client.change_clock(ClockChange(advance_days=31))  # past SUB-1's end, 2026-07-01
 
@@ -309,16 +308,20 @@ def test_a_switch_whose_addition_fails_keeps_the_old_license(
     client.create_user(tenant_id, user_body("agent1@acme.example"))
     assign_license(client, tenant_id, "agent1@acme.example", f"{sub1.id}:standard-agent")
 
+    ended = client.create_subscription(
+        tenant_id, subscription_body("OLD", start=date(2020, 1, 1), term_months=12)
+    )
+
     with pytest.raises(ApiError) as raised:
-        client.patch_licenses(
+        change(
+            client,
             tenant_id,
-            LicensePatch(
-                email="agent1@acme.example",
-                licenses=[remove(f"{sub1.id}:standard-agent"), add("no-such-sub:standard-agent")],
-            ),
+            "agent1@acme.example",
+            remove(f"{sub1.id}:standard-agent"),
+            add(f"{ended.id}:standard-agent"),
         )
 
-    assert "would leave agent1@acme.example without access" in str(raised.value)
+    assert "Subscription OLD cannot give access: it expired on 2021-01-01" in str(raised.value)
     assert client.check_access(tenant_id, "agent1@acme.example").has_access is True
 
 

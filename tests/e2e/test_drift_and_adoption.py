@@ -3,10 +3,10 @@ adopts existing objects by their natural key instead of failing or duplicating t
 
 import re
 
-from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody, UserBody
+from ccprovider.contract import TenantBody, UserBody
 from tests.e2e.declarations import tenant
 from tests.e2e.harness import Apply, PulumiProject, resource_key, steps_by_op
-from tests.helpers import subscription_body
+from tests.helpers import assign_license, subscription_body
 
 ASSIGNMENT_TYPE = "pulumi-python:dynamic/ccprovider:LicenseAssignment"
 
@@ -48,13 +48,7 @@ def make_the_tenant_by_hand(project: PulumiProject) -> str:
         ):
             profile = "standard" if role == "agent" else None
             backend.create_user(made.id, UserBody(email=email, role=role, agent_profile=profile))
-            backend.patch_licenses(
-                made.id,
-                LicensePatch(
-                    email=email,
-                    licenses=[LicenseOperation(id=f"{sub1.id}:{kind}", operation="add")],
-                ),
-            )
+            assign_license(backend, made.id, email, f"{sub1.id}:{kind}")
     return made.id
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ccprovider.contract import LicenseOperation, LicensePatch, TenantBody
+from ccprovider.contract import TenantBody
 from tests.e2e.declarations import subscription, tenant, user
 from tests.e2e.harness import (
     Apply,
@@ -17,7 +17,7 @@ from tests.e2e.harness import (
     resource_key,
     run_as_written,
 )
-from tests.helpers import subscription_body, user_body
+from tests.helpers import assign_license, subscription_body, user_body
 from tests.readme import commands
 
 DYNAMIC = "pulumi-python:dynamic/ccprovider:"
@@ -146,13 +146,7 @@ def test_export_then_up_adopts_and_the_next_preview_shows_no_changes(
             ),
         )
         backend.create_user(made.id, user_body("agent1@acme.example", profile="premium"))
-        backend.patch_licenses(
-            made.id,
-            LicensePatch(
-                email="agent1@acme.example",
-                licenses=[LicenseOperation(id=f"{sub.id}:premium-agent", operation="add")],
-            ),
-        )
+        assign_license(backend, made.id, "agent1@acme.example", f"{sub.id}:premium-agent")
 
     export, init, up = commands("export")
     exported = project.run_readme(export)

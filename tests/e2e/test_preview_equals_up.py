@@ -4,7 +4,7 @@
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ccprovider.contract import ClockChange, LicenseOperation, LicensePatch, TenantBody, UserBody
+from ccprovider.contract import ClockChange, TenantBody, UserBody
 from tests.e2e.declarations import ending_in, subscription, tenant, user
 from tests.e2e.harness import (
     Apply,
@@ -15,7 +15,7 @@ from tests.e2e.harness import (
     refresh_drift,
     resource_summary,
 )
-from tests.helpers import subscription_body
+from tests.helpers import assign_license, subscription_body
 
 
 def two_subscriptions(**overrides: Any) -> dict[str, Any]:
@@ -122,10 +122,7 @@ def test_adopting_existing_objects_previews_what_it_applies(project: PulumiProje
             made.id, subscription_body("SUB-1", department="customer-care", term_months=60)
         )
         backend.create_user(made.id, UserBody(email="admin1@acme.example", role="admin"))
-        operation = LicenseOperation(id=f"{sub1.id}:admin", operation="add")
-        backend.patch_licenses(
-            made.id, LicensePatch(email="admin1@acme.example", licenses=[operation])
-        )
+        assign_license(backend, made.id, "admin1@acme.example", f"{sub1.id}:admin")
     project.declare(tenant(adopt=True))
 
     preview, update = project.preview_then_up_json()

@@ -35,4 +35,3 @@ class ProvisioningService(
 ):
     """Every area's operations over one store; the last three serve the vendor's own
     routes (organizations, people and SCIM users, licenses)."""
-

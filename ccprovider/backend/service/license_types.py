@@ -18,7 +18,7 @@ from ccprovider.backend.storage import Record, Transaction
 from ccprovider.backend.vendor_ids import license_id, license_parts
 from ccprovider.contract import license_id as stored_license_id
 from ccprovider.domain import LicenseKind, UsageType
-from ccprovider.vendor_contract import VendorLicense
+from ccprovider.vendor_contract import HELD_LICENSES, VendorLicense
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,6 @@ class LicenseType:
     """The entitlement that gives its total units; None: it counts none (administrators)."""
 
 
-_HELD = {
-    LicenseKind.ADMIN: ("CJPADM", "Contact Center Administrator"),
-    LicenseKind.SUPERVISOR: ("CJPSUP", "Contact Center Supervisor"),
-    LicenseKind.STANDARD_AGENT: ("CJPSTD", "Contact Center Standard Agent"),
-    LicenseKind.PREMIUM_AGENT: ("CJPPRM", "Contact Center Premium Agent"),
-}
 _COUNTED = {
     UsageType.IVR_PORT: ("CJPIVR", "Contact Center IVR Ports"),
     UsageType.WFO: ("CJPWFO", "Contact Center Workforce Optimization"),
@@ -47,7 +41,10 @@ _COUNTED = {
     UsageType.IVR_OUTBOUND_CAMPAIGN: ("CJPOBC", "Contact Center IVR Outbound Campaigns"),
 }
 LICENSE_TYPES = (
-    *(LicenseType(code, name, kind, LICENSE_UNITS[kind]) for kind, (code, name) in _HELD.items()),
+    *(
+        LicenseType(code, name, kind, LICENSE_UNITS[kind])
+        for kind, (code, name) in HELD_LICENSES.items()
+    ),
     *(LicenseType(code, name, None, usage) for usage, (code, name) in _COUNTED.items()),
 )
 _BY_CODE = {t.code: t for t in LICENSE_TYPES}
