@@ -43,6 +43,11 @@ class ApiError(Exception):
             text += f" (trackingId {tracking_id})"
         super().__init__(text)
 
+    @property
+    def reason(self) -> str:
+        """What the backend said, without the call it refused."""
+        return " ".join(dict.fromkeys([self.message, *self.details]))
+
 
 class BadRequestError(ApiError):
     """400 or 422: the request's values are invalid."""

@@ -25,7 +25,14 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from ccprovider import contract
-from ccprovider.api_errors import ApiError, NotFoundError, error_class
+from ccprovider.api_errors import (
+    ApiError,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    error_class,
+)
+from ccprovider.bulk_assign import assign_in_bulk
 from ccprovider.contract import API_PREFIX, ErrorBody
 from ccprovider.domain import UsageRecord
 from ccprovider.scim_contract import ScimList, ScimUser
@@ -37,7 +44,14 @@ from ccprovider.vendor_contract import (
     VendorLicense,
     VendorModel,
 )
-from ccprovider.vendor_users import LicenseBook, holding, provider_user, scim_body, scim_patch
+from ccprovider.vendor_users import (
+    LicenseBook,
+    Listed,
+    holding,
+    provider_user,
+    scim_body,
+    scim_patch,
+)
 
 VENDOR_PREFIX = "/v1"
 """The vendor's REST paths: people and licenses."""
@@ -45,8 +59,6 @@ SCIM_PREFIX = "/identity/scim"
 """The vendor's SCIM 2.0 paths: `/identity/scim/{orgId}/v2/Users`."""
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
-BULK_BATCH_SIZE = 1000
-"""The most users one bulk assignment request carries."""
 """Seconds to connect and to read one answer."""
 
 _RETRIED_STATUSES = (429, 500, 502, 503, 504)
@@ -156,7 +168,7 @@ class ProvisioningClient:
         path: str,
         *,
         body: BaseModel | None = None,
-        if_match: int | None = None,
+        if_match: int | str | None = None,
         salt: str = "",
         keyed: bool = True,
         **params: Any,
@@ -164,7 +176,8 @@ class ProvisioningClient:
         """One API call; `path` is under the simulator's prefix unless it is a full URL or
         one of the vendor's paths (`/v1/people`, `/identity/...`). `salt`
         tells this caller's creates from another's with the same content; `keyed=False`
-        sends a POST that is idempotent by itself without a key, so it is never replayed."""
+        sends a POST that is idempotent by itself without a key, so it is never replayed.
+        `if_match` is a version of the simulator's, or an ETag as the vendor's SCIM gives it."""
         if path.startswith("http"):
             url = path
         elif path.startswith((VENDOR_PREFIX + "/", SCIM_PREFIX + "/")):
@@ -176,7 +189,10 @@ class ProvisioningClient:
             if body is not None
             else None
         )
-        headers = {"If-Match": f'"{if_match}"'} if if_match is not None else {}
+        headers = {}
+        if if_match is not None:
+            headers["If-Match"] = if_match if isinstance(if_match, str) else f'"{if_match}"'
+
         if keyed and method in _KEYED_METHODS:
             headers["Idempotency-Key"] = idempotency_key(method, url, payload, salt)
         query = {k: v for k, v in params.items() if v is not None}
@@ -239,7 +255,7 @@ class ProvisioningClient:
         for content in self._pages(path, page_size, **params):
             yield from page_type.model_validate_json(content).items
 
-    def _delete(self, path: str, if_match: int | None = None) -> bool:
+    def _delete(self, path: str, if_match: int | str | None = None) -> bool:
         """Delete; False when the object was already gone."""
         try:
             self.call("DELETE", path, if_match=if_match)
@@ -339,7 +355,9 @@ class ProvisioningClient:
         )
         return LicenseBook.of(page.items, self.list_subscriptions(tenant_id))
 
-    def _held(self, tenant_id: str, scim: ScimUser) -> contract.User:
+    def _held(
+        self, tenant_id: str, scim: ScimUser, book: LicenseBook | None = None
+    ) -> contract.User:
         """The user SCIM shows, with the licenses people shows them holding."""
         found = PersonCollection.model_validate_json(
             self.call(
@@ -347,16 +365,23 @@ class ProvisioningClient:
             ).content
         )
         held = found.items[0].licenses if found.items else []
-        book = self.license_book(tenant_id) if held else LicenseBook({}, {})
+        if book is None:
+            book = self.license_book(tenant_id) if held else LicenseBook({}, {})
         return provider_user(tenant_id, scim, book.ours(held))
 
-    def create_user(self, tenant_id: str, body: contract.UserBody, salt: str = "") -> contract.User:
+    def create_user(
+        self,
+        tenant_id: str,
+        body: contract.UserBody,
+        salt: str = "",
+        book: LicenseBook | None = None,
+    ) -> contract.User:
         """Create the user through SCIM; the answer of a create replayed after the user was
         changed shows them as they are now, licenses included."""
         scim = self._object(
             ScimUser, "POST", self._scim(tenant_id), body=scim_body(body), salt=salt
         )
-        return self._held(tenant_id, scim)
+        return self._held(tenant_id, scim, book)
 
     def get_user(self, tenant_id: str, user_id: str) -> contract.User | None:
         scim = self._get_or_none(ScimUser, self._scim(tenant_id, user_id))
@@ -368,44 +393,73 @@ class ProvisioningClient:
         )
         return self._held(tenant_id, found.resources[0]) if found.resources else None
 
-    def list_users(self, tenant_id: str, page_size: int = 1000) -> Iterator[contract.User]:
-        """Every user of the tenant: SCIM's pages, joined with people's by e-mail address."""
+    def listed_users(
+        self, tenant_id: str, page_size: int = 1000, book: LicenseBook | None = None
+    ) -> Iterator[Listed]:
+        """Every user of the tenant and their version: SCIM's pages, joined with people's
+        (the licenses each holds) by e-mail address."""
         held = {
             person.emails[0]: person.licenses
             for content in self._pages(f"{VENDOR_PREFIX}/people", page_size, orgId=tenant_id)
             for person in PersonCollection.model_validate_json(content).items
         }
-        book = self.license_book(tenant_id) if any(held.values()) else LicenseBook({}, {})
+        if book is None:
+            book = self.license_book(tenant_id) if any(held.values()) else LicenseBook({}, {})
         start = 1
         while True:
             found = self._object(
                 ScimList, "GET", self._scim(tenant_id), startIndex=start, count=page_size
             )
             for scim in found.resources:
-                yield provider_user(tenant_id, scim, book.ours(held.get(scim.user_name, [])))
+                licenses = book.ours(held.get(scim.user_name, []))
+                yield Listed(provider_user(tenant_id, scim, licenses), scim.meta.version)
             start += found.items_per_page
             if not found.resources or start > found.total_results:
                 return
 
-    def replace_user(self, tenant_id: str, user_id: str, body: contract.UserBody) -> contract.User:
+    def list_users(self, tenant_id: str, page_size: int = 1000) -> Iterator[contract.User]:
+        """Every user of the tenant."""
+        return (listed.user for listed in self.listed_users(tenant_id, page_size))
+
+    def list_managed_users(
+        self, tenant_id: str, external_id: str, page_size: int = 1000
+    ) -> Iterator[contract.User]:
+        """The users that carry the mark `external_id`."""
+        return (u for u in self.list_users(tenant_id, page_size) if u.external_id == external_id)
+
+    def replace_user(
+        self,
+        tenant_id: str,
+        user_id: str,
+        body: contract.UserBody,
+        version: str | None = None,
+        book: LicenseBook | None = None,
+    ) -> contract.User:
         """Change who the user is and whose they are (a SCIM PATCH of their contact-center
         role and `externalId`: names and whatever else was set elsewhere stay). A new agent
         profile switches their license to the same subscription's of that profile, so their
-        licenses are read again after."""
-        scim = self._object(
-            ScimUser, "PATCH", self._scim(tenant_id, user_id), body=scim_patch(body)
-        )
-        return self._held(tenant_id, scim)
+        licenses are read again after. With `version` (an ETag), only while they are
+        that version: else `PreconditionFailedError`."""
+        path = self._scim(tenant_id, user_id)
+        scim = self._object(ScimUser, "PATCH", path, body=scim_patch(body), if_match=version)
+        return self._held(tenant_id, scim, book)
 
-    def delete_user(self, tenant_id: str, user_id: str) -> bool:
-        return self._delete(self._scim(tenant_id, user_id))
+    def delete_user(self, tenant_id: str, user_id: str, version: str | None = None) -> bool:
+        """Delete the user (with `version`, only while they are that version); False when
+        they were gone already."""
+        return self._delete(self._scim(tenant_id, user_id), if_match=version)
 
     def change_licenses(
-        self, tenant_id: str, user: contract.User, operations: list[contract.LicenseOperation]
+        self,
+        tenant_id: str,
+        user: contract.User,
+        operations: list[contract.LicenseOperation],
+        book: LicenseBook | None = None,
     ) -> tuple[contract.User, list[str]]:
         """Apply license operations (licenses named as the provider names them) in one
-        license PATCH; the user after it, and why each operation that failed did."""
-        book = self.license_book(tenant_id)
+        license PATCH; the user after it, and why each operation that failed did, each
+        license named by its name and subscription."""
+        book = book or self.license_book(tenant_id)
         unknown = [op.id for op in operations if op.id not in book.to_vendor]
         if unknown:
             return user, [f"license {', '.join(unknown)} is not offered by any subscription"]
@@ -417,30 +471,20 @@ class ProvisioningClient:
                 for op in operations
             ],
         )
-        response = self.call("PATCH", f"{VENDOR_PREFIX}/licenses/users", body=patch)
+        try:
+            response = self.call("PATCH", f"{VENDOR_PREFIX}/licenses/users", body=patch)
+        except (BadRequestError, ConflictError) as refused:  # none applied
+            return user, [book.readable(refused.reason)]
         result = LicensesPatchResult.model_validate_json(response.content)
-        errors = [e.description for e in result.errors or []]
+        errors = [book.readable(e.description) for e in result.errors or []]
         return holding(user, book.ours(result.licenses)), errors
 
     def bulk_assign(
         self, tenant_id: str, parts: list[contract.BulkAssignment]
     ) -> list[contract.BulkAssignmentResult]:
-        """Apply users' assignments in batches of the API's maximum; every part's outcome,
-        in order (a failed part is one with status `error`, as the 206 answer reports it)."""
-        path = f"/tenants/{tenant_id}/licenses/users/bulk"
-        results: list[contract.BulkAssignmentResult] = []
-        for start in range(0, len(parts), BULK_BATCH_SIZE):
-            batch = contract.BulkAssignmentBatch(users=parts[start : start + BULK_BATCH_SIZE])
-            outcome = self._object(contract.BulkAssignmentOutcome, "PATCH", path, body=batch)
-            results += outcome.users
-        return results
-
-    def list_managed_users(
-        self, tenant_id: str, external_id: str, page_size: int = 1000
-    ) -> Iterator[contract.User]:
-        """The users that carry the mark `external_id`."""
-        path = f"/tenants/{tenant_id}/licenses/users"
-        return self._all(contract.User, path, page_size, externalId=external_id)
+        """Apply users' parts, each on its own, through the vendor's calls (`bulk_assign`
+        module); every part's outcome, in order."""
+        return assign_in_bulk(self, tenant_id, parts)
 
     def check_access(self, tenant_id: str, email: str) -> contract.AccessCheck:
         return self._object(

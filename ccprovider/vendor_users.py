@@ -6,8 +6,9 @@ The vendor's license ids are opaque, so the client learns them from the organisa
 license list (`LicenseBook`) rather than by decoding them.
 """
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ccprovider import contract
@@ -32,6 +33,8 @@ class LicenseBook:
 
     to_vendor: dict[str, str]
     from_vendor: dict[str, str]
+    names: dict[str, str] = field(default_factory=dict)
+    """How a message names each license: its name and subscription, by vendor id."""
 
     @classmethod
     def of(
@@ -40,16 +43,42 @@ class LicenseBook:
         """The book of an organisation's licenses and subscriptions; a license of a type no
         person holds, or of a subscription not listed, is left out."""
         sub_ids = {s.external_id: s.id for s in subscriptions}
+        held = [
+            lic for lic in licenses if lic.name in _KIND_OF_NAME and lic.subscription_id in sub_ids
+        ]
         pairs = {
             contract.license_id(sub_ids[lic.subscription_id], _KIND_OF_NAME[lic.name]): lic.id
-            for lic in licenses
-            if lic.name in _KIND_OF_NAME and lic.subscription_id in sub_ids
+            for lic in held
         }
-        return cls(pairs, {vendor: ours for ours, vendor in pairs.items()})
+        names = {lic.id: f"{lic.name} of subscription {lic.subscription_id}" for lic in held}
+        return cls(pairs, {vendor: ours for ours, vendor in pairs.items()}, names)
+
+    def readable(self, text: str) -> str:
+        """`text` naming each license it names by vendor id by its name and subscription
+        instead: the vendor's ids are long, opaque and the same to a reader."""
+        for vendor_id, name in self.names.items():
+            text = re.sub(rf"{re.escape(vendor_id)}( \([^)]*\))?", name, text)
+        return text
 
     def ours(self, vendor_ids: Iterable[str]) -> list[str]:
         """The licenses of `vendor_ids` that the book knows, as the provider names them."""
         return [self.from_vendor[v] for v in vendor_ids if v in self.from_vendor]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A user as a listing found them, and their version then (SCIM's ETag), for a change
+    that applies only while they are still so."""
+
+    user: contract.User
+    version: str
+
+
+def identity(user: contract.User) -> contract.UserBody:
+    """Who the user is and whose they are, apart from their licenses."""
+    return contract.UserBody.model_validate(
+        user.model_dump(include=set(contract.UserBody.model_fields))
+    )
 
 
 def scim_body(body: contract.UserBody) -> ScimUserBody:

@@ -35,6 +35,8 @@ SCIM_USERS = f"{ENDPOINT}/identity/scim/t-1/v2/Users"
 PEOPLE = f"{ENDPOINT}/v1/people"
 LICENSES = f"{ENDPOINT}/v1/licenses"
 LICENSE_PATCH = f"{ENDPOINT}/v1/licenses/users"
+SCIM_VERSION = 'W/"1"'
+"""The version (ETag) every mocked SCIM user has."""
 
 STAMP = datetime(2026, 1, 1, 9, tzinfo=UTC)
 """When every mocked object was created and last updated."""
@@ -265,7 +267,7 @@ def scim_user(user: contract.User) -> ScimUser:
             CONTACT_CENTER_SCHEMA: {"role": user.role, "agentProfile": user.agent_profile},
             "meta": {
                 "location": f"{SCIM_USERS}/{user.id}",
-                "version": 'W/"1"',
+                "version": SCIM_VERSION,
                 "created": vendor_time(user.created_at),
                 "lastModified": vendor_time(user.updated_at),
             },
@@ -296,7 +298,8 @@ def answer_users(
 ) -> None:
     """Answer the vendor's reads of t-1's users (SCIM, by filter or id, and people, by
     e-mail or all) with `users`, and of its licenses and subscriptions with those of
-    `subscriptions` (by default, one of each subscription the users' licenses name)."""
+    `subscriptions` (by default, one of each subscription the users' licenses name); a
+    SCIM PATCH of a user with the user as they are, a delete with 204."""
     subscriptions = subscriptions or tuple(
         live_subscription(sub_id.removeprefix("id-"), id=sub_id)
         for sub_id in sorted({u.subscription_id for u in users if u.subscription_id})
@@ -321,6 +324,8 @@ def answer_users(
     mock.get(SCIM_USERS, json=scim_list)
     for user in users:
         mock.get(f"{SCIM_USERS}/{user.id}", json=wire(scim_user(user)))
+        mock.patch(f"{SCIM_USERS}/{user.id}", json=wire(scim_user(user)))
+        mock.delete(f"{SCIM_USERS}/{user.id}", status_code=204)
     mock.get(PEOPLE, json=people)
     licenses = [
         VendorLicense(
@@ -349,3 +354,12 @@ def license_patch_answer(
         errors=[contract.ErrorDetail(description=e) for e in errors] or None,
     )
     return {"json": wire(result), "status_code": status_code or (206 if errors else 200)}
+
+
+def changes(mock: requests_mock.Mocker) -> list[tuple[str, str, Any]]:
+    """The changes sent: method, path (requests-mock lower-cases it) and body, in order."""
+    return [
+        (r.method, r.path, r.json() if r.body else None)
+        for r in mock.request_history
+        if r.method != "GET"
+    ]

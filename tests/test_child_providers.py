@@ -20,10 +20,12 @@ from ccprovider.resources.subscription import SubscriptionInputs
 from ccprovider.scim_contract import ScimUserBody
 from tests.helpers import (
     LICENSE_PATCH,
+    LICENSES,
+    PEOPLE,
     SCIM_USERS,
+    SCIM_VERSION,
     TENANT_URL,
     answer_users,
-    bulk_outcome,
     bulk_parts,
     configured,
     license_patch_answer,
@@ -41,6 +43,24 @@ from tests.helpers import (
 
 def methods(mock: requests_mock.Mocker) -> list[str]:
     return [f"{r.method} {r.path}" for r in mock.request_history]
+
+
+def user_changes(mock: requests_mock.Mocker) -> list[tuple[Any, ...]]:
+    """What was done to users, in order: ("mark", user id, the new mark or None) for
+    a SCIM PATCH, ("delete", user id) for a SCIM delete, ("licenses", operations) for a
+    license PATCH."""
+    done: list[tuple[Any, ...]] = []
+    for request in mock.request_history:
+        user_id = request.path.rpartition("/")[2]
+        if request.path.startswith("/identity/") and request.method == "PATCH":
+            [mark] = [op for op in request.json()["Operations"] if op.get("path") == "externalId"]
+            done.append(("mark", user_id, mark.get("value")))
+        elif request.path.startswith("/identity/") and request.method == "DELETE":
+            done.append(("delete", user_id))
+        elif request.path == "/v1/licenses/users":
+            ops = [(op["operation"], op["id"]) for op in request.json()["licenses"]]
+            done.append(("licenses", ops))
+    return done
 
 
 # Subscription
@@ -296,26 +316,28 @@ def test_deleting_a_subscription_first_releases_the_users_this_stack_left_on_it(
     subscriptions: SubscriptionProvider,
 ) -> None:
     lost = live_user(
-        "lost@acme.example", ["id-SUB-2:standard-agent"], external_id="proj/dev#user:lost"
+        "lost@acme.example",
+        ["id-SUB-2:standard-agent"],
+        id="u-lost",
+        external_id="proj/dev#user:lost",
     )
     on_another = live_user(
-        "moved@acme.example", ["id-SUB-1:standard-agent"], external_id="proj/dev#user:moved"
+        "moved@acme.example",
+        ["id-SUB-1:standard-agent"],
+        id="u-moved",
+        external_id="proj/dev#user:moved",
     )
-    hand_made = live_user("own@acme.example", [], external_id=None)
-    released = contract.BulkAssignmentResult(
-        email="lost@acme.example", action="release", status="updated"
-    )
+    hand_made = live_user("own@acme.example", [], id="u-own", external_id=None)
     with requests_mock.Mocker() as mock:
         answer_users(mock, lost, on_another, hand_made)
-        mock.patch(f"{TENANT_URL}/licenses/users/bulk", json=wire(bulk_outcome(released)))
+        mock.patch(LICENSE_PATCH, **license_patch_answer(lost.model_copy(update={"licenses": []})))
         mock.delete(f"{TENANT_URL}/subscriptions/id-SUB-2", status_code=204)
         subscriptions.delete("id-SUB-2", {**SUB_INPUTS, "owner": "proj/dev"})
 
-    assert [
-        (p["action"], p["email"], p["externalId"], p["ifExternalId"]) for p in bulk_parts(mock)
-    ] == [
+    assert user_changes(mock) == [
         # kept, marked as the stack's, for the tenant's delete to remove the account
-        ("release", "lost@acme.example", "proj/dev#", "proj/dev#user:lost")
+        ("mark", "u-lost", "proj/dev#"),
+        ("licenses", [("remove", "LIC-id-SUB-2:standard-agent")]),
     ]
     # requests-mock lower-cases paths
     assert methods(mock)[-1] == "DELETE /v1/tenants/t-1/subscriptions/id-sub-2"
@@ -592,32 +614,42 @@ def test_a_new_email_is_a_replacement(assignments: LicenseAssignmentProvider) ->
 def test_deleting_releases_the_user_and_deletes_only_with_delete_users(
     assignments: LicenseAssignmentProvider,
 ) -> None:
-    mark = "#user:agent1@acme.example"
-    released = contract.BulkAssignmentResult(
-        email="agent1@acme.example", action="release", status="updated"
-    )
+    held = agent1(["id-SUB-1:standard-agent"])
+    release = [("licenses", [("remove", "LIC-id-SUB-1:standard-agent")])]
     with requests_mock.Mocker() as mock:
-        mock.patch(f"{TENANT_URL}/licenses/users/bulk", json=wire(bulk_outcome(released)))
+        answer_users(mock, held)
+        mock.patch(LICENSE_PATCH, **license_patch_answer(agent1([])))
         for adopted, delete_users in ((False, False), (True, False), (False, True), (True, True)):
             props = {**ASSIGNMENT, "adopted": adopted, "delete_users": delete_users}
             assignments.delete("u-1", props)
 
-    assert [(p["action"], p.get("externalId"), p["ifExternalId"]) for p in bulk_parts(mock)] == [
-        ("release", "#", mark),  # created: kept, marked as the stack's for the tenant's delete
-        ("release", None, mark),  # adopted: handed back unmarked
-        ("delete", None, mark),
-        ("release", None, mark),  # an account the stack did not create is never deleted
+    assert user_changes(mock) == [
+        ("mark", "u-1", "#"),  # created: kept, marked as the stack's for the tenant's delete
+        *release,
+        ("mark", "u-1", None),  # adopted: handed back unmarked
+        *release,
+        ("delete", "u-1"),
+        ("mark", "u-1", None),  # an account the stack did not create is never deleted
+        *release,
     ]
+    # Each only while the user is as the listing found them.
+    scim = [r for r in mock.request_history if r.path.startswith("/identity/")]
+    assert [r.headers.get("If-Match") for r in scim if r.method != "GET"] == [SCIM_VERSION] * 4
 
 
 def test_a_refused_release_names_the_user(assignments: LicenseAssignmentProvider) -> None:
-    refused = contract.BulkAssignmentResult(
-        email="agent1@acme.example", action="release", status="error", description="locked"
-    )
     with requests_mock.Mocker() as mock:
-        mock.patch(f"{TENANT_URL}/licenses/users/bulk", json=wire(bulk_outcome(refused)))
+        answer_users(mock, agent1(["id-SUB-1:standard-agent"]))
+        mock.patch(LICENSE_PATCH, status_code=400, json=wire(vendor_error("locked")))
         with pytest.raises(ProviderError, match=r"Releasing agent1@acme\.example failed: locked"):
             assignments.delete("u-1", dict(ASSIGNMENT))
+
+    # The mark is put back: nothing is left half-released.
+    assert user_changes(mock) == [
+        ("mark", "u-1", "#"),
+        ("licenses", [("remove", "LIC-id-SUB-1:standard-agent")]),
+        ("mark", "u-1", "#user:agent1@acme.example"),
+    ]
 
 
 # PartnerAccess
@@ -702,9 +734,8 @@ def test_releasing_a_user_of_a_tenant_that_is_gone_succeeds(
     assignments: LicenseAssignmentProvider,
 ) -> None:
     with requests_mock.Mocker() as mock:
-        mock.patch(
-            f"{TENANT_URL}/licenses/users/bulk", status_code=404, json=wire(vendor_error("gone"))
-        )
+        for read in (PEOPLE, LICENSES):
+            mock.get(read, status_code=404, json=wire(vendor_error("gone")))
         assignments.delete("u-1", dict(ASSIGNMENT))
 
-    assert [r.method for r in mock.request_history] == ["PATCH"]
+    assert [r.method for r in mock.request_history] == ["GET"]

@@ -1,24 +1,28 @@
 """The TeamAssignments provider's hooks, called as the engine calls them, with requests-mock
 answering for the backend: checks, the one batched request, and what it sends when."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 import requests_mock
+from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 
 from ccprovider import contract
+from ccprovider.client import ProvisioningClient
+from ccprovider.contract import UserBody
 from ccprovider.resources import TeamAssignmentsProvider
 from ccprovider.resources.failures import ProviderError
 from tests.helpers import (
     TENANT_URL,
     answer_users,
-    bulk_outcome,
-    bulk_parts,
     configured,
     live_subscription,
     live_user,
-    page,
+    subscription_body,
     wire,
 )
 
@@ -148,105 +152,131 @@ def test_a_subscription_not_created_yet_leaves_the_check_to_later(
     assert isinstance(result.inputs["subscription_ids"], Unknown)
 
 
-def test_create_sends_every_member_in_one_request_marked_as_the_team(
-    teams: TeamAssignmentsProvider,
-) -> None:
-    with requests_mock.Mocker() as mock:
-        mock.patch(
-            BULK,
-            json=wire(
-                bulk_outcome(
-                    assigned("a1@acme.example", "created"), assigned("a2@acme.example", "created")
-                )
-            ),
-        )
-        result = teams.create(team(a1="SUB-1", a2="SUB-2"))
+@dataclass(frozen=True)
+class Live:
+    """A team provider on a real backend, and the team's inputs there (`inputs`)."""
 
-    assert mock.call_count == 1
-    assert [(p["email"], p["license"], p["externalId"]) for p in bulk_parts(mock)] == [
-        ("a1@acme.example", "id-SUB-1:standard-agent", MARK),
-        ("a2@acme.example", "id-SUB-2:standard-agent", MARK),
-    ]
-    assert {p["ifExternalIdPrefix"] for p in bulk_parts(mock)} == {"proj/dev#"}
-    assert result.id == "t-1/care"
+    teams: TeamAssignmentsProvider
+    client: ProvisioningClient
+    tenant_id: str
+    ids: dict[str, str]
+    inputs: Callable[..., dict[str, Any]]
+
+    def held(self) -> dict[str, tuple[str | None, list[str]]]:
+        """Each user of the tenant: their mark and the subscriptions of their licenses."""
+        external = {sub_id: ext for ext, sub_id in self.ids.items()}
+        return {
+            u.email: (u.external_id, [external[lic.partition(":")[0]] for lic in u.licenses])
+            for u in self.client.list_users(self.tenant_id)
+        }
+
+
+@pytest.fixture
+def on_backend(
+    backend_url: str, client: ProvisioningClient, tenant_id: str, clock_today: date
+) -> Live:
+    """A team provider of a real backend, its tenant with active SUB-1 and SUB-2 and an
+    expired SUB-OLD, and the team's inputs there."""
+    provider = TeamAssignmentsProvider()
+    provider.configure(ConfigureRequest(Config({"ccprovider:endpoint": backend_url}, "")))
+    ids = {
+        external_id: client.create_subscription(
+            tenant_id, subscription_body(external_id, **terms)
+        ).id
+        for external_id, terms in {
+            "SUB-1": {},
+            "SUB-2": {},
+            "SUB-OLD": {"start": date(2020, 1, 1), "term_months": 12},
+        }.items()
+    }
+
+    def inputs(**subscriptions: str) -> dict[str, Any]:
+        return {**team(**subscriptions), "tenant_id": tenant_id, "subscription_ids": ids}
+
+    return Live(provider, client, tenant_id, ids, inputs)
+
+
+def test_create_assigns_every_member_marked_as_the_team(on_backend: Live) -> None:
+    result = on_backend.teams.create(on_backend.inputs(a1="SUB-1", a2="SUB-2"))
+
+    assert on_backend.held() == {
+        "a1@acme.example": (MARK, ["SUB-1"]),
+        "a2@acme.example": (MARK, ["SUB-2"]),
+    }
+    assert result.id == f"{on_backend.tenant_id}/care"
     assert result.outs is not None
     assert result.outs["adopted_users"] == []
 
 
-def test_update_sends_only_changed_members_and_releases_removed_ones(
-    teams: TeamAssignmentsProvider,
+def test_update_changes_only_changed_members_and_releases_removed_ones(on_backend: Live) -> None:
+    olds = {**on_backend.inputs(a1="SUB-1", a2="SUB-1", a3="SUB-1"), "adopted_users": []}
+    on_backend.teams.create(olds)
+    untouched = on_backend.client.find_user(on_backend.tenant_id, "a1@acme.example")
+    news = on_backend.inputs(a1="SUB-1", a2="SUB-2", a4="SUB-1")
+
+    on_backend.teams.update("t-1/care", olds, news)
+
+    assert on_backend.held() == {
+        "a1@acme.example": (MARK, ["SUB-1"]),
+        "a2@acme.example": (MARK, ["SUB-2"]),
+        "a3@acme.example": ("proj/dev#", []),  # released, marked as the stack's
+        "a4@acme.example": (MARK, ["SUB-1"]),
+    }
+    assert on_backend.client.find_user(on_backend.tenant_id, "a1@acme.example") == untouched
+
+
+def test_failed_members_are_listed_with_the_backends_reason_and_the_others_assigned(
+    on_backend: Live,
 ) -> None:
-    olds = {**team(a1="SUB-1", a2="SUB-1", a3="SUB-1"), "adopted_users": []}
-    news = team(a1="SUB-1", a2="SUB-2", a4="SUB-1")
+    with pytest.raises(ProviderError) as error:
+        on_backend.teams.create(on_backend.inputs(a1="SUB-1", a2="SUB-OLD"))
 
-    with requests_mock.Mocker() as mock:
-        mock.patch(BULK, json=wire(bulk_outcome(assigned("a2@acme.example", "updated"))))
-        teams.update("t-1/care", olds, news)
-
-    assert [(p["action"], p["email"]) for p in bulk_parts(mock)] == [
-        ("assign", "a2@acme.example"),
-        ("assign", "a4@acme.example"),
-        ("release", "a3@acme.example"),
-    ]
-    release = bulk_parts(mock)[2]
-    assert (release["ifExternalId"], release["externalId"]) == (MARK, "proj/dev#")
+    assert "Team care: 1 of 2 users could not be assigned; the others were." in str(error.value)
+    assert "a2@acme.example: " in str(error.value)
+    assert "Subscription SUB-OLD cannot give access: it expired on 2021-01-01" in str(error.value)
+    # The refused member is not left behind half-made.
+    assert on_backend.held() == {"a1@acme.example": (MARK, ["SUB-1"])}
 
 
-def test_failed_members_are_listed_with_the_backends_reason(
-    teams: TeamAssignmentsProvider,
-) -> None:
-    reason = "Subscription SUB-2 cannot give access: it is expired."
-    with requests_mock.Mocker() as mock:
-        mock.patch(
-            BULK,
-            status_code=206,
-            json=wire(
-                bulk_outcome(
-                    assigned("a1@acme.example", "created"),
-                    assigned("a2@acme.example", "error", reason),
-                )
-            ),
-        )
-        with pytest.raises(ProviderError) as error:
-            teams.create(team(a1="SUB-1", a2="SUB-2"))
-
-    assert "Team care: 1 of 2 users could not be assigned" in str(error.value)
-    assert f"a2@acme.example: {reason}" in str(error.value)
-
-
+@pytest.mark.parametrize(
+    ("delete_users", "left"),
+    [
+        # A released member this stack created stays marked as the stack's, for the
+        # tenant's delete; an adopted one goes back unmarked.
+        (False, {"a1@acme.example": ("proj/dev#", []), "a2@acme.example": (None, [])}),
+        (True, {"a2@acme.example": (None, [])}),
+    ],
+)
 def test_delete_releases_members_and_deletes_created_ones_only_with_delete_users(
-    teams: TeamAssignmentsProvider,
+    on_backend: Live, delete_users: bool, left: dict[str, Any]
 ) -> None:
-    props = {**team(a1="SUB-1", a2="SUB-1"), "adopted_users": ["a2@acme.example"]}
+    on_backend.client.create_user(
+        on_backend.tenant_id,
+        UserBody(email="a2@acme.example", role="agent", agent_profile="standard"),
+    )
+    declared = {**on_backend.inputs(a1="SUB-1", a2="SUB-1"), "adopt": True}
+    created = on_backend.teams.create(declared)
+    assert created.outs is not None and created.outs["adopted_users"] == ["a2@acme.example"]
 
-    with requests_mock.Mocker() as mock:
-        mock.patch(BULK, json=wire(bulk_outcome()))
-        teams.delete("t-1/care", props)
-        teams.delete("t-1/care", {**props, "delete_users": True})
+    on_backend.teams.delete("t-1/care", {**created.outs, "delete_users": delete_users})
 
-    assert [(p["action"], p["email"], p["ifExternalId"]) for p in bulk_parts(mock)] == [
-        ("release", "a1@acme.example", MARK),
-        ("release", "a2@acme.example", MARK),
-        ("delete", "a1@acme.example", MARK),
-        ("release", "a2@acme.example", MARK),
-    ]
-    # A released member this stack created stays marked as the stack's, for the tenant's
-    # delete; an adopted one goes back unmarked.
-    assert [p.get("externalId") for p in bulk_parts(mock)] == ["proj/dev#", None, None, None]
+    assert on_backend.held() == left
 
 
 def test_a_member_leaving_a_team_that_stays_is_released_even_with_delete_users(
-    teams: TeamAssignmentsProvider,
+    on_backend: Live,
 ) -> None:
     """The update runs beside the receiving side's create: deleting could race with a move."""
-    olds = {**team(a1="SUB-1", a2="SUB-1"), "adopted_users": [], "delete_users": True}
-    news = {**team(a1="SUB-1"), "delete_users": True}
+    olds = {**on_backend.inputs(a1="SUB-1", a2="SUB-1"), "adopted_users": [], "delete_users": True}
+    on_backend.teams.create(olds)
+    news = {**on_backend.inputs(a1="SUB-1"), "delete_users": True}
 
-    with requests_mock.Mocker() as mock:
-        mock.patch(BULK, json=wire(bulk_outcome()))
-        teams.update("t-1/care", olds, news)
+    on_backend.teams.update("t-1/care", olds, news)
 
-    assert [(p["action"], p["email"]) for p in bulk_parts(mock)] == [("release", "a2@acme.example")]
+    assert on_backend.held() == {
+        "a1@acme.example": (MARK, ["SUB-1"]),
+        "a2@acme.example": ("proj/dev#", []),
+    }
 
 
 def test_read_shows_a_member_released_in_the_backend_as_on_no_subscription(
@@ -255,7 +285,7 @@ def test_read_shows_a_member_released_in_the_backend_as_on_no_subscription(
     licensed = live_user("agent1@acme.example", ["id-SUB-1:standard-agent"], external_id=MARK)
     released = live_user("agent2@acme.example", [], id="u-2", external_id=MARK)
     with requests_mock.Mocker() as mock:
-        mock.get(f"{TENANT_URL}/licenses/users", json=wire(page(licensed, released)))
+        answer_users(mock, licensed, released)
         result = teams.read("team-care", team(agent1="SUB-1", agent2="SUB-1"))
 
     assert result.outs is not None

@@ -22,8 +22,9 @@ from ccprovider.resources.failures import ProviderError
 from ccprovider.resources.tenant import TenantProvider
 from tests.helpers import (
     PEOPLE,
+    SCIM_VERSION,
     answer_users,
-    bulk_outcome,
+    changes,
     live_tenant,
     live_user,
     page,
@@ -178,33 +179,25 @@ def test_a_state_of_an_earlier_release_is_an_update_that_marks_its_objects_again
     """A state written before states had an id: its next update marks the tenant and the
     users its resources released as the state's (each resource marks its own objects)."""
     legacy = {k: v for k, v in OUTPUTS.items() if k != "state"}
-    released = live_user("left@acme.example", [], external_id="proj/dev#")
+    released = live_user("left@acme.example", [], id="u-left", external_id="proj/dev#")
     held = live_user("held@acme.example", ["s-1:admin"], external_id="proj/dev#user:held")
     with requests_mock.Mocker() as mock:
         mock.put(f"{TENANTS}/t-1", json=wire(live(managed_by=OWNER)))
         answer_users(mock, released, held)
-        mock.patch(f"{TENANTS}/t-1/licenses/users/bulk", json=wire(bulk_outcome()))
         new_identity = {**INPUTS, "owner": "proj/dev", "state": Unknown()}  # at preview
         previewed = provider.diff("t-1", legacy, new_identity)
         provider.update("t-1", legacy, {**INPUTS, **ENGINE})
 
-    put, *_, bulk = mock.request_history
     assert previewed.changes is True
     assert provider.diff("t-1", OUTPUTS, {**INPUTS, **ENGINE}).changes is False
-    assert put.json() == SENT
-    assert bulk.json()["users"] == [
-        {
-            "action": "release",
-            "email": "left@acme.example",
-            "externalId": f"{OWNER}#",
-            "ifExternalId": "proj/dev#",
-            "ifExternalIdPrefix": None,
-            "orUnmarked": False,
-            "role": None,
-            "agentProfile": None,
-            "license": None,
-        }
-    ]
+    (_, _, put), (method, path, remarked) = changes(mock)
+    assert put == SENT
+    # Only the user the state's resources released, and only while they are as listed.
+    assert (method, path) == ("PATCH", "/identity/scim/t-1/v2/users/u-left")
+    mark = {"op": "replace", "path": "externalId", "value": f"{OWNER}#"}
+    assert remarked["Operations"][1] == mark
+    [scim_patch] = [r for r in mock.request_history if r.method == "PATCH"]
+    assert scim_patch.headers["If-Match"] == SCIM_VERSION
 
 
 def test_diff_treats_unknown_values_as_changes(provider: TenantProvider) -> None:
@@ -319,7 +312,8 @@ def test_delete_removes_the_unlicensed_users_the_stack_left_behind_first(
     provider: TenantProvider,
 ) -> None:
     def user(email: str, mark: str | None) -> contract.User:
-        return live_user(email, [], role="admin", agent_profile=None, external_id=mark)
+        local = email.partition("@")[0]
+        return live_user(email, [], id=local, role="admin", agent_profile=None, external_id=mark)
 
     held = live_user("held@acme.example", ["s-1:admin"], role="admin", agent_profile=None)
     users = [
@@ -331,18 +325,17 @@ def test_delete_removes_the_unlicensed_users_the_stack_left_behind_first(
     ]
     with requests_mock.Mocker() as mock:
         answer_users(mock, *users)
-        mock.patch(f"{TENANTS}/t-1/licenses/users/bulk", json=wire(bulk_outcome()))
         mock.delete(f"{TENANTS}/t-1", status_code=204)
         # A state of an earlier release: its owner is the stack's name alone.
         provider.delete("t-1", {k: v for k, v in OUTPUTS.items() if k != "state"})
 
-    *listed, bulk, deleted = mock.request_history
-    assert {r.path for r in listed} >= {"/v1/people", "/identity/scim/t-1/v2/users"}
-    assert [(p["action"], p["email"], p["ifExternalId"]) for p in bulk.json()["users"]] == [
-        ("delete", "released@acme.example", "proj/dev#"),
-        ("delete", "orphan@acme.example", "proj/dev#user:orphan@acme.example"),
+    assert [(method, path) for method, path, _ in changes(mock)] == [
+        ("DELETE", "/identity/scim/t-1/v2/users/released"),
+        ("DELETE", "/identity/scim/t-1/v2/users/orphan"),
+        ("DELETE", "/v1/tenants/t-1"),
     ]
-    assert deleted.method == "DELETE"
+    deletes = [r.headers.get("If-Match") for r in mock.request_history if r.method == "DELETE"]
+    assert deletes == [SCIM_VERSION, SCIM_VERSION, None]
 
 
 def test_delete_surfaces_other_errors(provider: TenantProvider) -> None:

@@ -180,7 +180,8 @@ def test_a_part_whose_address_reads_as_another_users_fails_alone(
 
     assert twin.status == "error"
     assert held.user is not None
-    assert twin.description == (
+    assert twin.description is not None
+    assert twin.description.startswith(
         "User amold@acme.example reads the same as existing user arnold@acme.example "
         f"(id {held.user.id})."
     )
@@ -199,9 +200,10 @@ def test_a_role_change_that_keeps_a_license_of_the_wrong_kind_is_refused(
     (refused,) = client.bulk_assign(tenant_id, [as_admin])
 
     assert refused.status == "error"
-    assert refused.description == (
-        f"License {license_id(sub1.id, LicenseKind.STANDARD_AGENT)} is a standard-agent "
+    assert refused.description is not None
+    assert (
+        "License Contact Center Standard Agent of subscription SUB-1 is a standard-agent "
         "license; agent@acme.example needs an admin one."
-    )
+    ) in refused.description
     user = client.find_user(tenant_id, "agent@acme.example")
     assert user is not None and user.role is UserRole.AGENT

@@ -1,0 +1,173 @@
+"""Users assigned, released or deleted in bulk through the vendor's own calls: SCIM to
+create, re-mark and delete a user, the license PATCH to license them.
+
+Each user's part applies on its own, so one refused user does not hold back the others,
+and is guarded as the backend's bulk request once guarded it: a change of who a user is
+or whose they are applies only while the user is still the version the listing found
+(SCIM's `If-Match`), so a user another client took since is left alone. A part whose
+license change is refused is put back as it was (a user it created is deleted again),
+so that nothing is half-applied.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ccprovider import contract
+from ccprovider.api_errors import ApiError, NotFoundError, PreconditionFailedError
+from ccprovider.contract import BulkAction, BulkAssignment, BulkAssignmentResult, BulkStatus
+from ccprovider.domain import email_key
+from ccprovider.vendor_users import LicenseBook, Listed, identity
+
+if TYPE_CHECKING:
+    from ccprovider.client import ProvisioningClient
+
+_Outcome = tuple[BulkStatus, contract.User | None, str | None]
+"""A part's status, the user it leaves (None: deleted or never made) and why it failed or
+was skipped."""
+
+_GONE_OR_TAKEN = "The user is gone or managed by another client now."
+
+
+def assign_in_bulk(
+    client: "ProvisioningClient", tenant_id: str, parts: list[BulkAssignment]
+) -> list[BulkAssignmentResult]:
+    """Apply each part, in order, against one listing of the tenant's users; every part's
+    outcome. A refusal of one user's call is that user's outcome; the tenant gone, the
+    backend unreachable or a refused token end the whole."""
+    if not parts:
+        return []
+    book = client.license_book(tenant_id)
+    listing = client.listed_users(tenant_id, book=book)
+    listed = {email_key(found.user.email): found for found in listing}
+    results = []
+    for part in parts:
+        found = listed.get(email_key(part.email))
+        apply = _assign if part.action is BulkAction.ASSIGN else _release
+        try:
+            status, user, why = apply(_Calls(client, tenant_id, book), part, found)
+        except PreconditionFailedError:
+            status, user, why = _changed_since(part, found)
+        except NotFoundError:
+            status, user, why = "skipped", None, _GONE_OR_TAKEN
+        except ApiError as refused:
+            if refused.status >= 500 or refused.status in (401, 403):
+                raise
+            status, user, why = "error", found.user if found else None, refused.reason
+        results.append(
+            BulkAssignmentResult(
+                email=part.email,
+                action=part.action,
+                status=status,
+                description=why,
+                previous_external_id=found.user.external_id if found else None,
+                user=user,
+            )
+        )
+    return results
+
+
+@dataclass(frozen=True)
+class _Calls:
+    """The vendor's calls of one bulk: on one tenant, its licenses read once."""
+
+    client: "ProvisioningClient"
+    tenant_id: str
+    book: LicenseBook
+
+    def create(self, body: contract.UserBody, salt: str) -> contract.User:
+        return self.client.create_user(self.tenant_id, body, salt=salt, book=self.book)
+
+    def change(
+        self, user: contract.User, body: contract.UserBody, version: str | None = None
+    ) -> contract.User:
+        return self.client.replace_user(self.tenant_id, user.id, body, version, self.book)
+
+    def delete(self, user: contract.User, version: str | None = None) -> None:
+        self.client.delete_user(self.tenant_id, user.id, version)
+
+    def license(
+        self, user: contract.User, operations: list[contract.LicenseOperation]
+    ) -> tuple[contract.User, list[str]]:
+        return self.client.change_licenses(self.tenant_id, user, operations, self.book)
+
+
+def _changed_since(part: BulkAssignment, found: Listed | None) -> _Outcome:
+    """A user changed by another client after the listing: an assignment fails (the next
+    run decides again), a release or delete leaves them to whoever changed them."""
+    user = found.user if found else None
+    if part.action is BulkAction.ASSIGN:
+        return "error", user, f"User {part.email} changed while this ran: run it again."
+    return "skipped", user, _GONE_OR_TAKEN
+
+
+def _release(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
+    """Release or delete the user, while they still carry the caller's mark."""
+    if found is None or found.user.external_id != part.if_external_id:
+        return "skipped", found.user if found else None, _GONE_OR_TAKEN
+    user = found.user
+    if part.action is BulkAction.DELETE:
+        calls.delete(user, found.version)
+        return "deleted", None, None
+    marked = identity(user).model_copy(update={"external_id": part.external_id})
+    released = calls.change(user, marked, found.version)
+    return _licensed(calls, released, None, lambda: calls.change(user, identity(user)))
+
+
+def _assign(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
+    """Create or change the user so that they hold exactly the wanted license."""
+    wanted = part.license or ""
+    if found is None:
+        created = calls.create(part.identity(), salt=part.external_id or "")
+        status, user, why = _licensed(calls, created, wanted, lambda: calls.delete(created))
+        return ("created" if status == "updated" else status), user, why
+    user = found.user
+    refusal = _ownership_refusal(part, user)
+    if refusal is not None:
+        return "error", user, refusal
+    if identity(user) == part.identity():
+        return _licensed(calls, user, wanted, lambda: None)
+    changed = calls.change(user, part.identity(), found.version)
+    return _licensed(calls, changed, wanted, lambda: calls.change(user, identity(user)))
+
+
+def _ownership_refusal(part: BulkAssignment, user: contract.User) -> str | None:
+    """Why the part may not take the user (`ifExternalIdPrefix`, `orUnmarked`); None if it
+    may."""
+    prefix, mark = part.if_external_id_prefix, user.external_id
+    if prefix is None or (mark or "").startswith(prefix):
+        return None
+    if mark:
+        return f"User {part.email} carries another client's mark '{mark}'."
+    if part.or_unmarked:
+        return None
+    return (
+        f"User {part.email} already exists (id {user.id}) and is not managed by this client: "
+        "adopt it explicitly."
+    )
+
+
+def _licensed(
+    calls: _Calls, user: contract.User, wanted: str | None, undo: Callable[[], object]
+) -> _Outcome:
+    """`user` holding exactly `wanted` (None: no license), in one license PATCH; when it is
+    refused, `undo` puts back what the part changed before, and the part fails with the
+    reasons, so that nothing is half-applied."""
+    keep = [wanted] if wanted else []
+    if user.licenses == keep:
+        return "updated", user, None
+    operations = [
+        contract.LicenseOperation(id=kept, operation="add")
+        for kept in keep
+        if kept not in user.licenses
+    ]
+    operations += [
+        contract.LicenseOperation(id=held, operation="remove")
+        for held in user.licenses
+        if held not in keep
+    ]
+    licensed, failures = calls.license(user, operations)
+    if not failures:
+        return "updated", licensed, None
+    undo()
+    return "error", None, "; ".join(failures)
