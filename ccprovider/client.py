@@ -196,21 +196,22 @@ class ProvisioningClient:
         if keyed and method in _KEYED_METHODS:
             headers["Idempotency-Key"] = idempotency_key(method, url, payload, salt)
         query = {k: v for k, v in params.items() if v is not None}
-        for attempt in range(_CUT_ANSWER_RETRIES + 1):
+        response = self._send(method, url, json=payload, params=query or None, headers=headers)
+        if response.status_code >= 400:
+            raise _api_error(response)
+        return response
+
+    def _send(self, method: str, url: str, **request: Any) -> requests.Response:
+        """One request, with urllib3's retries, asked again when its answer is cut off."""
+        cut_off = 0
+        while True:
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    json=payload,
-                    params=query or None,
-                    headers=headers,
-                    timeout=self.timeout,
-                )
-                break
+                return self.session.request(method, url, timeout=self.timeout, **request)
             except requests.exceptions.ChunkedEncodingError:
                 # The answer was cut off mid-body, which urllib3 does not retry; every call
                 # is idempotent or keyed, so asking again is safe.
-                if attempt == _CUT_ANSWER_RETRIES:
+                cut_off += 1
+                if cut_off > _CUT_ANSWER_RETRIES:
                     raise
             except requests.exceptions.ReadTimeout as timeout:
                 raise AnswerTimeoutError(
@@ -220,9 +221,6 @@ class ProvisioningClient:
                     "not repeated. Fix: run the command again once the backend has finished; "
                     "if it keeps timing out, check the backend's load"
                 ) from timeout
-        if response.status_code >= 400:
-            raise _api_error(response)
-        return response
 
     def _object(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
         return model.model_validate_json(self.call(method, path, **kwargs).content)
@@ -544,9 +542,7 @@ class ProvisioningClient:
         status and remap deadlines follow its clock, not this machine's. Every answer is
         dated, so a client without a token (whose token is not known yet) reads the date
         from the refusal; a token that is refused fails here, before anything is planned."""
-        response = self.session.get(
-            f"{self.base_url}{API_PREFIX}/tenants", params={"max": 1}, timeout=self.timeout
-        )
+        response = self._send("GET", f"{self.base_url}{API_PREFIX}/tenants", params={"max": 1})
         tokenless = "Authorization" not in self.session.headers
         refused = response.status_code in (_UNAUTHORIZED, _FORBIDDEN)
         if response.status_code >= 400 and not (tokenless and refused):

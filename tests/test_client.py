@@ -1,6 +1,7 @@
 """The API client: typed results, paging, retries, and errors a user can act on."""
 
 import threading
+from datetime import date
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -89,6 +90,35 @@ def test_a_read_whose_connection_drops_before_the_answer_is_asked_again() -> Non
 
     assert tenant is not None and tenant.name == "acme-dev"
     assert asked == ["/v1/tenants/t-1", "/v1/tenants/t-1"]
+
+
+def cut_off(handler: BaseHTTPRequestHandler, done: threading.Event) -> None:
+    """Answer 200 with a body cut off half-way, as a backend dropping mid-answer does."""
+    handler.send_response_only(200)  # no Date of its own
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Date", "Mon, 01 Jun 2026 12:00:00 GMT")
+    handler.send_header("Content-Length", "100")
+    handler.end_headers()
+    handler.wfile.write(b'{"items": [')
+    handler.close_connection = True
+
+
+def dated_page(handler: BaseHTTPRequestHandler, done: threading.Event) -> None:
+    body = b'{"items": []}'
+    handler.send_response_only(200)  # no Date of its own
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Date", "Tue, 02 Jun 2026 12:00:00 GMT")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def test_the_provisioning_date_is_asked_again_when_its_answer_is_cut_off() -> None:
+    with loopback_backend(cut_off, dated_page) as (url, asked):
+        today = ProvisioningClient(url, timeout=(5.0, 2.0)).today()
+
+    assert today == date(2026, 6, 2)
+    assert asked == ["/v1/tenants?max=1", "/v1/tenants?max=1"]
 
 
 def test_vendor_error_body_becomes_an_api_error_with_every_detail() -> None:
