@@ -1,9 +1,9 @@
 """The API client: typed results, paging, retries, and errors a user can act on."""
 
 import threading
-from datetime import date
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
