@@ -11,16 +11,80 @@ so that nothing is half-applied.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal, Self
+
+from pydantic import model_validator
 
 from ccprovider import contract
 from ccprovider.api_errors import ApiError, NotFoundError, PreconditionFailedError
-from ccprovider.contract import BulkAction, BulkAssignment, BulkAssignmentResult, BulkStatus
-from ccprovider.domain import email_key
+from ccprovider.contract import ExternalId
+from ccprovider.domain import AgentProfile, CamelModel, Email, Text, UserRole, email_key
 from ccprovider.vendor_users import LicenseBook, Listed, identity
 
 if TYPE_CHECKING:
     from ccprovider.client import ProvisioningClient
+
+
+class BulkAction(StrEnum):
+    """What a bulk assignment does with one user."""
+
+    ASSIGN = "assign"
+    """Create the user if missing, set who they are and give them exactly one license."""
+    RELEASE = "release"
+    """Take away every license and re-mark the user, only while they carry `ifExternalId`."""
+    DELETE = "delete"
+    """Delete the user, only while they carry `ifExternalId`."""
+
+
+class BulkAssignment(CamelModel):
+    """One user's part of a bulk assignment. Preconditions make each part safe to repeat and
+    safe against another manager: `ifExternalIdPrefix` (assign: an existing user must carry
+    a mark with this prefix) and `ifExternalId` (release, delete: the user must carry it)."""
+
+    action: BulkAction
+    email: Email
+    role: UserRole | None = None
+    agent_profile: AgentProfile | None = None
+    external_id: ExternalId | None = None
+    license: Text | None = None
+    if_external_id: ExternalId | None = None
+    if_external_id_prefix: ExternalId | None = None
+    or_unmarked: bool = False
+    """With `if_external_id_prefix`, assign also a user who carries no mark at all."""
+
+    @model_validator(mode="after")
+    def _fields_fit_the_action(self) -> Self:
+        if self.action is BulkAction.ASSIGN and (self.role is None or self.license is None):
+            raise ValueError(f"assign {self.email}: role and license are required")
+        if self.action is not BulkAction.ASSIGN and self.if_external_id is None:
+            raise ValueError(f"{self.action.value} {self.email}: ifExternalId is required")
+        return self
+
+    def identity(self) -> contract.UserBody:
+        """The user an assignment declares."""
+        return contract.UserBody(
+            email=self.email,
+            role=self.role,
+            agent_profile=self.agent_profile,
+            external_id=self.external_id,
+        )
+
+
+BulkStatus = Literal["created", "updated", "deleted", "skipped", "error"]
+
+
+class BulkAssignmentResult(CamelModel):
+    """The outcome of one user's part: `skipped` when its precondition did not hold (someone
+    else manages the user now, or the user is gone), `error` with the reason when refused."""
+
+    email: Email
+    action: BulkAction
+    status: BulkStatus
+    description: str | None = None
+    previous_external_id: str | None = None
+    user: contract.User | None = None
+
 
 _Outcome = tuple[BulkStatus, contract.User | None, str | None]
 """A part's status, the user it leaves (None: deleted or never made) and why it failed or

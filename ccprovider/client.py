@@ -32,8 +32,8 @@ from ccprovider.api_errors import (
     NotFoundError,
     error_class,
 )
-from ccprovider.bulk_assign import assign_in_bulk
-from ccprovider.contract import API_PREFIX, ErrorBody
+from ccprovider.bulk_assign import BulkAssignment, BulkAssignmentResult, assign_in_bulk
+from ccprovider.contract import SIMULATOR_PREFIX, VENDOR_PREFIX, ErrorBody
 from ccprovider.domain import UsageRecord
 from ccprovider.scim_contract import ScimList, ScimUser
 from ccprovider.vendor_contract import (
@@ -53,8 +53,6 @@ from ccprovider.vendor_users import (
     scim_patch,
 )
 
-VENDOR_PREFIX = "/v1"
-"""The vendor's REST paths: people and licenses."""
 SCIM_PREFIX = "/identity/scim"
 """The vendor's SCIM 2.0 paths: `/identity/scim/{orgId}/v2/Users`."""
 
@@ -183,7 +181,7 @@ class ProvisioningClient:
         elif path.startswith((VENDOR_PREFIX + "/", SCIM_PREFIX + "/")):
             url = f"{self.base_url}{path}"
         else:
-            url = f"{self.base_url}{API_PREFIX}{path}"
+            url = f"{self.base_url}{SIMULATOR_PREFIX}{path}"
         payload = (
             body.model_dump(mode="json", by_alias=True, exclude_none=isinstance(body, VendorModel))
             if body is not None
@@ -478,8 +476,8 @@ class ProvisioningClient:
         return holding(user, book.ours(result.licenses)), errors
 
     def bulk_assign(
-        self, tenant_id: str, parts: list[contract.BulkAssignment]
-    ) -> list[contract.BulkAssignmentResult]:
+        self, tenant_id: str, parts: list[BulkAssignment]
+    ) -> list[BulkAssignmentResult]:
         """Apply users' parts, each on its own, through the vendor's calls (`bulk_assign`
         module); every part's outcome, in order."""
         return assign_in_bulk(self, tenant_id, parts)
@@ -542,7 +540,9 @@ class ProvisioningClient:
         status and remap deadlines follow its clock, not this machine's. Every answer is
         dated, so a client without a token (whose token is not known yet) reads the date
         from the refusal; a token that is refused fails here, before anything is planned."""
-        response = self._send("GET", f"{self.base_url}{API_PREFIX}/tenants", params={"max": 1})
+        response = self._send(
+            "GET", f"{self.base_url}{SIMULATOR_PREFIX}/tenants", params={"max": 1}
+        )
         tokenless = "Authorization" not in self.session.headers
         refused = response.status_code in (_UNAUTHORIZED, _FORBIDDEN)
         if response.status_code >= 400 and not (tokenless and refused):

@@ -8,13 +8,12 @@ backend computes.
 
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Generic, Literal, Self, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from ccprovider.domain import (
     STORABLE,
-    AgentProfile,
     CamelModel,
     Count,
     Email,
@@ -29,10 +28,14 @@ from ccprovider.domain import (
     UsageRecord,
     UsageType,
     UserIdentity,
-    UserRole,
 )
 
-API_PREFIX = "/v1"
+VENDOR_PREFIX = "/v1"
+"""Where the vendor's REST routes live (people, licenses, organizations); its SCIM routes
+live under `/identity/scim`."""
+SIMULATOR_PREFIX = "/v1/simulator"
+"""Where the simulator's own routes live: what the vendor publishes no API for (tenants,
+subscriptions, partners, usage, billing, access checks, the clock)."""
 
 
 class Stored(CamelModel):
@@ -121,17 +124,6 @@ def license_id(subscription_id: str, kind: LicenseKind) -> str:
     return f"{subscription_id}:{kind.value}"
 
 
-class License(CamelModel):
-    """One license of one subscription; consumed units may exceed total (overage)."""
-
-    id: str
-    kind: LicenseKind
-    subscription_id: str
-    external_id: str
-    total_units: int | None
-    consumed_units: int
-
-
 class LicenseOperationKind(StrEnum):
     """What a license PATCH does with one license."""
 
@@ -146,97 +138,11 @@ class LicenseOperation(CamelModel):
     operation: LicenseOperationKind
 
 
-class LicensePatch(CamelModel):
-    """Assign and unassign licenses of one user in one request."""
-
-    email: Email
-    licenses: Annotated[list[LicenseOperation], Field(min_length=1, max_length=20)]
-
-
 class LicenseOperationResult(LicenseOperation):
     """The outcome of one operation of a license PATCH."""
 
     status: Literal["ok", "error"]
     description: str | None = None
-
-
-class LicensePatchResult(CamelModel):
-    """The outcome of a license PATCH: 200 when every operation succeeded, 206 otherwise."""
-
-    user: User
-    licenses: list[LicenseOperationResult]
-
-
-class BulkAction(StrEnum):
-    """What a bulk assignment does with one user."""
-
-    ASSIGN = "assign"
-    """Create the user if missing, set who they are and give them exactly one license."""
-    RELEASE = "release"
-    """Take away every license and re-mark the user, only while they carry `ifExternalId`."""
-    DELETE = "delete"
-    """Delete the user, only while they carry `ifExternalId`."""
-
-
-class BulkAssignment(CamelModel):
-    """One user's part of a bulk assignment. Preconditions make each part safe to repeat and
-    safe against another manager: `ifExternalIdPrefix` (assign: an existing user must carry
-    a mark with this prefix) and `ifExternalId` (release, delete: the user must carry it)."""
-
-    action: BulkAction
-    email: Email
-    role: UserRole | None = None
-    agent_profile: AgentProfile | None = None
-    external_id: ExternalId | None = None
-    license: Text | None = None
-    if_external_id: ExternalId | None = None
-    if_external_id_prefix: ExternalId | None = None
-    or_unmarked: bool = False
-    """With `if_external_id_prefix`, assign also a user who carries no mark at all."""
-
-    @model_validator(mode="after")
-    def _fields_fit_the_action(self) -> Self:
-        if self.action is BulkAction.ASSIGN and (self.role is None or self.license is None):
-            raise ValueError(f"assign {self.email}: role and license are required")
-        if self.action is not BulkAction.ASSIGN and self.if_external_id is None:
-            raise ValueError(f"{self.action.value} {self.email}: ifExternalId is required")
-        return self
-
-    def identity(self) -> UserBody:
-        """The user an assignment declares."""
-        return UserBody(
-            email=self.email,
-            role=self.role,
-            agent_profile=self.agent_profile,
-            external_id=self.external_id,
-        )
-
-
-class BulkAssignmentBatch(CamelModel):
-    """Up to 1,000 users' assignments in one request; each user's part applies on its own."""
-
-    users: Annotated[list[BulkAssignment], Field(min_length=1, max_length=1000)]
-
-
-BulkStatus = Literal["created", "updated", "deleted", "skipped", "error"]
-
-
-class BulkAssignmentResult(CamelModel):
-    """The outcome of one user's part: `skipped` when its precondition did not hold (someone
-    else manages the user now, or the user is gone), `error` with the reason when refused."""
-
-    email: Email
-    action: BulkAction
-    status: BulkStatus
-    description: str | None = None
-    previous_external_id: str | None = None
-    user: User | None = None
-
-
-class BulkAssignmentOutcome(CamelModel):
-    """The outcome of a bulk assignment: 200 when no part failed, 206 otherwise."""
-
-    users: list[BulkAssignmentResult]
 
 
 class AccessCheck(CamelModel):

@@ -28,7 +28,7 @@ from ccprovider.vendor_contract import (
 ENDPOINT = "http://backend.test"
 """The endpoint the hook tests configure; requests-mock answers for it."""
 
-TENANT_URL = f"{ENDPOINT}/v1/tenants/t-1"
+TENANT_URL = f"{ENDPOINT}/v1/simulator/tenants/t-1"
 """The URL of tenant t-1, the tenant of the mocked answers."""
 SCIM_USERS = f"{ENDPOINT}/identity/scim/t-1/v2/Users"
 """The URL of t-1's SCIM users."""
@@ -162,7 +162,7 @@ def provisioning_date(mock: requests_mock.Mocker, today: date) -> None:
     """Answer the read of the provisioning system's date (the `Date` of a light tenant
     list) with `today`."""
     stamp = format_datetime(datetime.combine(today, time(12), UTC), usegmt=True)
-    mock.get(f"{ENDPOINT}/v1/tenants", json=wire(page()), headers={"Date": stamp})
+    mock.get(f"{ENDPOINT}/v1/simulator/tenants", json=wire(page()), headers={"Date": stamp})
 
 
 def page(*items: BaseModel) -> contract.Page[Any]:
@@ -222,20 +222,6 @@ def live_partner(partner_id: str, org: str, access: str, **fields: Any) -> contr
     """Partner organisation `org` of t-1 with `access`."""
     defaults = {"id": partner_id, "tenant_id": "t-1", "org": org, "access": access}
     return _stored(contract.Partner, {**defaults, **fields})
-
-
-def bulk_parts(mock: requests_mock.Mocker) -> list[dict[str, Any]]:
-    """Every user's part of the bulk assignment requests a test's hooks sent, in order."""
-    parts: list[dict[str, Any]] = []
-    for request in mock.request_history:
-        if request.path == "/v1/tenants/t-1/licenses/users/bulk":
-            parts += request.json()["users"]
-    return parts
-
-
-def bulk_outcome(*results: contract.BulkAssignmentResult) -> contract.BulkAssignmentOutcome:
-    """The outcome of a bulk assignment whose parts came out as `results`."""
-    return contract.BulkAssignmentOutcome(users=list(results))
 
 
 def alias_bomb(levels: int) -> str:

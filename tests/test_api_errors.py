@@ -33,7 +33,7 @@ def vendor_error(message: str) -> dict[str, object]:
 def test_each_refusal_raises_its_own_kind(status: int, kind: type[api_errors.ApiError]) -> None:
     client = ProvisioningClient(BASE)
     with requests_mock.Mocker() as mock:
-        mock.get(f"{BASE}/v1/tenants", status_code=status, json=vendor_error("refused"))
+        mock.get(f"{BASE}/v1/simulator/tenants", status_code=status, json=vendor_error("refused"))
         with pytest.raises(api_errors.ApiError) as raised:
             list(client.list_tenants())
 
@@ -48,8 +48,8 @@ def test_each_refusal_raises_its_own_kind(status: int, kind: type[api_errors.Api
 def test_a_missing_object_is_none_and_a_missing_delete_is_false() -> None:
     client = ProvisioningClient(BASE)
     with requests_mock.Mocker() as mock:
-        mock.get(f"{BASE}/v1/tenants/t-1", status_code=404, json=vendor_error("gone"))
-        mock.delete(f"{BASE}/v1/tenants/t-1", status_code=404, json=vendor_error("gone"))
+        mock.get(f"{BASE}/v1/simulator/tenants/t-1", status_code=404, json=vendor_error("gone"))
+        mock.delete(f"{BASE}/v1/simulator/tenants/t-1", status_code=404, json=vendor_error("gone"))
 
         assert client.get_tenant("t-1") is None
         assert client.delete_tenant("t-1") is False

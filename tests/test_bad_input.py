@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from ccprovider.scim_contract import CONTACT_CENTER_SCHEMA, USER_SCHEMA
 from ccprovider.spec import SpecError, parse_tenant_spec
 from tests.e2e.declarations import tenant as e2e_tenant
 from tests.helpers import declaration
@@ -300,129 +301,134 @@ SUB = {
     "start": "2025-01-01",
     "termMonths": 12,
 }
+TENANTS = "/v1/simulator/tenants"
+OF_TENANT = "/v1/simulator/tenants/{tenant}"
+CLOCK = "/v1/simulator/admin/clock"
+SCIM_USERS = "/identity/scim/{tenant}/v2/Users"
+LICENSE_PATCH = "/v1/licenses/users"
+
+
+def scim_user(user_name: Any, **contact_center: Any) -> dict[str, Any]:
+    """A SCIM user to create, with a contact-center role."""
+    return {
+        "schemas": [USER_SCHEMA, CONTACT_CENTER_SCHEMA],
+        "userName": user_name,
+        CONTACT_CENTER_SCHEMA: {"role": "admin", **contact_center},
+    }
+
+
+def license_patch(*licenses: Any) -> dict[str, Any]:
+    return {"email": "a@acme.example", "orgId": "{tenant}", "licenses": list(licenses)}
+
+
 PAYLOADS: list[tuple[str, str, str, Any, str]] = [
-    ("unicode tenant name", "POST", "/tenants", {"name": "acmé", "offer": "flex"}, "name"),
-    ("offer as a number", "POST", "/tenants", {"name": "acme-x", "offer": 3}, "offer"),
-    ("tenant without offer", "POST", "/tenants", {"name": "acme-x"}, "offer"),
+    ("unicode tenant name", "POST", TENANTS, {"name": "acmé", "offer": "flex"}, "name"),
+    ("offer as a number", "POST", TENANTS, {"name": "acme-x", "offer": 3}, "offer"),
+    ("tenant without offer", "POST", TENANTS, {"name": "acme-x"}, "offer"),
     (
         "negative entitlement",
         "POST",
-        "/subscriptions",
+        f"{OF_TENANT}/subscriptions",
         {**SUB, "entitlements": {"wfo": -1}},
         "entitlements.wfo",
     ),
-    ("invalid start", "POST", "/subscriptions", {**SUB, "start": "2025-02-30"}, "start"),
-    ("bad email", "POST", "/users", {"email": "nobody", "role": "admin"}, "email"),
     (
-        "look-alike email",
+        "invalid start",
         "POST",
-        "/users",
-        {"email": "\u0430dmin@acme.example", "role": "admin"},
-        "email",
+        f"{OF_TENANT}/subscriptions",
+        {**SUB, "start": "2025-02-30"},
+        "start",
     ),
+    ("bad email", "POST", SCIM_USERS, scim_user("nobody"), "userName"),
+    ("look-alike email", "POST", SCIM_USERS, scim_user("\u0430dmin@acme.example"), "userName"),
     (
         "invisible character in an email",
         "POST",
-        "/users",
-        {"email": "ad\u200bmin@acme.example", "role": "admin"},
-        "email",
+        SCIM_USERS,
+        scim_user("ad\u200bmin@acme.example"),
+        "userName",
     ),
-    ("unknown role", "POST", "/users", {"email": "a@acme.example", "role": "owner"}, "role"),
+    ("unknown role", "POST", SCIM_USERS, scim_user("a@acme.example", role="owner"), "role"),
     (
         "negative usage",
         "POST",
-        "/usage",
+        f"{OF_TENANT}/usage",
         {"records": [{"day": "2026-05-01", "usageType": "wfo", "quantity": -1}]},
         "records.0.quantity",
     ),
     (
         "unknown usage type",
         "POST",
-        "/usage",
+        f"{OF_TENANT}/usage",
         {"records": [{"day": "2026-05-01", "usageType": "fax", "quantity": 1}]},
         "records.0.usageType",
     ),
-    ("empty usage batch", "POST", "/usage", {"records": []}, "records"),
+    ("empty usage batch", "POST", f"{OF_TENANT}/usage", {"records": []}, "records"),
     (
         "false as a usage quantity",
         "POST",
-        "/usage",
+        f"{OF_TENANT}/usage",
         {"records": [{"day": "2026-05-01", "usageType": "wfo", "quantity": False}]},
         "records.0.quantity",
     ),
     (
         "true as an entitlement",
         "POST",
-        "/subscriptions",
+        f"{OF_TENANT}/subscriptions",
         {**SUB, "entitlements": {"standardAgents": True}},
         "entitlements.standardAgents",
     ),
     (
         "a number for hybrid",
         "POST",
-        "/tenants",
+        TENANTS,
         {"name": "acme-x", "offer": "flex", "hybrid": 1},
         "hybrid",
     ),
-    ("true as clock days", "POST", "/admin/clock", {"advanceDays": True}, "advanceDays"),
+    (
+        "true as clock days",
+        "POST",
+        CLOCK,
+        {"advanceDays": True},
+        "advanceDays",
+    ),
     (
         "a time before the clock's range",
         "POST",
-        "/admin/clock",
+        CLOCK,
         {"now": "0001-01-01T00:00:00+23:59"},
         "now",
     ),
-    ("unknown partner access", "POST", "/partners", {"org": "p-a", "access": "owner"}, "access"),
+    (
+        "unknown partner access",
+        "POST",
+        f"{OF_TENANT}/partners",
+        {"org": "p-a", "access": "owner"},
+        "access",
+    ),
     (
         "unknown license operation",
         "PATCH",
-        "/licenses/users",
-        {"email": "a@acme.example", "licenses": [{"id": "x", "operation": "toggle"}]},
+        LICENSE_PATCH,
+        license_patch({"id": "x", "operation": "toggle"}),
         "licenses.0.operation",
     ),
-    (
-        "no license operations",
-        "PATCH",
-        "/licenses/users",
-        {"email": "a@acme.example", "licenses": []},
-        "licenses",
-    ),
-    ("body not an object", "POST", "/users", ["a@acme.example"], "Input should be a valid"),
+    ("body not an object", "POST", SCIM_USERS, ["a@acme.example"], "Input should be a valid"),
     *(
         (
             f"lone surrogate in a license to {operation}",
             "PATCH",
-            "/licenses/users",
-            {
-                "email": "a@acme.example",
-                "licenses": [{"id": "\ud800:admin", "operation": operation}],
-            },
+            LICENSE_PATCH,
+            license_patch({"id": "\ud800:admin", "operation": operation}),
             "licenses.0.id",
         )
         for operation in ("add", "remove")
     ),
     (
-        "lone surrogate in a bulk license",
-        "PATCH",
-        "/licenses/users/bulk",
-        {
-            "users": [
-                {
-                    "action": "assign",
-                    "email": "a@acme.example",
-                    "role": "admin",
-                    "externalId": "m",
-                    "license": "\ud800:admin",
-                }
-            ]
-        },
-        "users.0.license",
-    ),
-    (
         "NUL in a mark",
         "POST",
-        "/users",
-        {"email": "a@acme.example", "role": "admin", "externalId": "p/s#\x00"},
+        SCIM_USERS,
+        {**scim_user("a@acme.example"), "externalId": "p/s#\x00"},
         "externalId",
     ),
 ]
@@ -430,11 +436,12 @@ PAYLOADS: list[tuple[str, str, str, Any, str]] = [
 
 def _snapshot(url: str, tenant_id: str) -> str:
     parts = [
-        requests.get(f"{url}/v1/tenants", timeout=10).json(),
-        requests.get(f"{url}/v1/admin/clock", timeout=10).json()["today"],
+        requests.get(f"{url}{TENANTS}", timeout=10).json(),
+        requests.get(f"{url}{CLOCK}", timeout=10).json()["today"],
+        requests.get(f"{url}/identity/scim/{tenant_id}/v2/Users", timeout=10).json(),
     ]
-    for kind in ("subscriptions", "users", "partners"):
-        parts.append(requests.get(f"{url}/v1/tenants/{tenant_id}/{kind}", timeout=10).json())
+    for kind in ("subscriptions", "partners"):
+        parts.append(requests.get(f"{url}{TENANTS}/{tenant_id}/{kind}", timeout=10).json())
     return json.dumps(parts, sort_keys=True)
 
 
@@ -444,10 +451,13 @@ def _snapshot(url: str, tenant_id: str) -> str:
 def test_a_bad_payload_gives_one_error_naming_the_field_and_changes_nothing(
     backend_url: str, tenant_id: str, case: str, method: str, path: str, body: Any, field: str
 ) -> None:
-    prefix = "" if path in ("/tenants", "/admin/clock") else f"/tenants/{tenant_id}"
     before = _snapshot(backend_url, tenant_id)
+    if isinstance(body, dict) and body.get("orgId") == "{tenant}":
+        body = {**body, "orgId": tenant_id}
 
-    response = requests.request(method, f"{backend_url}/v1{prefix}{path}", json=body, timeout=10)
+    response = requests.request(
+        method, backend_url + path.format(tenant=tenant_id), json=body, timeout=10
+    )
 
     assert response.status_code == 400, response.text
     [error] = response.json()["errors"]

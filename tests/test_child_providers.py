@@ -26,7 +26,6 @@ from tests.helpers import (
     SCIM_VERSION,
     TENANT_URL,
     answer_users,
-    bulk_parts,
     configured,
     license_patch_answer,
     live_partner,
@@ -251,9 +250,9 @@ def test_a_subscription_that_already_exists_is_adopted_only_on_request(
         adopted = subscriptions.create({**SUB_INPUTS, "adopt": True})
 
     assert refused == [
-        "GET /v1/tenants/t-1",
-        "POST /v1/tenants/t-1/subscriptions",
-        "GET /v1/tenants/t-1/subscriptions",
+        "GET /v1/simulator/tenants/t-1",
+        "POST /v1/simulator/tenants/t-1/subscriptions",
+        "GET /v1/simulator/tenants/t-1/subscriptions",
     ]
     assert adopted.id == "id-SUB-2"
     assert mock.last_request.method == "PUT"
@@ -309,7 +308,7 @@ def test_deleting_a_subscription_that_carries_others_users_reports_the_backends_
         refused.value
     )
     assert "Fix: remap those users to another subscription first." in str(refused.value)
-    assert bulk_parts(mock) == []  # another stack's user keeps their license
+    assert user_changes(mock) == []  # another stack's user keeps their license
 
 
 def test_deleting_a_subscription_first_releases_the_users_this_stack_left_on_it(
@@ -340,7 +339,7 @@ def test_deleting_a_subscription_first_releases_the_users_this_stack_left_on_it(
         ("licenses", [("remove", "LIC-id-SUB-2:standard-agent")]),
     ]
     # requests-mock lower-cases paths
-    assert methods(mock)[-1] == "DELETE /v1/tenants/t-1/subscriptions/id-sub-2"
+    assert methods(mock)[-1] == "DELETE /v1/simulator/tenants/t-1/subscriptions/id-sub-2"
 
 
 def test_a_replacement_is_refused_while_users_hold_the_old_order(
@@ -376,7 +375,7 @@ def test_a_resource_with_a_connection_of_its_own_reaches_that_backend(
     props = {**SUB_INPUTS, "connection": own}
     with requests_mock.Mocker() as mock:
         mock.get(
-            "http://other.example:9/v1/tenants/t-1/subscriptions/id-SUB-2",
+            "http://other.example:9/v1/simulator/tenants/t-1/subscriptions/id-SUB-2",
             json=wire(live_subscription("SUB-2")),
         )
         result = subscriptions.read("id-SUB-2", props)

@@ -76,9 +76,11 @@ def test_a_read_still_being_computed_is_asked_once_and_fails_in_one_line() -> No
         with pytest.raises(AnswerTimeoutError) as raised:
             client.billing_summary("t-1", "2026-05")
 
-    assert asked == ["/v1/tenants/t-1/billing?period=2026-05"]
+    assert asked == ["/v1/simulator/tenants/t-1/billing?period=2026-05"]
     message = str(raised.value)
-    assert message.startswith(f"GET /v1/tenants/t-1/billing: the backend at {url} gave no answer")
+    assert message.startswith(
+        f"GET /v1/simulator/tenants/t-1/billing: the backend at {url} gave no answer"
+    )
     assert "within 0.2 s: it is still working on the call" in message
     assert "Fix: run the command again once the backend has finished" in message
     assert "\n" not in message
@@ -89,7 +91,7 @@ def test_a_read_whose_connection_drops_before_the_answer_is_asked_again() -> Non
         tenant = ProvisioningClient(url, timeout=(5.0, 0.2)).get_tenant("t-1")
 
     assert tenant is not None and tenant.name == "acme-dev"
-    assert asked == ["/v1/tenants/t-1", "/v1/tenants/t-1"]
+    assert asked == ["/v1/simulator/tenants/t-1", "/v1/simulator/tenants/t-1"]
 
 
 def cut_off(handler: BaseHTTPRequestHandler, done: threading.Event) -> None:
@@ -118,14 +120,14 @@ def test_the_provisioning_date_is_asked_again_when_its_answer_is_cut_off() -> No
         today = ProvisioningClient(url, timeout=(5.0, 2.0)).today()
 
     assert today == date(2026, 6, 2)
-    assert asked == ["/v1/tenants?max=1", "/v1/tenants?max=1"]
+    assert asked == ["/v1/simulator/tenants?max=1", "/v1/simulator/tenants?max=1"]
 
 
 def test_vendor_error_body_becomes_an_api_error_with_every_detail() -> None:
     client = ProvisioningClient(BASE)
     with requests_mock.Mocker() as mock:
         mock.post(
-            f"{BASE}/v1/tenants",
+            f"{BASE}/v1/simulator/tenants",
             status_code=409,
             json=wire(
                 vendor_error(
@@ -139,18 +141,18 @@ def test_vendor_error_body_becomes_an_api_error_with_every_detail() -> None:
             client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
 
     error = raised.value
-    assert (error.method, error.path, error.status) == ("POST", "/v1/tenants", 409)
+    assert (error.method, error.path, error.status) == ("POST", "/v1/simulator/tenants", 409)
     assert error.tracking_id == "track-42"
     assert str(error) == (
-        "POST /v1/tenants answered 409: A tenant named 'acme-dev' already exists (id t-1). "
-        "Tenant names are unique. (trackingId track-42)"
+        "POST /v1/simulator/tenants answered 409: A tenant named 'acme-dev' already exists "
+        "(id t-1). Tenant names are unique. (trackingId track-42)"
     )
 
 
 def test_a_non_json_error_keeps_the_status_and_text() -> None:
     client = ProvisioningClient(BASE)
     with requests_mock.Mocker() as mock:
-        mock.get(f"{BASE}/v1/tenants/t-1", status_code=502, text="Bad gateway from proxy")
+        mock.get(f"{BASE}/v1/simulator/tenants/t-1", status_code=502, text="Bad gateway from proxy")
         with pytest.raises(ApiError) as raised:
             client.get_tenant("t-1")
 
@@ -162,7 +164,7 @@ def test_bearer_token_is_sent_and_never_part_of_an_error() -> None:
     client = ProvisioningClient(BASE, token="s3cr3t-token")
     with requests_mock.Mocker() as mock:
         mock.get(
-            f"{BASE}/v1/tenants/t-1",
+            f"{BASE}/v1/simulator/tenants/t-1",
             status_code=403,
             json=wire(vendor_error("Forbidden.")),
         )
@@ -177,9 +179,9 @@ def test_missing_objects_are_none_or_false_not_errors() -> None:
     client = ProvisioningClient(BASE)
     not_found = wire(vendor_error("not found"))
     with requests_mock.Mocker() as mock:
-        mock.get(f"{BASE}/v1/tenants/gone", status_code=404, json=not_found)
-        mock.delete(f"{BASE}/v1/tenants/gone", status_code=404, json=not_found)
-        mock.get(f"{BASE}/v1/tenants?name=ghost", json=wire(page()))
+        mock.get(f"{BASE}/v1/simulator/tenants/gone", status_code=404, json=not_found)
+        mock.delete(f"{BASE}/v1/simulator/tenants/gone", status_code=404, json=not_found)
+        mock.get(f"{BASE}/v1/simulator/tenants?name=ghost", json=wire(page()))
 
         assert client.get_tenant("gone") is None
         assert client.delete_tenant("gone") is False
@@ -190,13 +192,13 @@ def test_list_follows_link_next_across_pages() -> None:
     client = ProvisioningClient(BASE)
     with requests_mock.Mocker() as mock:
         mock.get(
-            f"{BASE}/v1/tenants?max=2",
+            f"{BASE}/v1/simulator/tenants?max=2",
             complete_qs=True,
             json=wire(page(live_tenant(name="team-a", id="1"), live_tenant(name="team-b", id="2"))),
-            headers={"Link": f'<{BASE}/v1/tenants?max=2&start=2>; rel="next"'},
+            headers={"Link": f'<{BASE}/v1/simulator/tenants?max=2&start=2>; rel="next"'},
         )
         mock.get(
-            f"{BASE}/v1/tenants?max=2&start=2",
+            f"{BASE}/v1/simulator/tenants?max=2&start=2",
             complete_qs=True,
             json=wire(page(live_tenant(name="team-c", id="3"))),
         )

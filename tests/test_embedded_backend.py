@@ -30,9 +30,9 @@ def test_the_embedded_backend_answers_only_its_own_token(tmp_path: Path) -> None
     client = connect(ConnectionSettings(backend_file=tmp_path / "backend.sqlite3"))
 
     client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
-    anonymous = requests.get(f"{url}/v1/tenants", timeout=10)
+    anonymous = requests.get(f"{url}/v1/simulator/tenants", timeout=10)
     guessed = requests.get(
-        f"{url}/v1/tenants", headers={"Authorization": "Bearer guess"}, timeout=10
+        f"{url}/v1/simulator/tenants", headers={"Authorization": "Bearer guess"}, timeout=10
     )
 
     assert_vendor_error(anonymous, 401)
@@ -96,7 +96,7 @@ def test_the_embedded_backend_ends_when_its_engine_is_killed(tmp_path: Path, sta
     assert engine.stdout is not None
     pid, url = engine.stdout.readline().split()
     child = int(pid)
-    assert requests.get(f"{url}/v1/tenants", timeout=10).status_code == 401  # it serves
+    assert requests.get(f"{url}/v1/simulator/tenants", timeout=10).status_code == 401  # it serves
 
     engine.send_signal(signal.SIGKILL)
     engine.wait()
@@ -106,7 +106,7 @@ def test_the_embedded_backend_ends_when_its_engine_is_killed(tmp_path: Path, sta
 
     assert not _alive(child), "the embedded backend outlived its engine"
     try:
-        requests.get(f"{url}/v1/tenants", timeout=5)
+        requests.get(f"{url}/v1/simulator/tenants", timeout=5)
     except requests.ConnectionError:
         return
     raise AssertionError(f"{url} still answers after its process was orphaned")

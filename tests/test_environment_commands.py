@@ -13,15 +13,10 @@ import pytest
 
 from ccprovider.backend.http import AccessPolicy, Caller, Role
 from ccprovider.backend.server import BackgroundServer
+from ccprovider.bulk_assign import BulkAction, BulkAssignment
 from ccprovider.cli import main
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import (
-    BulkAction,
-    BulkAssignment,
-    ClockChange,
-    TenantBody,
-    UserBody,
-)
+from ccprovider.contract import ClockChange, TenantBody, UserBody
 from ccprovider.domain import UsageRecord
 from ccprovider.spec import parse_tenant_spec
 from ccprovider.stackfile import StackFile

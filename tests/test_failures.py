@@ -15,7 +15,7 @@ from ccprovider.resources.failures import ProviderError, explained
 def refusal(kind: type[ApiError], status: int) -> Exception:
     return kind(
         method="POST",
-        path="/v1/tenants",
+        path="/v1/simulator/tenants",
         status=status,
         message="refused",
         details=["refused", "more"],
@@ -27,7 +27,7 @@ def test_a_refusal_names_resource_status_message_tracking_id_and_fix() -> None:
     error = explained(refusal(UnauthorizedError, 401), "Tenant 'acme'", "http://b.test")
 
     assert str(error) == (
-        "Tenant 'acme': http://b.test answered POST /v1/tenants with 401: refused more, "
+        "Tenant 'acme': http://b.test answered POST /v1/simulator/tenants with 401: refused more, "
         "trackingId trk-1. Fix: set the stack's token: `pulumi config set --secret "
         "ccprovider:token <token>` (the backend knows no such token, or none was sent)."
     )
@@ -51,12 +51,15 @@ def test_an_unreachable_backend_and_a_bug_are_told_apart() -> None:
 
 
 def test_a_read_the_backend_is_still_computing_is_not_told_as_unreachable() -> None:
-    slow = AnswerTimeoutError("GET /v1/tenants/t-1: the backend gave no answer. Fix: wait")
+    slow = AnswerTimeoutError(
+        "GET /v1/simulator/tenants/t-1: the backend gave no answer. Fix: wait"
+    )
 
     error = explained(slow, "Tenant 'acme'", "http://b")
 
     assert (
-        str(error) == "Tenant 'acme': GET /v1/tenants/t-1: the backend gave no answer. Fix: wait."
+        str(error)
+        == "Tenant 'acme': GET /v1/simulator/tenants/t-1: the backend gave no answer. Fix: wait."
     )
 
 

@@ -57,13 +57,14 @@ def test_a_refused_read_becomes_one_line_naming_the_tenant_the_cause_and_the_fix
     client = ProvisioningClient(ENDPOINT, "wrong")
     with requests_mock.Mocker() as mock:
         refused = vendor_error("No valid bearer token.", tracking_id="t-9")
-        mock.get(f"{ENDPOINT}/v1/tenants", status_code=401, json=wire(refused))
+        mock.get(f"{ENDPOINT}/v1/simulator/tenants", status_code=401, json=wire(refused))
         with pytest.raises(LiveReadError) as failure:
             read("Tenant 'acme-dev'", settings, client.today)
 
     message = str(failure.value)
     assert message.startswith(
-        f"Tenant 'acme-dev': {ENDPOINT} answered GET /v1/tenants with 401: No valid bearer"
+        f"Tenant 'acme-dev': {ENDPOINT} answered GET /v1/simulator/tenants with 401: "
+        "No valid bearer"
     )
     assert "trackingId t-9" in message
     assert "pulumi config set --secret ccprovider:token" in message

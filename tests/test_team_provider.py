@@ -11,7 +11,7 @@ import requests_mock
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 
-from ccprovider import contract
+from ccprovider.bulk_assign import BulkAssignmentResult, BulkStatus
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import UserBody
 from ccprovider.resources import TeamAssignmentsProvider
@@ -50,10 +50,10 @@ def team(**subscriptions: str) -> dict[str, Any]:
 
 
 def assigned(
-    email: str, status: contract.BulkStatus, description: str | None = None
-) -> contract.BulkAssignmentResult:
+    email: str, status: BulkStatus, description: str | None = None
+) -> BulkAssignmentResult:
     """The outcome of assigning `email` in a bulk request."""
-    return contract.BulkAssignmentResult(
+    return BulkAssignmentResult(
         email=email, action="assign", status=status, description=description
     )
 
@@ -84,8 +84,8 @@ def test_members_on_a_subscription_that_gives_no_access_fail_check_together(
     assert sorted(r.path for r in mock.request_history) == [
         "/identity/scim/t-1/v2/users",
         "/v1/people",
-        "/v1/tenants/t-1/subscriptions/id-sub-1",
-        "/v1/tenants/t-1/subscriptions/id-sub-2",
+        "/v1/simulator/tenants/t-1/subscriptions/id-sub-1",
+        "/v1/simulator/tenants/t-1/subscriptions/id-sub-2",
     ]
 
 

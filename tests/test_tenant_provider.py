@@ -33,7 +33,7 @@ from tests.helpers import (
 )
 
 BASE = "http://backend.test"
-TENANTS = f"{BASE}/v1/tenants"
+TENANTS = f"{BASE}/v1/simulator/tenants"
 SETTINGS = {"name": "acme-dev", "offer": "flex3", "hybrid": False}
 OWNER = "proj/dev@s-1"
 """The state the resources below belong to: stack proj/dev, state s-1."""
@@ -332,7 +332,7 @@ def test_delete_removes_the_unlicensed_users_the_stack_left_behind_first(
     assert [(method, path) for method, path, _ in changes(mock)] == [
         ("DELETE", "/identity/scim/t-1/v2/users/released"),
         ("DELETE", "/identity/scim/t-1/v2/users/orphan"),
-        ("DELETE", "/v1/tenants/t-1"),
+        ("DELETE", "/v1/simulator/tenants/t-1"),
     ]
     deletes = [r.headers.get("If-Match") for r in mock.request_history if r.method == "DELETE"]
     assert deletes == [SCIM_VERSION, SCIM_VERSION, None]

@@ -38,24 +38,40 @@ from ccprovider.backend.middleware import (
     Unavailable,
 )
 from ccprovider.backend.routes import (
+    access,
     admin,
-    licenses,
     organizations,
     partners,
     scim,
     subscriptions,
     tenants,
     usage,
-    users,
     vendor_licenses,
     vendor_people,
 )
 from ccprovider.backend.routes.vendor_access import VENDOR_TAGS
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.storage import Store
-from ccprovider.contract import ErrorBody
+from ccprovider.contract import SIMULATOR_PREFIX, ErrorBody
 
 _log = logging.getLogger(__name__)
+
+SIMULATOR_TAGS: list[dict[str, Any]] = [
+    {
+        "name": f"simulator: {name}",
+        "description": f"{what}: the simulator's own routes, under `{SIMULATOR_PREFIX}`, "
+        "for what the vendor publishes no API for.",
+    }
+    for name, what in (
+        ("tenants", "Provisioning a tenant (an organization)"),
+        ("subscriptions", "Ordering, changing, cancelling and ending subscriptions"),
+        ("partners", "Partner organisations and their access"),
+        ("usage and billing", "Usage records and the bill"),
+        ("access", "Whether a user has access now, and through which subscription"),
+        ("clock", "The simulated clock, which drives expiry"),
+    )
+]
+"""The OpenAPI tags of the simulator's own routes, with what they are."""
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -132,11 +148,11 @@ def create_app(
         title="Contact Center provisioning API (mock)",
         version=__version__,
         description="A faithful mock of the vendor's provisioning API, for ccprovider.",
-        openapi_tags=VENDOR_TAGS,
+        openapi_tags=[*SIMULATOR_TAGS, *VENDOR_TAGS],
     )
     _install_error_handlers(app)
     service = ProvisioningService(store)
-    for module in (tenants, subscriptions, users, licenses, partners, usage, admin):
+    for module in (tenants, subscriptions, partners, usage, access, admin):
         app.include_router(module.router(service), responses=ERROR_RESPONSES)
     for vendor in (vendor_licenses, vendor_people, scim, organizations):
         app.include_router(vendor.router(service), responses=ERROR_RESPONSES)

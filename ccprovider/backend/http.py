@@ -143,7 +143,7 @@ class Caller:
 CALLER = "caller"
 """Where on a request's state the `Authorize` middleware leaves the request's `Caller`."""
 
-_TENANT_PATH = re.compile(r"^/v1/tenants/(?P<tenant>[^/]+)(?P<rest>/.*)?$")
+_TENANT_PATH = re.compile(r"^/v1/simulator/tenants/(?P<tenant>[^/]+)(?P<rest>/.*)?$")
 _VENDOR_PATH = re.compile(r"^/v1/(licenses|people|organizations|partner)(/|$)|^/identity/")
 """The routes that follow the vendor's own API: they name an organisation in a path, a
 query, a body or an id, so each route finds it and then calls `refuse_partner`."""
@@ -212,7 +212,7 @@ class AccessPolicy:
         path, writes = request.url.path, not is_safe(request.method)
         if caller.role is Role.CUSTOMER_ADMIN or _VENDOR_PATH.match(path):
             return caller
-        if path.startswith("/v1/admin"):
+        if path.startswith("/v1/simulator/admin"):
             raise ForbiddenError("Only a customer admin may use the backend's admin routes.")
         scoped = _TENANT_PATH.match(path)
         if scoped is None:

@@ -50,7 +50,7 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 IDEMPOTENCY_HEADER = "idempotency-key"
-_ADMIN_PREFIX = "/v1/admin"
+_ADMIN_PREFIX = "/v1/simulator/admin"
 
 
 def _header(scope: Scope, name: str) -> str | None:

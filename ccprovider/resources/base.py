@@ -33,6 +33,7 @@ from pydantic import BaseModel
 
 from ccprovider import contract, rules
 from ccprovider.api_errors import ConflictError
+from ccprovider.bulk_assign import BulkAction, BulkAssignment
 from ccprovider.client import ProvisioningClient
 from ccprovider.connection import ConnectionSettings, connect
 from ccprovider.domain import SubscriptionStatus
@@ -84,7 +85,7 @@ def engine_values(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def let_go(
     props: Mapping[str, Any], email: str, mark: str, *, adopted: bool, may_delete: bool = True
-) -> contract.BulkAssignment:
+) -> BulkAssignment:
     """What happens to a user a resource held under `mark` when the declaration drops them:
     released (no license; an adopted user goes back unmarked, one this stack created stays
     marked as the stack's, for the tenant's delete to remove), or, when the tenant says
@@ -95,11 +96,9 @@ def let_go(
     so a user moving to another resource of the stack has been taken over by then. An
     update running beside the receiving side's create must only release."""
     if may_delete and props.get("delete_users") and not adopted:
-        return contract.BulkAssignment(
-            action=contract.BulkAction.DELETE, email=email, if_external_id=mark
-        )
-    return contract.BulkAssignment(
-        action=contract.BulkAction.RELEASE,
+        return BulkAssignment(action=BulkAction.DELETE, email=email, if_external_id=mark)
+    return BulkAssignment(
+        action=BulkAction.RELEASE,
         email=email,
         external_id=None if adopted else stack_mark(props),
         if_external_id=mark,

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ccprovider import contract
+from ccprovider.bulk_assign import BulkAction, BulkAssignment
 from ccprovider.resources.inputs import ADOPT, OWNER, STATE, TAKE_OVER, is_unknown
 
 
@@ -49,14 +50,12 @@ def stack_mark(props: Mapping[str, Any]) -> str:
     return f"{salt(props)}#"
 
 
-def released(
-    users: Iterable[contract.User], props: Mapping[str, Any]
-) -> list[contract.BulkAssignment]:
+def released(users: Iterable[contract.User], props: Mapping[str, Any]) -> list[BulkAssignment]:
     """The bulk parts that release each of `users` (no license, marked as the stack's but
     held by none of its resources), each only while it carries the mark it carries now."""
     return [
-        contract.BulkAssignment(
-            action=contract.BulkAction.RELEASE,
+        BulkAssignment(
+            action=BulkAction.RELEASE,
             email=user.email,
             external_id=stack_mark(props),
             if_external_id=user.external_id,

@@ -20,9 +20,9 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 from pydantic import model_validator
 
-from ccprovider import contract
 from ccprovider.api_errors import NotFoundError
-from ccprovider.contract import BulkAction, BulkAssignment, license_id
+from ccprovider.bulk_assign import BulkAction, BulkAssignment, BulkAssignmentResult
+from ccprovider.contract import license_id
 from ccprovider.domain import (
     AgentProfile,
     Email,
@@ -113,7 +113,7 @@ def _assign(
     )
 
 
-def _failures(team: str, results: list[contract.BulkAssignmentResult]) -> ProviderError | None:
+def _failures(team: str, results: list[BulkAssignmentResult]) -> ProviderError | None:
     """The error naming each user the backend refused, with its reason; None if none."""
     failed = [r for r in results if r.status == "error"]
     if not failed:
@@ -129,9 +129,7 @@ def _failures(team: str, results: list[contract.BulkAssignmentResult]) -> Provid
     )
 
 
-def _newly_adopted(
-    results: list[contract.BulkAssignmentResult], *owners: dict[str, Any]
-) -> set[str]:
+def _newly_adopted(results: list[BulkAssignmentResult], *owners: dict[str, Any]) -> set[str]:
     """Members that existed without the mark of any of `owners` (this state, and what it
     was before it had an id) before this request."""
     prefixes = tuple(stack_mark(props) for props in owners)
@@ -221,7 +219,7 @@ class TeamAssignmentsProvider(DeclaredProvider):
 
     def _apply(
         self, props: dict[str, Any], parts: list[BulkAssignment]
-    ) -> list[contract.BulkAssignmentResult]:
+    ) -> list[BulkAssignmentResult]:
         results = self.client.bulk_assign(props["tenant_id"], parts) if parts else []
         error = _failures(props["team"], results)
         if error is not None:

@@ -8,6 +8,7 @@ from pulumi.dynamic import CheckFailure
 
 from ccprovider import contract, rules
 from ccprovider.api_errors import NotFoundError
+from ccprovider.bulk_assign import BulkAction, BulkAssignment
 from ccprovider.domain import Telephony, TenantSettings
 from ccprovider.resources.base import ApiResource, ObjectProvider, engine_values
 from ccprovider.resources.inputs import DeclaredInputs
@@ -117,8 +118,8 @@ class TenantProvider(ObjectProvider[contract.Tenant]):
         them. A user a resource holds has a license; adopted users were handed back
         unmarked, and stay."""
         left = [
-            contract.BulkAssignment(
-                action=contract.BulkAction.DELETE, email=user.email, if_external_id=user.external_id
+            BulkAssignment(
+                action=BulkAction.DELETE, email=user.email, if_external_id=user.external_id
             )
             for user in self.client.list_users(tenant_id)
             if marked_by_stack(user, props) and not user.licenses

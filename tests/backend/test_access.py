@@ -45,21 +45,21 @@ def tenants(secured_url: str) -> dict[str, str]:
     for org, access in (("partner-a", "full_admin"), ("partner-b", "read_only")):
         partner = {"org": org, "access": access}
         created = requests.post(
-            f"{secured_url}/v1/tenants/{acme.id}/partners",
+            f"{secured_url}/v1/simulator/tenants/{acme.id}/partners",
             json=partner,
             headers=bearer("admin-token"),
             timeout=10,
         )
         assert created.status_code == 201, created.text
     return {
-        "acme": f"{secured_url}/v1/tenants/{acme.id}",
-        "globex": f"{secured_url}/v1/tenants/{globex.id}",
+        "acme": f"{secured_url}/v1/simulator/tenants/{acme.id}",
+        "globex": f"{secured_url}/v1/simulator/tenants/{globex.id}",
     }
 
 
 def test_requests_without_a_known_token_are_401(secured_url: str) -> None:
     for headers in ({}, bearer("guessed"), {"Authorization": "Basic admin-token"}):
-        response = requests.get(f"{secured_url}/v1/tenants", headers=headers, timeout=10)
+        response = requests.get(f"{secured_url}/v1/simulator/tenants", headers=headers, timeout=10)
         assert_vendor_error(response, 401, "bearer token")
 
 
@@ -69,7 +69,7 @@ def test_a_partner_sees_and_changes_only_the_tenants_where_it_holds_access(
     partner = bearer("partner-a-token")
     renamed = {"name": "acme-renamed", "offer": "flex3"}
 
-    listed = requests.get(f"{secured_url}/v1/tenants", headers=partner, timeout=10).json()
+    listed = requests.get(f"{secured_url}/v1/simulator/tenants", headers=partner, timeout=10).json()
     changed = requests.put(tenants["acme"], json=renamed, headers=partner, timeout=10)
     for response in (
         requests.get(tenants["globex"], headers=partner, timeout=10),
@@ -121,9 +121,14 @@ def test_only_a_customer_admin_grants_or_approves_partner_access(
 def test_a_partner_neither_creates_tenants_nor_drives_the_clock(secured_url: str) -> None:
     partner = bearer("partner-a-token")
 
-    created = requests.post(f"{secured_url}/v1/tenants", json=ACME, headers=partner, timeout=10)
+    created = requests.post(
+        f"{secured_url}/v1/simulator/tenants", json=ACME, headers=partner, timeout=10
+    )
     clock = requests.post(
-        f"{secured_url}/v1/admin/clock", json={"advanceDays": 1}, headers=partner, timeout=10
+        f"{secured_url}/v1/simulator/admin/clock",
+        json={"advanceDays": 1},
+        headers=partner,
+        timeout=10,
     )
 
     assert_vendor_error(created, 403, "Only a customer admin may create tenants")
@@ -140,7 +145,7 @@ def test_past_the_rate_limit_the_backend_answers_429_with_retry_after(database: 
     server = BackgroundServer(database, rate_limit=2)
     url = server.start()
     try:
-        statuses = [requests.get(f"{url}/v1/tenants", timeout=10) for _ in range(3)]
+        statuses = [requests.get(f"{url}/v1/simulator/tenants", timeout=10) for _ in range(3)]
     finally:
         server.stop()
 
@@ -168,7 +173,7 @@ def test_a_client_past_the_rate_limit_is_refused_whatever_it_sends(
     url = server.start()
     try:
         statuses = [
-            requests.get(f"{url}/v1/tenants", headers=headers(i), timeout=10).status_code
+            requests.get(f"{url}/v1/simulator/tenants", headers=headers(i), timeout=10).status_code
             for i in range(8)
         ]
     finally:
@@ -184,7 +189,9 @@ def test_behind_a_trusted_proxy_each_forwarded_address_is_a_client_of_its_own(
     with serve_in_subprocess(database, *args) as url:
         statuses = [
             requests.get(
-                f"{url}/v1/tenants", headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10
+                f"{url}/v1/simulator/tenants",
+                headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                timeout=10,
             ).status_code
             for i in range(8)
         ]
@@ -207,7 +214,7 @@ def test_the_client_waits_out_a_rate_limit_on_reads(database: Database) -> None:
 
 
 def test_if_match_guards_against_lost_updates(client: ProvisioningClient) -> None:
-    url = f"{client.base_url}/v1/tenants"
+    url = f"{client.base_url}/v1/simulator/tenants"
     created = requests.post(url, json=ACME, timeout=10)
     tenant_url = f"{url}/{created.json()['id']}"
     etag = created.headers["ETag"]

@@ -116,7 +116,7 @@ def test_usage_outside_every_subscriptions_term_is_refused_naming_the_record(
     ]
 
     response = requests.post(
-        f"{client.base_url}/v1/tenants/{tenant_id}/usage",
+        f"{client.base_url}/v1/simulator/tenants/{tenant_id}/usage",
         json=wire(UsageBatch(records=batch)),
         timeout=10,
     )
@@ -138,7 +138,7 @@ def test_billing_refuses_a_period_that_is_not_a_month(
 ) -> None:
     for period in ("2026-13", "May 2026"):
         response = requests.get(
-            f"{client.base_url}/v1/tenants/{tenant_id}/billing",
+            f"{client.base_url}/v1/simulator/tenants/{tenant_id}/billing",
             params={"period": period},
             timeout=10,
         )
@@ -316,7 +316,9 @@ def test_the_clock_cannot_go_back_past_a_recorded_remap_and_the_last_remap_bills
     remap(client, tenant_id, "agent1@acme.example", sub_b.id, sub_a.id)
 
     response = requests.post(
-        f"{client.base_url}/v1/admin/clock", json={"now": "2026-06-10T12:00:00Z"}, timeout=10
+        f"{client.base_url}/v1/simulator/admin/clock",
+        json={"now": "2026-06-10T12:00:00Z"},
+        timeout=10,
     )
     remap(client, tenant_id, "agent1@acme.example", sub_a.id, sub_b.id)
     client.add_usage(tenant_id, agent_day(date(2026, 6, 25), range(1, 2)))
@@ -364,7 +366,9 @@ def test_a_batch_naming_one_day_type_and_user_twice_is_refused_whole(
     twice = [record, {**record, "email": "A@acme.example"}]
 
     response = requests.post(
-        f"{client.base_url}/v1/tenants/{tenant_id}/usage", json={"records": twice}, timeout=10
+        f"{client.base_url}/v1/simulator/tenants/{tenant_id}/usage",
+        json={"records": twice},
+        timeout=10,
     )
 
     assert_vendor_error(response, 400, "first 2026-05-04/wfo/a@acme.example")

@@ -8,13 +8,12 @@ import requests
 
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import ClockChange, PartnerBody, TenantBody
-from tests.helpers import assert_vendor_error, subscription_body, user_body
+from tests.helpers import assert_vendor_error, subscription_body
 
 Create = Callable[[ProvisioningClient, str], str]
 
 KINDS: dict[str, Create] = {
     "subscriptions": lambda c, t: c.create_subscription(t, subscription_body("SUB-1")).id,
-    "users": lambda c, t: c.create_user(t, user_body("agent1@acme.example")).id,
     "partners": lambda c, t: (
         c.create_partner(t, PartnerBody(org="partner-a", access="read_only")).id
     ),
@@ -26,7 +25,7 @@ def test_get_carries_an_etag_and_delete_answers_204_then_404(
     client: ProvisioningClient, tenant_id: str, kind: str
 ) -> None:
     object_id = KINDS[kind](client, tenant_id)
-    url = f"{client.base_url}/v1/tenants/{tenant_id}/{kind}/{object_id}"
+    url = f"{client.base_url}/v1/simulator/tenants/{tenant_id}/{kind}/{object_id}"
 
     fetched = requests.get(url, timeout=10)
     stale = requests.delete(url, headers={"If-Match": '"7"'}, timeout=10)
@@ -47,7 +46,9 @@ def test_objects_of_another_tenant_are_not_found(client: ProvisioningClient, kin
     other = client.create_tenant(TenantBody(name="tenant-b", offer="flex")).id
     object_id = KINDS[kind](client, first)
 
-    response = requests.get(f"{client.base_url}/v1/tenants/{other}/{kind}/{object_id}", timeout=10)
+    response = requests.get(
+        f"{client.base_url}/v1/simulator/tenants/{other}/{kind}/{object_id}", timeout=10
+    )
 
     assert_vendor_error(response, 404)
 
@@ -64,7 +65,7 @@ def test_the_clock_reads_and_moves(client: ProvisioningClient, clock_today: date
 def test_every_answer_is_dated_by_the_simulated_clock(
     client: ProvisioningClient, clock_today: date
 ) -> None:
-    refused = requests.get(f"{client.base_url}/v1/tenants/no-such-tenant", timeout=10)
+    refused = requests.get(f"{client.base_url}/v1/simulator/tenants/no-such-tenant", timeout=10)
     assert client.today() == clock_today
 
     client.change_clock(ClockChange(advance_days=100))
@@ -83,12 +84,12 @@ def test_the_published_api_surface(backend_url: str) -> None:
         for method in operations
     }
 
-    tenant = "/v1/tenants/{tenant_id}"
+    tenant = "/v1/simulator/tenants/{tenant_id}"
     scim = "/identity/scim/{orgId}/v2/Users"
     partner = "/v1/partner/organizations/{orgId}"
     assert surface == {
-        ("GET", "/v1/tenants"),
-        ("POST", "/v1/tenants"),
+        ("GET", "/v1/simulator/tenants"),
+        ("POST", "/v1/simulator/tenants"),
         ("GET", tenant),
         ("PUT", tenant),
         ("DELETE", tenant),
@@ -98,15 +99,6 @@ def test_the_published_api_surface(backend_url: str) -> None:
         ("PUT", f"{tenant}/subscriptions/{{subscription_id}}"),
         ("DELETE", f"{tenant}/subscriptions/{{subscription_id}}"),
         ("POST", f"{tenant}/subscriptions/{{subscription_id}}/cancel"),
-        ("GET", f"{tenant}/users"),
-        ("POST", f"{tenant}/users"),
-        ("GET", f"{tenant}/users/{{user_id}}"),
-        ("PUT", f"{tenant}/users/{{user_id}}"),
-        ("DELETE", f"{tenant}/users/{{user_id}}"),
-        ("GET", f"{tenant}/licenses"),
-        ("PATCH", f"{tenant}/licenses/users"),
-        ("GET", f"{tenant}/licenses/users"),
-        ("PATCH", f"{tenant}/licenses/users/bulk"),
         ("GET", f"{tenant}/access"),
         ("GET", f"{tenant}/partners"),
         ("POST", f"{tenant}/partners"),
@@ -116,8 +108,8 @@ def test_the_published_api_surface(backend_url: str) -> None:
         ("POST", f"{tenant}/usage"),
         ("GET", f"{tenant}/usage"),
         ("GET", f"{tenant}/billing"),
-        ("GET", "/v1/admin/clock"),
-        ("POST", "/v1/admin/clock"),
+        ("GET", "/v1/simulator/admin/clock"),
+        ("POST", "/v1/simulator/admin/clock"),
         # The vendor's own API, as it spells it.
         ("GET", "/v1/licenses"),
         ("GET", "/v1/licenses/{licenseId}"),
@@ -139,14 +131,15 @@ def test_the_published_api_surface(backend_url: str) -> None:
         ("POST", f"{partner}/partnerAdmin/{{personId}}/assign"),
         ("DELETE", f"{partner}/partnerAdmin/{{personId}}/unassign"),
     }
-    vendor_tags = {
-        tag
+    # Every route is named as the vendor's or as the simulator's, the simulator's under a
+    # prefix of their own, and every tag is described.
+    tags = {
+        (path.startswith("/v1/simulator/"), tag)
         for path, operations in schema["paths"].items()
-        if not path.startswith(("/v1/tenants", "/v1/admin"))
         for operation in operations.values()
         for tag in operation["tags"]
     }
-    assert vendor_tags == {t["name"] for t in schema["tags"]}
-    assert all(t["name"].startswith("webex: ") for t in schema["tags"])
+    assert all(tag.startswith("simulator: " if own else "webex: ") for own, tag in tags)
+    assert {tag for _, tag in tags} == {t["name"] for t in schema["tags"]}
     # Two models of one name would rename both components after their modules.
     assert [name for name in schema["components"]["schemas"] if "__" in name] == []

@@ -24,7 +24,7 @@ def two_subscriptions_and_an_admin(
 
 
 def partners_url(client: ProvisioningClient, tenant_id: str) -> str:
-    return f"{client.base_url}/v1/tenants/{tenant_id}/partners"
+    return f"{client.base_url}/v1/simulator/tenants/{tenant_id}/partners"
 
 
 def test_the_first_partner_may_be_full_admin(client: ProvisioningClient, tenant_id: str) -> None:

@@ -5,6 +5,7 @@ import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +18,7 @@ from ccprovider.backend.storage import Database
 from ccprovider.backend.subprocess_server import ServerStartError, serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import TenantBody
+from ccprovider.scim_contract import CONTACT_CENTER_SCHEMA, PATCH_SCHEMA, USER_SCHEMA
 from tests.databases import (
     POSTGRES_DIR_ENV,
     cluster_dir,
@@ -37,27 +39,37 @@ ADMIN = Caller(Role.CUSTOMER_ADMIN)
 def test_a_replayed_create_returns_the_first_answer_and_creates_nothing(backend_url: str) -> None:
     key = {"Idempotency-Key": "create-acme-once"}
 
-    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
-    replay = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
-    unkeyed = requests.post(f"{backend_url}/v1/tenants", json=ACME, timeout=10)
+    first = requests.post(f"{backend_url}/v1/simulator/tenants", json=ACME, headers=key, timeout=10)
+    replay = requests.post(
+        f"{backend_url}/v1/simulator/tenants", json=ACME, headers=key, timeout=10
+    )
+    unkeyed = requests.post(f"{backend_url}/v1/simulator/tenants", json=ACME, timeout=10)
 
     assert first.status_code == replay.status_code == 201
     assert replay.json() == first.json()
     assert replay.headers["Location"] == first.headers["Location"]
     assert_vendor_error(unkeyed, 409, "already exists")
-    assert len(requests.get(f"{backend_url}/v1/tenants", timeout=10).json()["items"]) == 1
+    assert len(requests.get(f"{backend_url}/v1/simulator/tenants", timeout=10).json()["items"]) == 1
 
 
 @pytest.mark.both_engines
 def test_a_replay_after_the_object_was_deleted_creates_it_again(backend_url: str) -> None:
     key = {"Idempotency-Key": "create-acme"}
-    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10).json()
-    requests.delete(f"{backend_url}/v1/tenants/{first['id']}", timeout=10)
+    first = requests.post(
+        f"{backend_url}/v1/simulator/tenants", json=ACME, headers=key, timeout=10
+    ).json()
+    requests.delete(f"{backend_url}/v1/simulator/tenants/{first['id']}", timeout=10)
 
-    again = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    again = requests.post(f"{backend_url}/v1/simulator/tenants", json=ACME, headers=key, timeout=10)
 
     assert again.status_code == 201
     assert again.json()["id"] != first["id"]
+
+
+def scim_admin(email: str, mark: str | None = None) -> dict[str, Any]:
+    """A contact-center admin to create through SCIM, marked `mark`."""
+    user = {"schemas": [USER_SCHEMA], "userName": email, CONTACT_CENTER_SCHEMA: {"role": "admin"}}
+    return {**user, "externalId": mark} if mark else user
 
 
 @pytest.mark.both_engines
@@ -74,9 +86,11 @@ def test_a_replay_is_served_to_its_caller_only_whatever_its_token(database: Data
         tenant = admin.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
         grant = {"org": "partner-a", "access": "full_admin"}
         bearer_one = {"Authorization": "Bearer one"}
-        requests.post(f"{url}/v1/tenants/{tenant.id}/partners", json=grant, headers=bearer_one)
-        users = f"{url}/v1/tenants/{tenant.id}/users"
-        body = {"email": "agent1@acme.example", "role": "admin"}
+        requests.post(
+            f"{url}/v1/simulator/tenants/{tenant.id}/partners", json=grant, headers=bearer_one
+        )
+        users = f"{url}/identity/scim/{tenant.id}/v2/Users"
+        body = scim_admin("agent1@acme.example")
 
         def post(token: str) -> requests.Response:
             headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "same"}
@@ -101,7 +115,9 @@ def test_a_replay_for_a_token_the_backend_no_longer_knows_is_refused(database: D
         server = BackgroundServer(database, policy=AccessPolicy(dict.fromkeys(tokens, ADMIN)))
         url = server.start()
         try:
-            return requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
+            return requests.post(
+                f"{url}/v1/simulator/tenants", json=ACME, headers=headers, timeout=10
+            )
         finally:
             server.stop()
 
@@ -115,14 +131,16 @@ def test_a_replay_for_a_token_the_backend_no_longer_knows_is_refused(database: D
 @pytest.mark.both_engines
 def test_a_key_reused_with_another_body_is_refused(backend_url: str) -> None:
     key = {"Idempotency-Key": "create-a-tenant"}
-    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    first = requests.post(f"{backend_url}/v1/simulator/tenants", json=ACME, headers=key, timeout=10)
     other = {"name": "acme-other", "offer": "flex3"}
 
-    reused = requests.post(f"{backend_url}/v1/tenants", json=other, headers=key, timeout=10)
+    reused = requests.post(
+        f"{backend_url}/v1/simulator/tenants", json=other, headers=key, timeout=10
+    )
 
     assert first.status_code == 201
     assert_vendor_error(reused, 422, "create-a-tenant was already used with another request")
-    listed = requests.get(f"{backend_url}/v1/tenants", timeout=10).json()["items"]
+    listed = requests.get(f"{backend_url}/v1/simulator/tenants", timeout=10).json()["items"]
     assert [t["name"] for t in listed] == ["acme-dev"]
 
 
@@ -133,7 +151,7 @@ def test_stored_answers_hold_nothing_a_token_could_be_recovered_from(database: D
     url = server.start()
     try:
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k"}
-        requests.post(f"{url}/v1/tenants", json=ACME, headers=headers, timeout=10)
+        requests.post(f"{url}/v1/simulator/tenants", json=ACME, headers=headers, timeout=10)
     finally:
         server.stop()
 
@@ -149,8 +167,10 @@ def test_stored_answers_hold_nothing_a_token_could_be_recovered_from(database: D
 def test_bodies_over_the_limit_or_without_a_length_are_refused(backend_url: str) -> None:
     huge = {"records": [{"day": "2026-05-01", "usageType": "wfo", "quantity": 1}] * 200_000}
 
-    too_big = requests.post(f"{backend_url}/v1/tenants/t/usage", json=huge, timeout=30)
-    chunked = requests.post(f"{backend_url}/v1/tenants", data=iter([b'{"name": "x"}']), timeout=10)
+    too_big = requests.post(f"{backend_url}/v1/simulator/tenants/t/usage", json=huge, timeout=30)
+    chunked = requests.post(
+        f"{backend_url}/v1/simulator/tenants", data=iter([b'{"name": "x"}']), timeout=10
+    )
 
     assert_vendor_error(too_big, 413, "larger than")
     assert_vendor_error(chunked, 411, "Content-Length")
@@ -163,13 +183,13 @@ def test_injected_faults_come_in_every_kind(database: Database) -> None:
     try:
         for _ in range(40):
             try:
-                response = requests.get(f"{url}/v1/tenants", timeout=10)
+                response = requests.get(f"{url}/v1/simulator/tenants", timeout=10)
                 seen.add(str(response.status_code))
                 if response.status_code == 429:
                     assert response.headers["Retry-After"] == "1"
             except requests.exceptions.ChunkedEncodingError:
                 seen.add("drop")
-        admin = requests.get(f"{url}/v1/admin/clock", timeout=10)
+        admin = requests.get(f"{url}/v1/simulator/admin/clock", timeout=10)
     finally:
         server.stop()
 
@@ -227,12 +247,17 @@ def test_a_create_retried_after_its_answer_was_lost_in_a_crash_is_the_same_creat
     """The process died after the create committed but before its answer was stored: the
     object itself remembers the request that created it."""
     key = {"Idempotency-Key": "create-acme-before-a-crash"}
-    first = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10).json()
+    first = requests.post(
+        f"{backend_url}/v1/simulator/tenants", json=ACME, headers=key, timeout=10
+    ).json()
     run_sql(database, "DELETE FROM idempotency")
 
-    again = requests.post(f"{backend_url}/v1/tenants", json=ACME, headers=key, timeout=10)
+    again = requests.post(f"{backend_url}/v1/simulator/tenants", json=ACME, headers=key, timeout=10)
     other = requests.post(
-        f"{backend_url}/v1/tenants", json=ACME, headers={"Idempotency-Key": "other"}, timeout=10
+        f"{backend_url}/v1/simulator/tenants",
+        json=ACME,
+        headers={"Idempotency-Key": "other"},
+        timeout=10,
     )
 
     assert again.status_code == 201
@@ -247,13 +272,16 @@ def test_a_replayed_create_never_hands_back_a_user_that_changed_hands_since(
     """Stack sb created the user, let it go, and stack sa took it over: sb sending its
     original create again (the same key and body) is refused like any taken address,
     instead of being answered the object it once created."""
-    tenant = requests.post(f"{backend_url}/v1/tenants", json=ACME, timeout=10).json()
-    users = f"{backend_url}/v1/tenants/{tenant['id']}/users"
-    created_by_sb = {"email": "agent0@acme.example", "role": "admin", "externalId": "p/sb#u"}
+    tenant = requests.post(f"{backend_url}/v1/simulator/tenants", json=ACME, timeout=10).json()
+    users = f"{backend_url}/identity/scim/{tenant['id']}/v2/Users"
+    created_by_sb = scim_admin("agent0@acme.example", "p/sb#u")
     key = {"Idempotency-Key": "sb-creates-agent0"}
     first = requests.post(users, json=created_by_sb, headers=key, timeout=10).json()
-    taken_by_sa = {**created_by_sb, "externalId": "p/sa#u"}
-    requests.put(f"{users}/{first['id']}", json=taken_by_sa, timeout=10).raise_for_status()
+    taken_by_sa = {
+        "schemas": [PATCH_SCHEMA],
+        "Operations": [{"op": "replace", "path": "externalId", "value": "p/sa#u"}],
+    }
+    requests.patch(f"{users}/{first['id']}", json=taken_by_sa, timeout=10).raise_for_status()
 
     replay = requests.post(users, json=created_by_sb, headers=key, timeout=10)
 
@@ -265,9 +293,9 @@ def test_a_replayed_create_never_hands_back_a_user_that_changed_hands_since(
 def test_a_replayed_create_of_a_user_still_as_it_was_created_is_answered_again(
     backend_url: str,
 ) -> None:
-    tenant = requests.post(f"{backend_url}/v1/tenants", json=ACME, timeout=10).json()
-    users = f"{backend_url}/v1/tenants/{tenant['id']}/users"
-    body = {"email": "agent0@acme.example", "role": "admin", "externalId": "p/sb#u"}
+    tenant = requests.post(f"{backend_url}/v1/simulator/tenants", json=ACME, timeout=10).json()
+    users = f"{backend_url}/identity/scim/{tenant['id']}/v2/Users"
+    body = scim_admin("agent0@acme.example", "p/sb#u")
     key = {"Idempotency-Key": "sb-creates-agent0"}
     first = requests.post(users, json=body, headers=key, timeout=10)
 
@@ -284,7 +312,7 @@ def test_a_postgres_outage_is_answered_503_and_every_request_after_it_succeeds()
     with fresh_database() as url:
         name = urlsplit(url).path.lstrip("/")
         server = BackgroundServer(url)
-        tenants = f"{server.start()}/v1/tenants"
+        tenants = f"{server.start()}/v1/simulator/tenants"
 
         def statuses(count: int) -> list[int]:
             return [requests.get(tenants, timeout=30).status_code for _ in range(count)]
@@ -343,9 +371,11 @@ def test_the_readme_serves_a_postgres_database_from_four_workers(tmp_path: Path)
         assert serve[:4] == [".venv/bin/python", "-m", "ccprovider.backend", "serve"], serve
         with serve_in_subprocess(exported, *serve[4:]) as served:
             bearer = {"Authorization": f"Bearer {token}"}
-            made = requests.post(f"{served}/v1/tenants", json=ACME, headers=bearer, timeout=10)
+            made = requests.post(
+                f"{served}/v1/simulator/tenants", json=ACME, headers=bearer, timeout=10
+            )
             listed = [
-                requests.get(f"{served}/v1/tenants", headers=bearer, timeout=10).json()
+                requests.get(f"{served}/v1/simulator/tenants", headers=bearer, timeout=10).json()
                 for _ in range(8)
             ]
 

@@ -20,7 +20,7 @@ def live_tenant(client: ProvisioningClient, tenant_id: str) -> Tenant:
 
 
 def subscriptions_url(client: ProvisioningClient, tenant_id: str) -> str:
-    return f"{client.base_url}/v1/tenants/{tenant_id}/subscriptions"
+    return f"{client.base_url}/v1/simulator/tenants/{tenant_id}/subscriptions"
 
 
 def test_create_computes_end_status_and_primacy(

@@ -17,7 +17,7 @@ ACME = {"name": "acme-dev", "offer": "flex3", "hybrid": False}
 
 
 def post_tenant(url: str, body: dict[str, Any]) -> requests.Response:
-    return requests.post(f"{url}/v1/tenants", json=body, timeout=10)
+    return requests.post(f"{url}/v1/simulator/tenants", json=body, timeout=10)
 
 
 def test_create_answers_201_with_location_and_camel_case_body(backend_url: str) -> None:
@@ -41,7 +41,7 @@ def test_create_answers_201_with_location_and_camel_case_body(backend_url: str) 
     assert body["telephony"] is None
     assert body["managedBy"] is None  # no client marked it as its own
     assert response.headers["ETag"] == '"1"'
-    assert response.headers["Location"].endswith(f"/v1/tenants/{body['id']}")
+    assert response.headers["Location"].endswith(f"/v1/simulator/tenants/{body['id']}")
     fetched = requests.get(response.headers["Location"], timeout=10)
     assert fetched.json() == body
 
@@ -71,12 +71,12 @@ def test_invalid_bodies_answer_400_naming_the_field(backend_url: str) -> None:
     ]
     for body, field in cases:
         assert_vendor_error(post_tenant(backend_url, body), 400, field)
-    assert requests.get(f"{backend_url}/v1/tenants", timeout=10).json() == {"items": []}
+    assert requests.get(f"{backend_url}/v1/simulator/tenants", timeout=10).json() == {"items": []}
 
 
 def test_malformed_json_answers_400(backend_url: str) -> None:
     response = requests.post(
-        f"{backend_url}/v1/tenants",
+        f"{backend_url}/v1/simulator/tenants",
         data="{not json",
         headers={"Content-Type": "application/json"},
         timeout=10,
@@ -88,7 +88,9 @@ def test_replace_updates_fields_and_keeps_identity(backend_url: str) -> None:
     created = post_tenant(backend_url, ACME).json()
 
     response = requests.put(
-        f"{backend_url}/v1/tenants/{created['id']}", json={**ACME, "hybrid": True}, timeout=10
+        f"{backend_url}/v1/simulator/tenants/{created['id']}",
+        json={**ACME, "hybrid": True},
+        timeout=10,
     )
 
     assert response.status_code == 200
@@ -103,13 +105,15 @@ def test_replace_refuses_another_tenants_name(backend_url: str) -> None:
     post_tenant(backend_url, ACME)
     other = post_tenant(backend_url, {**ACME, "name": "acme-prod"}).json()
 
-    response = requests.put(f"{backend_url}/v1/tenants/{other['id']}", json=ACME, timeout=10)
+    response = requests.put(
+        f"{backend_url}/v1/simulator/tenants/{other['id']}", json=ACME, timeout=10
+    )
 
     assert_vendor_error(response, 409, "acme-dev")
 
 
 def test_unknown_tenant_answers_404_on_every_method(backend_url: str) -> None:
-    url = f"{backend_url}/v1/tenants/no-such-id"
+    url = f"{backend_url}/v1/simulator/tenants/no-such-id"
     for response in (
         requests.get(url, timeout=10),
         requests.put(url, json=ACME, timeout=10),
@@ -120,7 +124,7 @@ def test_unknown_tenant_answers_404_on_every_method(backend_url: str) -> None:
 
 def test_delete_answers_204_then_404(backend_url: str) -> None:
     created = post_tenant(backend_url, ACME).json()
-    url = f"{backend_url}/v1/tenants/{created['id']}"
+    url = f"{backend_url}/v1/simulator/tenants/{created['id']}"
 
     assert requests.delete(url, timeout=10).status_code == 204
     assert_vendor_error(requests.delete(url, timeout=10), 404)
@@ -144,7 +148,7 @@ def test_a_tenant_with_subscriptions_cannot_be_deleted(client: ProvisioningClien
     tenant = client.create_tenant(TenantBody(name="acme-dev", offer="flex3"))
     client.create_subscription(tenant.id, subscription_body("SUB-1"))
 
-    response = requests.delete(f"{client.base_url}/v1/tenants/{tenant.id}", timeout=10)
+    response = requests.delete(f"{client.base_url}/v1/simulator/tenants/{tenant.id}", timeout=10)
 
     assert_vendor_error(response, 409, "still has 1 subscription(s)", "Delete them first")
 
@@ -157,7 +161,7 @@ def test_list_pages_with_max_and_link_next(backend_url: str) -> None:
 
     seen: list[str] = []
     pages = 0
-    url: str | None = f"{backend_url}/v1/tenants?max=2"
+    url: str | None = f"{backend_url}/v1/simulator/tenants?max=2"
     while url:
         response = requests.get(url, timeout=10)
         assert response.status_code == 200
@@ -173,7 +177,9 @@ def test_list_filters_by_name(backend_url: str) -> None:
     post_tenant(backend_url, ACME)
     post_tenant(backend_url, {**ACME, "name": "acme-prod"})
 
-    response = requests.get(f"{backend_url}/v1/tenants", params={"name": "acme-prod"}, timeout=10)
+    response = requests.get(
+        f"{backend_url}/v1/simulator/tenants", params={"name": "acme-prod"}, timeout=10
+    )
 
     assert [t["name"] for t in response.json()["items"]] == ["acme-prod"]
     assert "Link" not in response.headers
@@ -181,13 +187,17 @@ def test_list_filters_by_name(backend_url: str) -> None:
 
 def test_list_refuses_out_of_range_max(backend_url: str) -> None:
     for bad in ("0", "1001", "many"):
-        response = requests.get(f"{backend_url}/v1/tenants", params={"max": bad}, timeout=10)
+        response = requests.get(
+            f"{backend_url}/v1/simulator/tenants", params={"max": bad}, timeout=10
+        )
         assert_vendor_error(response, 400, "max")
 
 
 def test_unknown_route_and_method_use_the_vendor_error_body(backend_url: str) -> None:
     assert_vendor_error(requests.get(f"{backend_url}/v1/nothing", timeout=10), 404)
-    assert_vendor_error(requests.patch(f"{backend_url}/v1/tenants", json={}, timeout=10), 405)
+    assert_vendor_error(
+        requests.patch(f"{backend_url}/v1/simulator/tenants", json={}, timeout=10), 405
+    )
 
 
 @pytest.mark.both_engines
@@ -199,7 +209,7 @@ def test_data_survives_a_restart(database: Database) -> None:
     second = BackgroundServer(database)
     url = second.start()
     try:
-        fetched = requests.get(f"{url}/v1/tenants/{created['id']}", timeout=10)
+        fetched = requests.get(f"{url}/v1/simulator/tenants/{created['id']}", timeout=10)
     finally:
         second.stop()
     assert fetched.json() == created
@@ -223,7 +233,7 @@ def test_concurrent_creates_of_one_name_make_exactly_one_tenant(database: Databa
         thread.start()
     for thread in threads:
         thread.join()
-    listed = requests.get(f"{urls[0]}/v1/tenants", timeout=10).json()["items"]
+    listed = requests.get(f"{urls[0]}/v1/simulator/tenants", timeout=10).json()["items"]
     for server in servers:
         server.stop()
 
@@ -236,7 +246,7 @@ def test_a_nul_character_is_a_bad_request_or_finds_nothing_on_either_engine(
     backend_url: str, tenant_id: str
 ) -> None:
     body = subscription_body("SUB-1").model_dump(mode="json", by_alias=True)
-    subscriptions = f"{backend_url}/v1/tenants/{tenant_id}/subscriptions"
+    subscriptions = f"{backend_url}/v1/simulator/tenants/{tenant_id}/subscriptions"
 
     with_nul = requests.post(
         subscriptions, json={**body, "department": "care\x00center"}, timeout=10

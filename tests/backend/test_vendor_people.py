@@ -9,8 +9,8 @@ from webexpythonsdk import WebexAPI
 from webexpythonsdk.exceptions import ApiError
 
 from ccprovider.backend import vendor_ids
+from ccprovider.bulk_assign import BulkAssignment
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import BulkAssignment
 from tests.backend.conftest import Org, person
 from tests.backend.test_vendor_licenses import STANDARD, license_ids
 from tests.e2e.harness import readme_server

@@ -46,8 +46,8 @@ def tokens_file(tmp_path: Path) -> Path:
     ("token", "expected"),
     [
         # The program reads the provisioning clock first; an unknown token stops it there.
-        ("wrong-token", "GET /v1/tenants with 401: "),
-        ("reader-token", "POST /v1/tenants with 403: "),
+        ("wrong-token", "GET /v1/simulator/tenants with 401: "),
+        ("reader-token", "POST /v1/simulator/tenants with 403: "),
     ],
     ids=["401", "403"],
 )
@@ -80,7 +80,9 @@ def test_a_backend_that_keeps_failing_is_named_after_the_retries(
 
     # The faults are 5xx, 429 and answers cut off: whichever the last retry met, one line.
     [line] = [ln for ln in output.splitlines() if "error: Tenant 'acme-e2e': " in ln][:1]
-    assert f"the backend at {url}" in line or f"{url} answered GET /v1/tenants with" in line
+    assert (
+        f"the backend at {url}" in line or f"{url} answered GET /v1/simulator/tenants with" in line
+    )
     assert "Fix: " in line
 
 

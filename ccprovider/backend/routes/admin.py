@@ -7,7 +7,7 @@ from ccprovider.backend.service.clock import ClockService
 
 
 def router(service: ClockService) -> APIRouter:
-    routes = APIRouter(prefix=f"{contract.API_PREFIX}/admin", tags=["admin"])
+    routes = APIRouter(prefix=f"{contract.SIMULATOR_PREFIX}/admin", tags=["simulator: clock"])
 
     @routes.get("/clock", response_model=contract.ClockState)
     def read_clock() -> contract.ClockState:

@@ -47,11 +47,12 @@ class Collection(Generic[B, R]):
 
 
 def collection_router(collection: Collection[B, R]) -> APIRouter:
-    """The five routes of `collection` under `/v1/tenants/{tenant_id}/<path>`."""
+    """The five routes of `collection` under `/v1/simulator/tenants/{tenant_id}/<path>`."""
     c = collection
     id_name = f"{c.singular}_id"
     routes = APIRouter(
-        prefix=f"{contract.API_PREFIX}/tenants/{{tenant_id}}/{c.path}", tags=[c.path]
+        prefix=f"{contract.SIMULATOR_PREFIX}/tenants/{{tenant_id}}/{c.path}",
+        tags=[f"simulator: {c.path}"],
     )
     # FastAPI reads these annotations at runtime: the path parameter's name, the natural
     # key's query parameter and the request body's model all come from `collection`.

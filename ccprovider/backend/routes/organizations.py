@@ -16,7 +16,7 @@ PersonId = Annotated[str, Path(alias="personId", max_length=512)]
 
 
 def router(service: ProvisioningService) -> APIRouter:
-    routes = APIRouter(prefix=contract.API_PREFIX)
+    routes = APIRouter(prefix=contract.VENDOR_PREFIX)
     guard = OrgGuard(service)
 
     @routes.get(

@@ -1,4 +1,4 @@
-"""Partner organisations' access: `/v1/tenants/{tenantId}/partners`."""
+"""Partner organisations' access: `/v1/simulator/tenants/{tenantId}/partners`."""
 
 from fastapi import APIRouter
 

@@ -1,4 +1,4 @@
-"""Subscriptions of a tenant: `/v1/tenants/{tenantId}/subscriptions`."""
+"""Subscriptions of a tenant: `/v1/simulator/tenants/{tenantId}/subscriptions`."""
 
 from fastapi import APIRouter, Response
 

@@ -1,4 +1,4 @@
-"""Tenants: `/v1/tenants`."""
+"""Tenants: `/v1/simulator/tenants`."""
 
 from typing import Annotated
 
@@ -21,7 +21,7 @@ from ccprovider.backend.service.tenants import TenantService
 
 
 def router(service: TenantService) -> APIRouter:
-    routes = APIRouter(prefix=f"{contract.API_PREFIX}/tenants", tags=["tenants"])
+    routes = APIRouter(prefix=f"{contract.SIMULATOR_PREFIX}/tenants", tags=["simulator: tenants"])
 
     @routes.get("", response_model=contract.Page[contract.Tenant])
     def list_tenants(

@@ -1,4 +1,4 @@
-"""Usage records and the billing summary: `/v1/tenants/{tenantId}/usage|billing`."""
+"""Usage records and the billing summary: `/v1/simulator/tenants/{tenantId}/usage|billing`."""
 
 from typing import Annotated
 
@@ -15,7 +15,10 @@ Period = Annotated[
 
 
 def router(service: BillingService) -> APIRouter:
-    routes = APIRouter(prefix=f"{contract.API_PREFIX}/tenants/{{tenant_id}}", tags=["usage"])
+    routes = APIRouter(
+        prefix=f"{contract.SIMULATOR_PREFIX}/tenants/{{tenant_id}}",
+        tags=["simulator: usage and billing"],
+    )
 
     @routes.post(
         "/usage", status_code=status.HTTP_201_CREATED, response_model=contract.UsageAccepted

@@ -38,7 +38,7 @@ def _patched_org(service: ProvisioningService, patch: LicensesPatch) -> str:
 
 
 def router(service: ProvisioningService) -> APIRouter:
-    routes = APIRouter(prefix=f"{contract.API_PREFIX}/licenses", tags=["webex: licenses"])
+    routes = APIRouter(prefix=f"{contract.VENDOR_PREFIX}/licenses", tags=["webex: licenses"])
     guard = OrgGuard(service)
 
     @routes.get("", response_model=contract.Page[VendorLicense], response_model_exclude_none=True)

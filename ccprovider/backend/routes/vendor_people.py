@@ -73,7 +73,7 @@ def _user_ids(ids: str) -> tuple[list[str], list[str]]:
 
 
 def router(service: ProvisioningService) -> APIRouter:
-    routes = APIRouter(prefix=f"{contract.API_PREFIX}/people", tags=["webex: people"])
+    routes = APIRouter(prefix=f"{contract.VENDOR_PREFIX}/people", tags=["webex: people"])
     guard = OrgGuard(service)
 
     def tenant_of_person(request: Request, vendor_id: str) -> tuple[str, str]:

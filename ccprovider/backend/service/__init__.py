@@ -17,7 +17,6 @@ from ccprovider.backend.service.partners import PartnerService
 from ccprovider.backend.service.people import PeopleService
 from ccprovider.backend.service.subscriptions import SubscriptionService
 from ccprovider.backend.service.tenants import TenantService
-from ccprovider.backend.service.users import UserService
 from ccprovider.backend.service.vendor_licenses import VendorLicenseService
 
 
@@ -25,7 +24,6 @@ class ProvisioningService(
     ClockService,
     TenantService,
     SubscriptionService,
-    UserService,
     LicenseService,
     PartnerService,
     BillingService,

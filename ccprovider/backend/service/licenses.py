@@ -6,16 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ccprovider import contract, rules
-from ccprovider.backend.errors import ConflictError, NotFoundError
-from ccprovider.backend.service.bulk import bulk_part
+from ccprovider.backend.errors import NotFoundError
 from ccprovider.backend.service.common import (
     SUBSCRIPTION,
     USER,
     Area,
-    PageOf,
-    check_version,
     now,
-    paged,
     subscription_of,
     tenant_record,
 )
@@ -23,10 +19,9 @@ from ccprovider.backend.service.users import (
     identity_of,
     license_offer,
     no_such_license,
-    user_view,
 )
 from ccprovider.backend.storage import Record, Transaction
-from ccprovider.contract import LicenseOperationKind, license_id
+from ccprovider.contract import LicenseOperationKind
 from ccprovider.domain import LicenseKind, UsageType, email_key
 
 LICENSE_UNITS: dict[LicenseKind, UsageType | None] = {
@@ -36,15 +31,6 @@ LICENSE_UNITS: dict[LicenseKind, UsageType | None] = {
     LicenseKind.PREMIUM_AGENT: UsageType.PREMIUM_AGENT,
 }
 """The usage type whose entitlement gives each kind of license its total units."""
-
-
-@dataclass(frozen=True)
-class LicensePatchOutcome:
-    """The result of a license PATCH, and whether every operation succeeded."""
-
-    result: contract.LicensePatchResult
-    complete: bool
-    version: int
 
 
 def _apply_license_operation(
@@ -133,78 +119,7 @@ def consumed_licenses(tx: Transaction, subscription: Record) -> Counter[str]:
 
 
 class LicenseService(Area):
-    """List licenses, assign them to users, and check users' access."""
-
-    def list_licenses(self, tenant_id: str) -> list[contract.License]:
-        """Every subscription's licenses with their total and consumed units."""
-        with self.store.read() as tx:
-            tenant_record(tx, tenant_id)
-            licenses = []
-            for record in tx.page(SUBSCRIPTION, tenant_id):
-                subscription = subscription_of(record)
-                consumed = consumed_licenses(tx, record)
-                for kind, usage_type in LICENSE_UNITS.items():
-                    lic_id = license_id(record.id, kind)
-                    licenses.append(
-                        contract.License(
-                            id=lic_id,
-                            kind=kind,
-                            subscription_id=record.id,
-                            external_id=subscription.external_id,
-                            total_units=(
-                                subscription.entitlements.units(usage_type) if usage_type else None
-                            ),
-                            consumed_units=consumed.get(lic_id, 0),
-                        )
-                    )
-            return licenses
-
-    def patch_licenses(
-        self, tenant_id: str, patch: contract.LicensePatch, if_match: int | None
-    ) -> LicensePatchOutcome:
-        """Apply one user's license operations (see `apply_license_operations`); 409 when
-        none of them applies."""
-        with self.store.write() as tx:
-            tenant_record(tx, tenant_id)
-            record = tx.find(USER, tenant_id, patch.email)
-            if record is None:
-                raise NotFoundError(f"User {patch.email} was not found in tenant '{tenant_id}'.")
-            check_version(record, if_match)
-            applied = apply_license_operations(tx, record, patch.licenses)
-            failures = [r.description for r in applied.results if r.description]
-            if len(failures) == len(applied.results):
-                raise ConflictError("No license operation could be applied.", *failures)
-            user = user_view(applied.record)
-            result = contract.LicensePatchResult(user=user, licenses=applied.results)
-            return LicensePatchOutcome(
-                result, complete=not failures, version=applied.record.version
-            )
-
-    def bulk_assign(
-        self, tenant_id: str, batch: contract.BulkAssignmentBatch
-    ) -> tuple[contract.BulkAssignmentOutcome, bool]:
-        """Apply each user's part of a batch on its own, in one transaction: a part that
-        cannot apply is reported with its reason and changes nothing, and the others still
-        apply. Also say whether every part applied."""
-        with self.store.write() as tx:
-            tenant_record(tx, tenant_id)
-            today = now(tx).date()
-            results = [bulk_part(tx, tenant_id, part, today) for part in batch.users]
-        outcome = contract.BulkAssignmentOutcome(users=results)
-        return outcome, all(r.status != "error" for r in results)
-
-    def list_managed_users(
-        self, tenant_id: str, external_id: str, after: int, limit: int
-    ) -> PageOf[contract.User]:
-        """One page of the users that carry the client's mark `external_id`."""
-        with self.store.read() as tx:
-            tenant_record(tx, tenant_id)
-            marked = [
-                r
-                for r in tx.page(USER, tenant_id, after=after)
-                if r.body.get("external_id") == external_id
-            ]
-            return paged(marked[: limit + 1], limit, user_view)
+    """Check users' access."""
 
     def check_access(self, tenant_id: str, email: str) -> contract.AccessCheck:
         """Whether the user can use the contact center now, through which subscription."""

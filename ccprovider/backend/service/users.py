@@ -13,35 +13,16 @@ from ccprovider.backend.service.common import (
     SUBSCRIPTION,
     USER,
     USER_LOOK,
-    Area,
-    PageOf,
-    Versioned,
-    check_version,
-    child_record,
     create_once,
-    find_or_page,
     now,
-    record_to_replace,
     subscription_of,
     tenant_record,
 )
 from ccprovider.backend.storage import Record, Transaction
 from ccprovider.contract import license_id
-from ccprovider.domain import LicenseKind, Subscription, email_key, email_skeleton
+from ccprovider.domain import LicenseKind, Subscription, email_skeleton
 
 _LICENSE_KINDS = frozenset(kind.value for kind in LicenseKind)
-
-
-def user_view(record: Record) -> contract.User:
-    """A stored user as the API shows it."""
-    return contract.User(
-        id=record.id,
-        tenant_id=record.tenant_id,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        subscription_id=record.ref,
-        **record.body,
-    )
 
 
 def license_offer(
@@ -68,7 +49,7 @@ def _email_taken(email: str, existing: Record) -> ConflictError:
     )
 
 
-def look_alike_problem(tx: Transaction, tenant_id: str, email: str) -> str | None:
+def _look_alike_problem(tx: Transaction, tenant_id: str, email: str) -> str | None:
     """Why a new user cannot have `email`: it reads the same as an existing user's address
     (one TR39 skeleton, such as `paypa1@` beside `paypal@`), so one would pass for the other."""
     twin = tx.find(USER_LOOK, tenant_id, email_skeleton(email))
@@ -77,7 +58,7 @@ def look_alike_problem(tx: Transaction, tenant_id: str, email: str) -> str | Non
     return f"User {email} reads the same as existing user {twin.body['email']} (id {twin.ref})."
 
 
-def remember_look(tx: Transaction, user: Record) -> None:
+def _remember_look(tx: Transaction, user: Record) -> None:
     """Store how a new user's address reads, once (a replayed create finds it stored)."""
     if not tx.page(USER_LOOK, user.tenant_id, ref=user.id, limit=1):
         email = user.body["email"]
@@ -97,7 +78,7 @@ PROFILE = "profile"
 (`displayName`, `firstName`, `lastName`); the simulator's own routes keep it as it is."""
 
 
-def kept_profile(record: Record | None) -> dict[str, Any]:
+def _kept_profile(record: Record | None) -> dict[str, Any]:
     """The part of a stored user's body that a change through the simulator's routes keeps."""
     return {PROFILE: record.body[PROFILE]} if record and PROFILE in record.body else {}
 
@@ -119,7 +100,7 @@ def _new_user(
     tx: Transaction, tenant_id: str, body: contract.UserBody, profile: dict[str, Any]
 ) -> dict[str, Any]:
     """The stored body of a new user, unless their address reads as an existing user's."""
-    problem = look_alike_problem(tx, tenant_id, body.email)
+    problem = _look_alike_problem(tx, tenant_id, body.email)
     if problem is not None:
         raise ConflictError(problem, "Give the user an address that cannot pass for another's.")
     return {**body.model_dump(mode="json"), "licenses": [], **profile}
@@ -147,7 +128,7 @@ def create_user_record(
         build=lambda: _new_user(tx, tenant_id, body, {PROFILE: profile} if profile else {}),
         still_theirs=lambda user: user.body.get("external_id") == body.external_id,
     )
-    remember_look(tx, record)
+    _remember_look(tx, record)
     return record
 
 
@@ -157,7 +138,7 @@ def replace_user_record(
     """Give a user who they are in `body`, keeping their licenses (switched to the fitting
     kind when the role changes) and their profile, unless a new `profile` is given."""
     held = _licenses_for_role(tx, record, body)
-    kept = {PROFILE: profile} if profile is not None else kept_profile(record)
+    kept = {PROFILE: profile} if profile is not None else _kept_profile(record)
     stored = {**body.model_dump(mode="json"), "licenses": held, **kept}
     return tx.update(record, stored, now(tx), key=record.key, ref=record.ref)
 
@@ -179,56 +160,3 @@ def _licenses_for_role(tx: Transaction, record: Record, body: contract.UserBody)
     if problem is not None:
         raise ConflictError(problem, "Map the user to an active subscription first.")
     return [fitting]
-
-
-class UserService(Area):
-    """Create, read, list, replace and delete users; a role change switches their license."""
-
-    def create_user(
-        self,
-        tenant_id: str,
-        body: contract.UserBody,
-        if_match: int | None = None,
-        request_key: str | None = None,
-    ) -> Versioned[contract.User]:
-        with self.store.write() as tx:
-            record = create_user_record(
-                tx, tenant_id, body, if_match=if_match, request_key=request_key
-            )
-            return Versioned(user_view(record), record.version)
-
-    def get_user(self, tenant_id: str, user_id: str) -> Versioned[contract.User]:
-        with self.store.read() as tx:
-            record = child_record(tx, USER, tenant_id, user_id)
-            return Versioned(user_view(record), record.version)
-
-    def list_users(
-        self, tenant_id: str, email: str | None, after: int, limit: int
-    ) -> PageOf[contract.User]:
-        with self.store.read() as tx:
-            tenant_record(tx, tenant_id)
-            key = email_key(email) if email is not None else None
-            return find_or_page(tx, USER, tenant_id, key, after=after, limit=limit, view=user_view)
-
-    def replace_user(
-        self, tenant_id: str, user_id: str, body: contract.UserBody, if_match: int | None
-    ) -> Versioned[contract.User]:
-        with self.store.write() as tx:
-            record = record_to_replace(
-                tx,
-                USER,
-                tenant_id,
-                user_id,
-                if_match,
-                key=body.email,
-                key_name="email",
-                fix="Create a user for the new address and delete the old one.",
-            )
-            updated = replace_user_record(tx, record, body)
-            return Versioned(user_view(updated), updated.version)
-
-    def delete_user(self, tenant_id: str, user_id: str, if_match: int | None) -> None:
-        with self.store.write() as tx:
-            record = child_record(tx, USER, tenant_id, user_id)
-            check_version(record, if_match)
-            delete_user_record(tx, record)
