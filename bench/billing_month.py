@@ -26,18 +26,13 @@ from license_throughput import scratch_file, scratch_schema
 from usage_load import bench_subscription
 
 from ccprovider.backend.server import BackgroundServer
-from ccprovider.backend.service import BillingService
+from ccprovider.backend.service.billing import BillingService
 from ccprovider.backend.service.common import HISTORY_KINDS
 from ccprovider.backend.storage import Database, open_store
 from ccprovider.backend.subprocess_server import serve_in_subprocess
+from ccprovider.bulk_assign import BulkAction, BulkAssignment
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import (
-    BulkAction,
-    BulkAssignment,
-    ClockChange,
-    TenantBody,
-    UsageBatch,
-)
+from ccprovider.contract import ClockChange, TenantBody, UsageBatch
 from ccprovider.domain import UsageRecord, UsageType
 
 _MONTH = date(2026, 5, 1)

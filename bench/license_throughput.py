@@ -35,9 +35,9 @@ from ccprovider.backend.subprocess_server import serve_in_subprocess
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import (
     LicenseOperation,
-    LicensePatch,
     SubscriptionBody,
     TenantBody,
+    User,
     UserBody,
 )
 
@@ -117,20 +117,19 @@ def measure(url: str, users: int, clients: int) -> tuple[float, float]:
         ),
     )
     emails = [f"agent{i}@bench.example" for i in range(users)]
-    _rate(
-        users,
-        clients,
-        lambda index: client().create_user(
-            tenant.id, UserBody(email=emails[index], role="agent", agent_profile="standard")
-        ),
-    )
-    license_id = f"{subscription.id}:standard-agent"
+    created: dict[int, User] = {}
+
+    def create(index: int) -> object:
+        body = UserBody(email=emails[index], role="agent", agent_profile="standard")
+        created[index] = client().create_user(tenant.id, body)
+        return created[index]
+
+    _rate(users, clients, create)
+    book = setup.license_book(tenant.id)
+    operation = LicenseOperation(id=f"{subscription.id}:standard-agent", operation="add")
 
     def assign(index: int) -> object:
-        operation = LicenseOperation(id=license_id, operation="add")
-        return client().patch_licenses(
-            tenant.id, LicensePatch(email=emails[index], licenses=[operation])
-        )
+        return client().change_licenses(tenant.id, created[index], [operation], book)
 
     writes = _rate(users, clients, assign)
     reads = _rate(users, clients, lambda index: client().check_access(tenant.id, emails[index]))
