@@ -90,6 +90,9 @@ _Outcome = tuple[BulkStatus, contract.User | None, str | None]
 """A part's status, the user it leaves (None: deleted or never made) and why it failed or
 was skipped."""
 
+_TRIES = 3
+"""How often an assignment is decided again on a user that changed under it."""
+
 _GONE_OR_TAKEN = "The user is gone or managed by another client now."
 
 
@@ -104,14 +107,12 @@ def assign_in_bulk(
     book = client.license_book(tenant_id)
     listing = client.listed_users(tenant_id, book=book)
     listed = {email_key(found.user.email): found for found in listing}
+    calls = _Calls(client, tenant_id, book)
     results = []
     for part in parts:
         found = listed.get(email_key(part.email))
-        apply = _assign if part.action is BulkAction.ASSIGN else _release
         try:
-            status, user, why = apply(_Calls(client, tenant_id, book), part, found)
-        except PreconditionFailedError:
-            status, user, why = _changed_since(part, found)
+            status, user, why = _apply(calls, part, found)
         except NotFoundError:
             status, user, why = "skipped", None, _GONE_OR_TAKEN
         except ApiError as refused:
@@ -139,6 +140,9 @@ class _Calls:
     tenant_id: str
     book: LicenseBook
 
+    def listed(self, email: str) -> Listed | None:
+        return self.client.listed_user(self.tenant_id, email, self.book)
+
     def create(self, body: contract.UserBody, salt: str) -> contract.User:
         return self.client.create_user(self.tenant_id, body, salt=salt, book=self.book)
 
@@ -156,13 +160,22 @@ class _Calls:
         return self.client.change_licenses(self.tenant_id, user, operations, self.book)
 
 
-def _changed_since(part: BulkAssignment, found: Listed | None) -> _Outcome:
-    """A user changed by another client after the listing: an assignment fails (the next
-    run decides again), a release or delete leaves them to whoever changed them."""
-    user = found.user if found else None
-    if part.action is BulkAction.ASSIGN:
-        return "error", user, f"User {part.email} changed while this ran: run it again."
-    return "skipped", user, _GONE_OR_TAKEN
+def _apply(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
+    """The part applied to the user as `found`. An assignment whose user changed since
+    (another resource of the stack releasing them in the same update, say) is decided
+    again on the user as they are then, as often as `_TRIES` allows; a release or delete
+    leaves them to whoever changed them."""
+    for _ in range(_TRIES):
+        try:
+            if part.action is not BulkAction.ASSIGN:
+                return _release(calls, part, found)
+            return _assign(calls, part, found)
+        except PreconditionFailedError:
+            if part.action is not BulkAction.ASSIGN:
+                return "skipped", found.user if found else None, _GONE_OR_TAKEN
+            found = calls.listed(part.email)
+    why = f"User {part.email} kept changing while this ran: run it again."
+    return "error", found.user if found else None, why
 
 
 def _release(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
@@ -175,7 +188,16 @@ def _release(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outc
         return "deleted", None, None
     marked = identity(user).model_copy(update={"external_id": part.external_id})
     released = calls.change(user, marked, found.version)
-    return _licensed(calls, released, None, lambda: calls.change(user, identity(user)))
+    outcome = _licensed(calls, released, None, lambda: calls.change(user, identity(user)))
+    now = calls.listed(part.email) if user.licenses and outcome[0] == "updated" else None
+    if now is not None and now.user.external_id != part.external_id:
+        # Taken over between the re-mark and the license PATCH, which no version guards:
+        # give back what this release took, which the new holder may have been given.
+        taken = [_add(held) for held in user.licenses if held not in now.user.licenses]
+        if taken:
+            calls.license(now.user, taken)
+        return "skipped", now.user, _GONE_OR_TAKEN
+    return outcome
 
 
 def _assign(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
@@ -220,11 +242,7 @@ def _licensed(
     keep = [wanted] if wanted else []
     if user.licenses == keep:
         return "updated", user, None
-    operations = [
-        contract.LicenseOperation(id=kept, operation="add")
-        for kept in keep
-        if kept not in user.licenses
-    ]
+    operations = [_add(kept) for kept in keep if kept not in user.licenses]
     operations += [
         contract.LicenseOperation(id=held, operation="remove")
         for held in user.licenses
@@ -235,3 +253,7 @@ def _licensed(
         return "updated", licensed, None
     undo()
     return "error", None, "; ".join(failures)
+
+
+def _add(license_id: str) -> contract.LicenseOperation:
+    return contract.LicenseOperation(id=license_id, operation="add")

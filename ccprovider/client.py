@@ -384,10 +384,20 @@ class ProvisioningClient:
         return self._held(tenant_id, scim) if scim else None
 
     def find_user(self, tenant_id: str, email: str) -> contract.User | None:
+        found = self.listed_user(tenant_id, email)
+        return found.user if found else None
+
+    def listed_user(
+        self, tenant_id: str, email: str, book: LicenseBook | None = None
+    ) -> Listed | None:
+        """The user with this address as they are now, and their version; None if none."""
         found = self._object(
             ScimList, "GET", self._scim(tenant_id), filter=f'userName eq "{email}"', count=1
         )
-        return self._held(tenant_id, found.resources[0]) if found.resources else None
+        if not found.resources:
+            return None
+        scim = found.resources[0]
+        return Listed(self._held(tenant_id, scim, book), scim.meta.version)
 
     def listed_users(
         self, tenant_id: str, page_size: int = 1000, book: LicenseBook | None = None

@@ -1,15 +1,18 @@
 """The bulk assignment: many users' licenses in one request, each user's part applied on its
 own (206 names the failures), with preconditions on the client's mark (`externalId`)."""
 
+from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from ccprovider.bulk_assign import BulkAction, BulkAssignment
 from ccprovider.client import ProvisioningClient
-from ccprovider.contract import Subscription, license_id
+from ccprovider.contract import Subscription, User, license_id
 from ccprovider.domain import LicenseKind, UserRole
+from ccprovider.vendor_users import Listed
 from tests.helpers import subscription_body, user_body
 
 MARK = "proj/dev#team:care"
@@ -197,3 +200,66 @@ def test_a_role_change_that_keeps_a_license_of_the_wrong_kind_is_refused(
     ) in refused.description
     user = client.find_user(tenant_id, "agent@acme.example")
     assert user is not None and user.role is UserRole.AGENT
+
+
+def release(email: str, mark: str = MARK) -> BulkAssignment:
+    """Release `email` while they carry `mark`, marking them as the stack's."""
+    return BulkAssignment(
+        action=BulkAction.RELEASE, email=email, external_id="proj/dev#", if_external_id=mark
+    )
+
+
+def test_an_assignment_whose_user_changed_since_its_listing_is_decided_again(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    """A user moving from team a to team b in one update: b listed them before a released
+    them, and takes them over as they are after."""
+    client.bulk_assign(tenant_id, [assign("moved@acme.example", sub1, mark="proj/dev#team:a")])
+    before_release = list(client.listed_users(tenant_id))
+    client.bulk_assign(tenant_id, [release("moved@acme.example", mark="proj/dev#team:a")])
+
+    class ListedEarlier(ProvisioningClient):
+        def listed_users(self, *_: object, **__: object) -> Iterator[Listed]:
+            return iter(before_release)
+
+    moving = assign(
+        "moved@acme.example", sub1, "proj/dev#team:b", if_external_id_prefix="proj/dev#"
+    )
+    [taken] = ListedEarlier(client.base_url).bulk_assign(tenant_id, [moving])
+
+    assert taken.status == "updated", taken.description
+    user = client.find_user(tenant_id, "moved@acme.example")
+    assert user is not None
+    assert (user.external_id, user.licenses) == (
+        "proj/dev#team:b",
+        [license_id(sub1.id, LicenseKind.STANDARD_AGENT)],
+    )
+
+
+def test_a_user_taken_over_during_their_release_keeps_the_license_the_release_took(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    """Team b takes the user over between team a's re-mark and its license PATCH, which no
+    version guards: a gives back the license it took, which b's member needs."""
+    client.bulk_assign(tenant_id, [assign("moved@acme.example", sub1, mark="proj/dev#team:a")])
+    moving = assign(
+        "moved@acme.example", sub1, "proj/dev#team:b", if_external_id_prefix="proj/dev#"
+    )
+
+    class TakenOverMidway(ProvisioningClient):
+        def replace_user(self, *args: Any, **kwargs: Any) -> User:
+            remarked = super().replace_user(*args, **kwargs)
+            client.bulk_assign(tenant_id, [moving])  # b, between a's two steps
+            return remarked
+
+    [released] = TakenOverMidway(client.base_url).bulk_assign(
+        tenant_id, [release("moved@acme.example", mark="proj/dev#team:a")]
+    )
+
+    assert released.status == "skipped"
+    user = client.find_user(tenant_id, "moved@acme.example")
+    assert user is not None
+    assert (user.external_id, user.licenses) == (
+        "proj/dev#team:b",
+        [license_id(sub1.id, LicenseKind.STANDARD_AGENT)],
+    )
