@@ -10,6 +10,7 @@ so that nothing is half-applied.
 """
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Self
@@ -90,6 +91,10 @@ _Outcome = tuple[BulkStatus, contract.User | None, str | None]
 """A part's status, the user it leaves (None: deleted or never made) and why it failed or
 was skipped."""
 
+_USERS_AT_ONCE = 4
+"""How many users' parts are under way at once: each is a few calls that wait on the
+backend, and parts name distinct users, so they need no order among them."""
+
 _TRIES = 3
 """How often an assignment is decided again on a user that changed under it."""
 
@@ -108,8 +113,8 @@ def assign_in_bulk(
     listing = client.listed_users(tenant_id, book=book)
     listed = {email_key(found.user.email): found for found in listing}
     calls = _Calls(client, tenant_id, book)
-    results = []
-    for part in parts:
+
+    def outcome(part: BulkAssignment) -> BulkAssignmentResult:
         found = listed.get(email_key(part.email))
         try:
             status, user, why = _apply(calls, part, found)
@@ -119,17 +124,17 @@ def assign_in_bulk(
             if refused.status >= 500 or refused.status in (401, 403):
                 raise
             status, user, why = "error", found.user if found else None, refused.reason
-        results.append(
-            BulkAssignmentResult(
-                email=part.email,
-                action=part.action,
-                status=status,
-                description=why,
-                previous_external_id=found.user.external_id if found else None,
-                user=user,
-            )
+        return BulkAssignmentResult(
+            email=part.email,
+            action=part.action,
+            status=status,
+            description=why,
+            previous_external_id=found.user.external_id if found else None,
+            user=user,
         )
-    return results
+
+    with ThreadPoolExecutor(_USERS_AT_ONCE) as pool:
+        return list(pool.map(outcome, parts))
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,7 @@ class _Calls:
         return self.client.listed_user(self.tenant_id, email, self.book)
 
     def create(self, body: contract.UserBody, salt: str) -> contract.User:
-        return self.client.create_user(self.tenant_id, body, salt=salt, book=self.book)
+        return self.client.create_user(self.tenant_id, body, salt, self.book, read_back=False)
 
     def change(
         self, user: contract.User, body: contract.UserBody, version: str | None = None

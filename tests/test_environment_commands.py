@@ -11,13 +11,16 @@ from typing import Any
 
 import pytest
 
+from ccprovider.backend import vendor_ids
 from ccprovider.backend.http import AccessPolicy, Caller, Role
 from ccprovider.backend.server import BackgroundServer
-from ccprovider.bulk_assign import BulkAction, BulkAssignment
+from ccprovider.backend.service import ProvisioningService
+from ccprovider.backend.service.people import PersonChange
+from ccprovider.backend.storage import open_store
 from ccprovider.cli import main
 from ccprovider.client import ProvisioningClient
 from ccprovider.contract import ClockChange, TenantBody, UserBody
-from ccprovider.domain import UsageRecord
+from ccprovider.domain import AgentProfile, RoleAndProfile, UsageRecord, UserRole
 from ccprovider.spec import parse_tenant_spec
 from ccprovider.stackfile import StackFile
 from tests.helpers import assign_license, subscription_body, user_body
@@ -89,6 +92,22 @@ def backend(db: Path) -> Iterator[ProvisioningClient]:
         yield ProvisioningClient(server.start())
     finally:
         server.stop()
+
+
+def stored_agents(db: Path, tenant_id: str, count: int) -> None:
+    """`count` standard agents on SUB-1 (agentN@big.example), written to the backend's
+    database through its service layer: thousands in seconds, where the API would take a
+    few requests each."""
+    store = open_store(db)
+    try:
+        service = ProvisioningService(store)
+        standard = vendor_ids.license_id(tenant_id, "CJPSTD", "SUB-1")
+        agent = RoleAndProfile(role=UserRole.AGENT, agent_profile=AgentProfile.STANDARD)
+        for n in range(count):
+            change = PersonChange(f"agent{n}@big.example", agent, None, licenses=[standard])
+            service.create_person(tenant_id, change)
+    finally:
+        store.close()
 
 
 def stack_on(db: Path, directory: Path, text: str = DEV) -> None:
@@ -507,19 +526,7 @@ def test_export_of_thousands_of_users_shows_its_progress(
     db = tmp_path / "backend.sqlite3"
     with backend(db) as client:
         tenant_id = make_tenant(client)  # two users
-        [sub] = client.list_subscriptions(tenant_id)
-        parts = [
-            BulkAssignment(
-                action=BulkAction.ASSIGN,
-                email=f"agent{n}@big.example",
-                role="agent",
-                agent_profile="standard",
-                license=f"{sub.id}:standard-agent",
-            )
-            for n in range(2100)
-        ]
-        for start in range(0, len(parts), 1000):
-            client.bulk_assign(tenant_id, parts[start : start + 1000])
+    stored_agents(db, tenant_id, 2100)
     args = ["--stacks-dir", str(tmp_path), "export", "--tenant", "acme-dev", "--stack", "big"]
 
     assert main([*args, "--backend-file", str(db)]) == 0
@@ -935,20 +942,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> Non
     db = tmp_path / "backend.sqlite3"
     with backend(db) as client:
         tenant_id = make_tenant(client)
-        [sub] = client.list_subscriptions(tenant_id)
-        client.bulk_assign(
-            tenant_id,
-            [
-                BulkAssignment(
-                    action=BulkAction.ASSIGN,
-                    email=f"agent{n}@big.example",
-                    role="agent",
-                    agent_profile="standard",
-                    license=f"{sub.id}:standard-agent",
-                )
-                for n in range(1000)
-            ],
-        )
+    stored_agents(db, tenant_id, 1000)
     script = Path(sys.executable).parent / "ccprovider"
     export = f"{script} export --tenant acme-dev --stack big --backend-file {db} --json"
 
