@@ -184,25 +184,37 @@ def _apply(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcom
 
 
 def _release(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
-    """Release or delete the user, while they still carry the caller's mark."""
+    """Release or delete the user, while they still carry the caller's mark.
+
+    A release takes the licenses first and re-marks the user after, only while they are
+    as it read them then: a release cut off half-way leaves a user who still carries the
+    caller's mark and holds no license, which the caller's next read shows as drift. The
+    license PATCH has no version to guard it, so a user taken over before it is given
+    back what it took."""
     if found is None or found.user.external_id != part.if_external_id:
         return "skipped", found.user if found else None, _GONE_OR_TAKEN
     user = found.user
     if part.action is BulkAction.DELETE:
         calls.delete(user, found.version)
         return "deleted", None, None
-    marked = identity(user).model_copy(update={"external_id": part.external_id})
-    released = calls.change(user, marked, found.version)
-    outcome = _licensed(calls, released, None, lambda: calls.change(user, identity(user)))
-    now = calls.listed(part.email) if user.licenses and outcome[0] == "updated" else None
-    if now is not None and now.user.external_id != part.external_id:
-        # Taken over between the re-mark and the license PATCH, which no version guards:
-        # give back what this release took, which the new holder may have been given.
+    if user.licenses:
+        _, failures = calls.license(user, [_remove(held) for held in user.licenses])
+        if failures:
+            return "error", user, "; ".join(failures)
+    now = calls.listed(part.email)
+    if now is None:
+        return "skipped", None, _GONE_OR_TAKEN
+    if now.user.external_id == part.if_external_id:
+        marked = identity(now.user).model_copy(update={"external_id": part.external_id})
+        try:
+            return "updated", calls.change(now.user, marked, now.version), None
+        except PreconditionFailedError:
+            now = calls.listed(part.email)
+    if now is not None:
         taken = [_add(held) for held in user.licenses if held not in now.user.licenses]
         if taken:
             calls.license(now.user, taken)
-        return "skipped", now.user, _GONE_OR_TAKEN
-    return outcome
+    return "skipped", now.user if now else None, _GONE_OR_TAKEN
 
 
 def _assign(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
@@ -248,11 +260,7 @@ def _licensed(
     if user.licenses == keep:
         return "updated", user, None
     operations = [_add(kept) for kept in keep if kept not in user.licenses]
-    operations += [
-        contract.LicenseOperation(id=held, operation="remove")
-        for held in user.licenses
-        if held not in keep
-    ]
+    operations += [_remove(held) for held in user.licenses if held not in keep]
     licensed, failures = calls.license(user, operations)
     if not failures:
         return "updated", licensed, None
@@ -262,3 +270,7 @@ def _licensed(
 
 def _add(license_id: str) -> contract.LicenseOperation:
     return contract.LicenseOperation(id=license_id, operation="add")
+
+
+def _remove(license_id: str) -> contract.LicenseOperation:
+    return contract.LicenseOperation(id=license_id, operation="remove")

@@ -335,8 +335,8 @@ def test_deleting_a_subscription_first_releases_the_users_this_stack_left_on_it(
 
     assert user_changes(mock) == [
         # kept, marked as the stack's, for the tenant's delete to remove the account
-        ("mark", "u-lost", "proj/dev#"),
         ("licenses", [("remove", "LIC-id-SUB-2:standard-agent")]),
+        ("mark", "u-lost", "proj/dev#"),
     ]
     # requests-mock lower-cases paths
     assert methods(mock)[-1] == "DELETE /v1/simulator/tenants/t-1/subscriptions/id-sub-2"
@@ -623,13 +623,13 @@ def test_deleting_releases_the_user_and_deletes_only_with_delete_users(
             assignments.delete("u-1", props)
 
     assert user_changes(mock) == [
+        *release,
         ("mark", "u-1", "#"),  # created: kept, marked as the stack's for the tenant's delete
         *release,
         ("mark", "u-1", None),  # adopted: handed back unmarked
-        *release,
         ("delete", "u-1"),
-        ("mark", "u-1", None),  # an account the stack did not create is never deleted
         *release,
+        ("mark", "u-1", None),  # an account the stack did not create is never deleted
     ]
     # Each only while the user is as the listing found them.
     scim = [r for r in mock.request_history if r.path.startswith("/identity/")]
@@ -643,12 +643,8 @@ def test_a_refused_release_names_the_user(assignments: LicenseAssignmentProvider
         with pytest.raises(ProviderError, match=r"Releasing agent1@acme\.example failed: locked"):
             assignments.delete("u-1", dict(ASSIGNMENT))
 
-    # The mark is put back: nothing is left half-released.
-    assert user_changes(mock) == [
-        ("mark", "u-1", "#"),
-        ("licenses", [("remove", "LIC-id-SUB-1:standard-agent")]),
-        ("mark", "u-1", "#user:agent1@acme.example"),
-    ]
+    # The user keeps the assignment's mark: nothing is left half-released.
+    assert user_changes(mock) == [("licenses", [("remove", "LIC-id-SUB-1:standard-agent")])]
 
 
 # PartnerAccess

@@ -236,23 +236,24 @@ def test_an_assignment_whose_user_changed_since_its_listing_is_decided_again(
     )
 
 
-def test_a_user_taken_over_during_their_release_keeps_the_license_the_release_took(
+def test_a_user_taken_over_before_their_release_keeps_the_license_the_release_took(
     client: ProvisioningClient, tenant_id: str, sub1: Subscription
 ) -> None:
-    """Team b takes the user over between team a's re-mark and its license PATCH, which no
-    version guards: a gives back the license it took, which b's member needs."""
+    """Team b takes the user over (the license they hold is the one it wants) after team
+    a listed them: a's license PATCH, which no version guards, takes b's member's license,
+    and a gives it back when it finds the user is b's."""
     client.bulk_assign(tenant_id, [assign("moved@acme.example", sub1, mark="proj/dev#team:a")])
+    before_takeover = list(client.listed_users(tenant_id))
     moving = assign(
         "moved@acme.example", sub1, "proj/dev#team:b", if_external_id_prefix="proj/dev#"
     )
+    client.bulk_assign(tenant_id, [moving])
 
-    class TakenOverMidway(ProvisioningClient):
-        def replace_user(self, *args: Any, **kwargs: Any) -> User:
-            remarked = super().replace_user(*args, **kwargs)
-            client.bulk_assign(tenant_id, [moving])  # b, between a's two steps
-            return remarked
+    class ListedEarlier(ProvisioningClient):
+        def listed_users(self, *_: object, **__: object) -> Iterator[Listed]:
+            return iter(before_takeover)
 
-    [released] = TakenOverMidway(client.base_url).bulk_assign(
+    [released] = ListedEarlier(client.base_url).bulk_assign(
         tenant_id, [release("moved@acme.example", mark="proj/dev#team:a")]
     )
 
@@ -263,3 +264,22 @@ def test_a_user_taken_over_during_their_release_keeps_the_license_the_release_to
         "proj/dev#team:b",
         [license_id(sub1.id, LicenseKind.STANDARD_AGENT)],
     )
+
+
+def test_a_release_takes_the_licenses_before_the_mark(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    """A release cut off half-way leaves a user of the caller's who holds no license, which
+    the caller's next read shows, never a user re-marked who still holds one."""
+    client.bulk_assign(tenant_id, [assign("left@acme.example", sub1)])
+
+    class CutOffAfterLicensing(ProvisioningClient):
+        def replace_user(self, *args: Any, **kwargs: Any) -> User:
+            raise ConnectionError("killed")
+
+    with pytest.raises(ConnectionError):
+        CutOffAfterLicensing(client.base_url).bulk_assign(tenant_id, [release("left@acme.example")])
+
+    user = client.find_user(tenant_id, "left@acme.example")
+    assert user is not None
+    assert (user.external_id, user.licenses) == (MARK, [])
