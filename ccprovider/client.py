@@ -9,7 +9,7 @@ never duplicated.
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -151,6 +151,7 @@ class ProvisioningClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self._books: dict[str, LicenseBook] = {}
         self.session = session or requests.Session()
         adapter = HTTPAdapter(max_retries=_retry_policy())
         self.session.mount("http://", adapter)
@@ -303,6 +304,7 @@ class ProvisioningClient:
     ) -> contract.Subscription:
         """Create a subscription; with `if_match`, only while the tenant has that version."""
         path = f"/tenants/{tenant_id}/subscriptions"
+        self._books.pop(tenant_id, None)  # its licenses may take an old one's vendor ids
         return self._object(
             contract.Subscription, "POST", path, body=body, if_match=if_match, salt=salt
         )
@@ -337,6 +339,7 @@ class ProvisioningClient:
         return self._object(contract.Subscription, "POST", path)
 
     def delete_subscription(self, tenant_id: str, sub_id: str) -> bool:
+        self._books.pop(tenant_id, None)  # its licenses' vendor ids may be a new one's
         return self._delete(f"/tenants/{tenant_id}/subscriptions/{sub_id}")
 
     # Users and their licenses, through the vendor's SCIM users, people and licenses
@@ -345,11 +348,30 @@ class ProvisioningClient:
         return f"{SCIM_PREFIX}/{tenant_id}/v2/Users" + (f"/{user_id}" if user_id else "")
 
     def license_book(self, tenant_id: str) -> LicenseBook:
-        """The organisation's licenses, to name a user's by subscription and kind."""
+        """The organisation's licenses, to name a user's by subscription and kind, as they
+        are now; kept for `_book`."""
         page = contract.Page[VendorLicense].model_validate_json(
             self.call("GET", f"{VENDOR_PREFIX}/licenses", orgId=tenant_id).content
         )
-        return LicenseBook.of(page.items, self.list_subscriptions(tenant_id))
+        book = LicenseBook.of(page.items, self.list_subscriptions(tenant_id))
+        self._books[tenant_id] = book
+        return book
+
+    def _book(
+        self, tenant_id: str, ours: Iterable[str] = (), vendors: Iterable[str] = ()
+    ) -> LicenseBook:
+        """The organisation's licenses as last read, read again when they do not name every
+        license in `ours` (as the provider names them) and `vendors` (vendor ids): a
+        subscription this client did not order may have come since. This client's own
+        subscription changes forget what was read."""
+        kept = self._books.get(tenant_id)
+        if (
+            kept is not None
+            and all(o in kept.to_vendor for o in ours)
+            and all(v in kept.from_vendor for v in vendors)
+        ):
+            return kept
+        return self.license_book(tenant_id)
 
     def _held(
         self, tenant_id: str, scim: ScimUser, book: LicenseBook | None = None
@@ -361,9 +383,11 @@ class ProvisioningClient:
             ).content
         )
         held = found.items[0].licenses if found.items else []
-        if book is None:
-            book = self.license_book(tenant_id) if held else LicenseBook({}, {})
-        return provider_user(tenant_id, scim, book.ours(held))
+        if not held:
+            return provider_user(tenant_id, scim, [])
+        return provider_user(
+            tenant_id, scim, (book or self._book(tenant_id, vendors=held)).ours(held)
+        )
 
     def create_user(
         self,
@@ -414,8 +438,9 @@ class ProvisioningClient:
             for content in self._pages(f"{VENDOR_PREFIX}/people", page_size, orgId=tenant_id)
             for person in PersonCollection.model_validate_json(content).items
         }
+        vendor_ids = [v for licenses in held.values() for v in licenses]
         if book is None:
-            book = self.license_book(tenant_id) if any(held.values()) else LicenseBook({}, {})
+            book = self._book(tenant_id, vendors=vendor_ids) if vendor_ids else LicenseBook({}, {})
         start = 1
         while True:
             found = self._object(
@@ -470,7 +495,7 @@ class ProvisioningClient:
         """Apply license operations (licenses named as the provider names them) in one
         license PATCH; the user after it, and why each operation that failed did, each
         license named by its name and subscription."""
-        book = book or self.license_book(tenant_id)
+        book = book or self._book(tenant_id, ours=[op.id for op in operations])
         unknown = [op.id for op in operations if op.id not in book.to_vendor]
         if unknown:
             return user, [f"license {', '.join(unknown)} is not offered by any subscription"]
