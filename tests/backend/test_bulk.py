@@ -209,6 +209,27 @@ def release(email: str, mark: str = MARK) -> BulkAssignment:
     )
 
 
+def listed_earlier(client: ProvisioningClient, listing: list[Listed]) -> ProvisioningClient:
+    """A client of the same backend whose bulk works from `listing`, read earlier."""
+
+    class ListedEarlier(ProvisioningClient):
+        def listed_users(self, *_: object, **__: object) -> Iterator[Listed]:
+            return iter(listing)
+
+    return ListedEarlier(client.base_url)
+
+
+def to_team_b(sub: Subscription) -> BulkAssignment:
+    """Team b taking moved@acme.example over from another resource of the stack."""
+    return assign("moved@acme.example", sub, "proj/dev#team:b", if_external_id_prefix="proj/dev#")
+
+
+def mark_and_licenses(client: ProvisioningClient, tenant_id: str, email: str) -> tuple[Any, ...]:
+    user = client.find_user(tenant_id, email)
+    assert user is not None
+    return user.external_id, user.licenses
+
+
 def test_an_assignment_whose_user_changed_since_its_listing_is_decided_again(
     client: ProvisioningClient, tenant_id: str, sub1: Subscription
 ) -> None:
@@ -218,19 +239,10 @@ def test_an_assignment_whose_user_changed_since_its_listing_is_decided_again(
     before_release = list(client.listed_users(tenant_id))
     client.bulk_assign(tenant_id, [release("moved@acme.example", mark="proj/dev#team:a")])
 
-    class ListedEarlier(ProvisioningClient):
-        def listed_users(self, *_: object, **__: object) -> Iterator[Listed]:
-            return iter(before_release)
-
-    moving = assign(
-        "moved@acme.example", sub1, "proj/dev#team:b", if_external_id_prefix="proj/dev#"
-    )
-    [taken] = ListedEarlier(client.base_url).bulk_assign(tenant_id, [moving])
+    [taken] = listed_earlier(client, before_release).bulk_assign(tenant_id, [to_team_b(sub1)])
 
     assert taken.status == "updated", taken.description
-    user = client.find_user(tenant_id, "moved@acme.example")
-    assert user is not None
-    assert (user.external_id, user.licenses) == (
+    assert mark_and_licenses(client, tenant_id, "moved@acme.example") == (
         "proj/dev#team:b",
         [license_id(sub1.id, LicenseKind.STANDARD_AGENT)],
     )
@@ -244,23 +256,14 @@ def test_a_user_taken_over_before_their_release_keeps_the_license_the_release_to
     and a gives it back when it finds the user is b's."""
     client.bulk_assign(tenant_id, [assign("moved@acme.example", sub1, mark="proj/dev#team:a")])
     before_takeover = list(client.listed_users(tenant_id))
-    moving = assign(
-        "moved@acme.example", sub1, "proj/dev#team:b", if_external_id_prefix="proj/dev#"
-    )
-    client.bulk_assign(tenant_id, [moving])
+    client.bulk_assign(tenant_id, [to_team_b(sub1)])
 
-    class ListedEarlier(ProvisioningClient):
-        def listed_users(self, *_: object, **__: object) -> Iterator[Listed]:
-            return iter(before_takeover)
-
-    [released] = ListedEarlier(client.base_url).bulk_assign(
+    [released] = listed_earlier(client, before_takeover).bulk_assign(
         tenant_id, [release("moved@acme.example", mark="proj/dev#team:a")]
     )
 
     assert released.status == "skipped"
-    user = client.find_user(tenant_id, "moved@acme.example")
-    assert user is not None
-    assert (user.external_id, user.licenses) == (
+    assert mark_and_licenses(client, tenant_id, "moved@acme.example") == (
         "proj/dev#team:b",
         [license_id(sub1.id, LicenseKind.STANDARD_AGENT)],
     )
@@ -280,6 +283,4 @@ def test_a_release_takes_the_licenses_before_the_mark(
     with pytest.raises(ConnectionError):
         CutOffAfterLicensing(client.base_url).bulk_assign(tenant_id, [release("left@acme.example")])
 
-    user = client.find_user(tenant_id, "left@acme.example")
-    assert user is not None
-    assert (user.external_id, user.licenses) == (MARK, [])
+    assert mark_and_licenses(client, tenant_id, "left@acme.example") == (MARK, [])
