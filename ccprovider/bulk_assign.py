@@ -149,7 +149,7 @@ class _Calls:
         return self.client.listed_user(self.tenant_id, email, self.book)
 
     def create(self, body: contract.UserBody, salt: str) -> contract.User:
-        return self.client.create_user(self.tenant_id, body, salt, self.book, read_back=False)
+        return self.client.create_user(self.tenant_id, body, salt, self.book)
 
     def change(
         self, user: contract.User, body: contract.UserBody, version: str | None = None

@@ -395,18 +395,15 @@ class ProvisioningClient:
         body: contract.UserBody,
         salt: str = "",
         book: LicenseBook | None = None,
-        read_back: bool = True,
     ) -> contract.User:
-        """Create the user through SCIM; the answer of a create replayed after the user was
-        changed shows them as they are now, licenses included, which are read from people
-        unless `read_back` is False (a caller whose next step adds a license, which a user
-        who holds it already keeps, saves that read)."""
-        scim = self._object(
-            ScimUser, "POST", self._scim(tenant_id), body=scim_body(body), salt=salt
-        )
-        return (
-            self._held(tenant_id, scim, book) if read_back else provider_user(tenant_id, scim, [])
-        )
+        """Create the user through SCIM. A new user (201) holds no license yet; the answer
+        of a create replayed after the user was changed (200) shows them as they are now,
+        with the licenses people shows them holding."""
+        response = self.call("POST", self._scim(tenant_id), body=scim_body(body), salt=salt)
+        scim = ScimUser.model_validate_json(response.content)
+        if response.status_code == 201:
+            return provider_user(tenant_id, scim, [])
+        return self._held(tenant_id, scim, book)
 
     def get_user(self, tenant_id: str, user_id: str) -> contract.User | None:
         scim = self._get_or_none(ScimUser, self._scim(tenant_id, user_id))

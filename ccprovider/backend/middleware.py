@@ -172,7 +172,8 @@ class Idempotency:
 
         await self.app(scope, _replaying(body, receive), hold)
         start = next((m for m in messages if m["type"] == "http.response.start"), None)
-        if start is not None and 200 <= start["status"] < 300:
+        # A create's replay was answered by its route, and the first answer stays the one kept.
+        if replay is None and start is not None and 200 <= start["status"] < 300:
             answer = b"".join(
                 m.get("body", b"") for m in messages if m["type"] == "http.response.body"
             )

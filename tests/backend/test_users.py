@@ -291,3 +291,19 @@ def test_a_user_is_found_by_any_form_of_their_address(
     assert found is not None
     assert found.id == created.id
     assert not client.check_access(tenant_id, "Agent1@ACME.example").has_access
+
+
+def test_a_create_sent_again_shows_the_licenses_the_user_was_given_since(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    """A new user holds no license, so the client reads none; a create sent again (a rerun
+    after a kill) answers the user as they are, and the client reads what they hold."""
+    body = user_body("agent0@acme.example")
+    created = client.create_user(tenant_id, body, salt="run-1")
+    assign_license(client, tenant_id, "agent0@acme.example", f"{sub1.id}:standard-agent")
+
+    again = client.create_user(tenant_id, body, salt="run-1")
+
+    assert created.licenses == []
+    assert again.id == created.id
+    assert again.licenses == [f"{sub1.id}:standard-agent"]

@@ -138,8 +138,10 @@ def router(service: ProvisioningService) -> APIRouter:
                 f'Add "{CONTACT_CENTER_SCHEMA}": {{"role": "agent", "agentProfile": "standard"}}'
                 " (or admin, supervisor, a premium agent).",
             )
-        created = service.create_person(tenant_id, change, request_key(request))
-        user = scim_user(request, response, org, created)
+        person, new = service.create_person(tenant_id, change, request_key(request))
+        if not new:  # a retry of the create that made them: the user as they are now
+            response.status_code = status.HTTP_200_OK
+        user = scim_user(request, response, org, person)
         response.headers["Location"] = user.meta.location
         return user
 

@@ -115,7 +115,8 @@ def router(service: ProvisioningService) -> APIRouter:
             profile=_profile(body),
             licenses=body.licenses,
         )
-        return person_view(service.create_person(tenant_id, change, request_key(request)))
+        person, _new = service.create_person(tenant_id, change, request_key(request))
+        return person_view(person)
 
     @routes.get("/{personId}", response_model=Person, response_model_exclude_none=True)
     def get_person(person: PersonId, request: Request) -> Person:

@@ -215,11 +215,12 @@ class PeopleService(Area):
 
     def create_person(
         self, tenant_id: str, change: PersonChange, request_key: str | None = None
-    ) -> PersonState:
+    ) -> tuple[PersonState, bool]:
         """Create a person with their licenses, or nothing (a retry of the same request gets
-        the same person)."""
+        the same person, as they are now); the person, and whether this call created them."""
         with self.store.write() as tx:
             tenant_record(tx, tenant_id)
+            new = tx.find(USER, tenant_id, email_key(change.email)) is None
             role = change.role or _role_of_licenses(tx, change.licenses or [])
             record = create_user_record(
                 tx,
@@ -230,7 +231,7 @@ class PeopleService(Area):
             )
             if change.licenses is not None:
                 record = _hold_exactly(tx, record, change.licenses)
-            return person_state(tx, record)
+            return person_state(tx, record), new
 
     def update_person(
         self,
