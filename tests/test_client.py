@@ -123,6 +123,32 @@ def test_the_provisioning_date_is_asked_again_when_its_answer_is_cut_off() -> No
     assert asked == ["/v1/simulator/tenants?max=1", "/v1/simulator/tenants?max=1"]
 
 
+def test_a_proxy_set_in_the_environment_carries_the_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The client reads the environment once, not per request, and still honours it: the
+    loopback server plays the proxy, asked for the backend's full URL."""
+    with loopback_backend(tenant_answer) as (proxy, asked):
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client = ProvisioningClient("http://backend.invalid")
+        tenant = client.get_tenant("t-1")
+
+    assert tenant is not None and tenant.name == "acme-dev"
+    assert asked == ["http://backend.invalid/v1/simulator/tenants/t-1"]
+
+
+def test_a_backend_named_in_no_proxy_is_called_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    with loopback_backend(tenant_answer) as (url, asked):
+        monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        tenant = ProvisioningClient(url).get_tenant("t-1")
+
+    assert tenant is not None and tenant.name == "acme-dev"
+    assert asked == ["/v1/simulator/tenants/t-1"]
+
+
 def test_vendor_error_body_becomes_an_api_error_with_every_detail() -> None:
     client = ProvisioningClient(BASE)
     with requests_mock.Mocker() as mock:
