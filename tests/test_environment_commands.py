@@ -898,7 +898,10 @@ def test_export_in_json_writes_only_with_yes(
 
     asked = main(args)
     answer = json.loads(capsys.readouterr().out)
-    written_without_yes = sorted(p.name for p in tmp_path.rglob("*") if p.name != db.name)
+    # The backend's database and SQLite's files beside it (`-wal`, `-shm`) are not export's.
+    written_without_yes = sorted(
+        p.name for p in tmp_path.rglob("*") if not p.name.startswith(db.name)
+    )
     confirmed = main([*args, "--yes"])
 
     assert (asked, answer["written"], answer["changed"]) == (1, False, True)

@@ -7,6 +7,7 @@ processes: the embedded backends of several `pulumi` runs may share one file.
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -315,6 +316,9 @@ class SqliteStore:
     def __init__(self, path: Path, history_of: Collection[str] = ()) -> None:
         self.path = path
         self._history_of = frozenset(history_of)
+        self._per_thread = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -330,12 +334,32 @@ class SqliteStore:
                     (kind,),
                 )
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self.path,
+            timeout=_BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,  # used by one thread at a time; closed by `close`
+        )
         db.row_factory = sqlite3.Row
         # In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits.
         db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, opened once and kept until `close`: opening one costs
+        as much as a small transaction. A transaction begun inside another on the same
+        thread gets a connection of its own for its length."""
+        kept: sqlite3.Connection | None = getattr(self._per_thread, "db", None)
+        if kept is None:
+            kept = self._per_thread.db = self._open()
+            with self._opened_lock:
+                self._opened.append(kept)
+        if not kept.in_transaction:
+            yield kept
+            return
+        db = self._open()
         try:
             yield db
         finally:
@@ -347,10 +371,10 @@ class SqliteStore:
             db.execute(begin)
             try:
                 yield SqliteTransaction(db, self._history_of)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+                db.execute("COMMIT")
+            finally:
+                if db.in_transaction:  # the work or its commit failed
+                    db.execute("ROLLBACK")
 
     def read(self) -> AbstractContextManager[Transaction]:
         """A read-only snapshot."""
@@ -361,4 +385,9 @@ class SqliteStore:
         return self._transaction("BEGIN IMMEDIATE")
 
     def close(self) -> None:
-        """Nothing to let go of: every transaction opens and closes its own connection."""
+        """Close every thread's connection."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        self._per_thread = threading.local()
+        for db in opened:
+            db.close()
