@@ -1,5 +1,6 @@
 """Users assigned, released or deleted in bulk through the vendor's own calls: SCIM to
-create, re-mark and delete a user, the license PATCH to license them.
+create (the new ones 100 to a request, through SCIM's bulk route), re-mark and delete a
+user, the license PATCH to license them.
 
 Each user's part applies on its own, so one refused user does not hold back the others,
 and is guarded as the backend's bulk request once guarded it: a change of who a user is
@@ -113,11 +114,23 @@ def assign_in_bulk(
     listing = client.listed_users(tenant_id, book=book)
     listed = {email_key(found.user.email): found for found in listing}
     calls = _Calls(client, tenant_id, book)
+    new = [
+        part
+        for part in parts
+        if part.action is BulkAction.ASSIGN and email_key(part.email) not in listed
+    ]
+    made = dict(
+        zip(
+            (email_key(part.email) for part in new),
+            client.create_new_users(tenant_id, [part.identity() for part in new]),
+            strict=True,
+        )
+    )
 
     def outcome(part: BulkAssignment) -> BulkAssignmentResult:
         found = listed.get(email_key(part.email))
         try:
-            status, user, why = _apply(calls, part, found)
+            status, user, why = _apply(calls, part, found, made.get(email_key(part.email)))
         except NotFoundError:
             status, user, why = "skipped", None, _GONE_OR_TAKEN
         except ApiError as refused:
@@ -165,16 +178,18 @@ class _Calls:
         return self.client.change_licenses(self.tenant_id, user, operations, self.book)
 
 
-def _apply(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
-    """The part applied to the user as `found`. An assignment whose user changed since
-    (another resource of the stack releasing them in the same update, say) is decided
-    again on the user as they are then, as often as `_TRIES` allows; a release or delete
-    leaves them to whoever changed them."""
+def _apply(
+    calls: _Calls, part: BulkAssignment, found: Listed | None, made: contract.User | None
+) -> _Outcome:
+    """The part applied to the user as `found` (`made`: created for it already). An
+    assignment whose user changed since (another resource of the stack releasing them in
+    the same update, say) is decided again on the user as they are then, as often as
+    `_TRIES` allows; a release or delete leaves them to whoever changed them."""
     for _ in range(_TRIES):
         try:
             if part.action is not BulkAction.ASSIGN:
                 return _release(calls, part, found)
-            return _assign(calls, part, found)
+            return _assign(calls, part, found, made)
         except PreconditionFailedError:
             if part.action is not BulkAction.ASSIGN:
                 return "skipped", found.user if found else None, _GONE_OR_TAKEN
@@ -217,11 +232,14 @@ def _release(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outc
     return "skipped", now.user if now else None, _GONE_OR_TAKEN
 
 
-def _assign(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
-    """Create or change the user so that they hold exactly the wanted license."""
+def _assign(
+    calls: _Calls, part: BulkAssignment, found: Listed | None, made: contract.User | None
+) -> _Outcome:
+    """Create (unless `made` already) or change the user so that they hold exactly the
+    wanted license."""
     wanted = part.license or ""
     if found is None:
-        created = calls.create(part.identity(), salt=part.external_id or "")
+        created = made or calls.create(part.identity(), salt=part.external_id or "")
         status, user, why = _licensed(calls, created, wanted, lambda: calls.delete(created))
         return ("created" if status == "updated" else status), user, why
     user = found.user

@@ -36,7 +36,15 @@ from ccprovider.api_errors import (
 from ccprovider.bulk_assign import BulkAssignment, BulkAssignmentResult, assign_in_bulk
 from ccprovider.contract import SIMULATOR_PREFIX, VENDOR_PREFIX, ErrorBody
 from ccprovider.domain import UsageRecord
-from ccprovider.scim_contract import ScimList, ScimUser
+from ccprovider.scim_contract import (
+    BULK_MAX_OPERATIONS,
+    BULK_REQUEST_SCHEMA,
+    ScimBulkOperation,
+    ScimBulkRequest,
+    ScimBulkResponse,
+    ScimList,
+    ScimUser,
+)
 from ccprovider.vendor_contract import (
     LicenseRequest,
     LicensesPatch,
@@ -138,6 +146,11 @@ def _api_error(response: requests.Response) -> ApiError:
         details=[e.description for e in body.errors],
         tracking_id=body.tracking_id,
     )
+
+
+def _scim_data(body: contract.UserBody) -> dict[str, Any]:
+    """A user's SCIM create as a bulk operation's data."""
+    return scim_body(body).model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def _read_environment_once(session: requests.Session, base_url: str) -> None:
@@ -417,6 +430,36 @@ class ProvisioningClient:
         if response.status_code == 201:
             return provider_user(tenant_id, scim, [])
         return self._held(tenant_id, scim, book)
+
+    def create_new_users(
+        self, tenant_id: str, bodies: list[contract.UserBody]
+    ) -> list[contract.User | None]:
+        """Create users through SCIM's bulk route, 100 to a request; each user as created,
+        or None where their create did not simply make a new user (a refusal, or a replay
+        that found them changed since), for the caller to create them on their own."""
+        made: list[contract.User | None] = []
+        for start in range(0, len(bodies), BULK_MAX_OPERATIONS):
+            chunk = bodies[start : start + BULK_MAX_OPERATIONS]
+            request = ScimBulkRequest(
+                schemas=[BULK_REQUEST_SCHEMA],
+                operations=[
+                    ScimBulkOperation(
+                        method="POST", path="/Users", bulk_id=str(n), data=_scim_data(body)
+                    )
+                    for n, body in enumerate(chunk)
+                ],
+            )
+            path = f"{SCIM_PREFIX}/{tenant_id}/v2/Bulk"
+            answer = self._object(ScimBulkResponse, "POST", path, body=request)
+            created = {
+                result.bulk_id: provider_user(
+                    tenant_id, ScimUser.model_validate(result.response), []
+                )
+                for result in answer.operations
+                if result.status == "201" and result.response is not None
+            }
+            made += [created.get(str(n)) for n in range(len(chunk))]
+        return made
 
     def get_user(self, tenant_id: str, user_id: str) -> contract.User | None:
         scim = self._get_or_none(ScimUser, self._scim(tenant_id, user_id))

@@ -9,7 +9,7 @@ SCIM lacks, travel in an extension schema of their own, which other clients igno
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AliasChoices, BeforeValidator, Field
 
 from ccprovider.contract import ExternalId
 from ccprovider.domain import Email, RoleAndProfile
@@ -18,6 +18,10 @@ from ccprovider.vendor_contract import Name, VendorModel
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+BULK_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+BULK_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
+BULK_MAX_OPERATIONS = 100
+"""The most operations one bulk request may carry, as the vendor documents."""
 CONTACT_CENTER_SCHEMA = "urn:ccprovider:scim:schemas:extension:contactcenter:2.0:User"
 """The simulation's extension: `{"role": ..., "agentProfile": ...}`."""
 FULL_ADMIN_ROLE = "id_full_admin"
@@ -98,3 +102,48 @@ class ScimPatchOperation(VendorModel):
 class ScimPatch(VendorModel):
     schemas: Annotated[list[str], Field(max_length=10)]
     operations: list[ScimPatchOperation] = Field(alias="Operations", min_length=1, max_length=50)
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+class ScimBulkOperation(VendorModel):
+    """One operation of a bulk request: a create (`POST /Users`), a PATCH or a DELETE of
+    `/Users/{id}`, guarded by `version` as `If-Match` guards the call on its own. `data` is
+    the call's body, as an object or (as the vendor's spec has it) its JSON text."""
+
+    method: Annotated[Literal["POST", "PATCH", "DELETE"], BeforeValidator(_upper)]
+    path: Annotated[str, Field(max_length=256)]
+    bulk_id: Annotated[str, Field(max_length=64)] | None = None
+    version: Annotated[str, Field(max_length=64)] | None = None
+    data: dict[str, Any] | Annotated[str, Field(max_length=65536)] | None = None
+
+
+class ScimBulkRequest(VendorModel):
+    """Operations applied one by one, each on its own; after `failOnErrors` failures the
+    rest are not applied. The vendor's spec spells the list `operations`, RFC 7644
+    `Operations`: either is read."""
+
+    schemas: Annotated[list[str], Field(max_length=10)]
+    fail_on_errors: Annotated[int, Field(ge=1)] | None = None
+    operations: list[ScimBulkOperation] = Field(
+        validation_alias=AliasChoices("Operations", "operations"), min_length=1
+    )
+
+
+class ScimBulkOperationResult(VendorModel):
+    """What one operation did: its HTTP status as text, the user's location and version,
+    and the body its call on its own would have answered (the user, or the error)."""
+
+    method: str
+    bulk_id: str | None = None
+    location: str | None = None
+    version: str | None = None
+    status: str
+    response: dict[str, Any] | None = None
+
+
+class ScimBulkResponse(VendorModel):
+    schemas: list[str] = Field(default_factory=lambda: [BULK_RESPONSE_SCHEMA])
+    operations: list[ScimBulkOperationResult] = Field(alias="Operations")

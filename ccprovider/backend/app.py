@@ -43,6 +43,7 @@ from ccprovider.backend.routes import (
     organizations,
     partners,
     scim,
+    scim_bulk,
     subscriptions,
     tenants,
     usage,
@@ -154,7 +155,7 @@ def create_app(
     service = ProvisioningService(store)
     for module in (tenants, subscriptions, partners, usage, access, admin):
         app.include_router(module.router(service), responses=ERROR_RESPONSES)
-    for vendor in (vendor_licenses, vendor_people, scim, organizations):
+    for vendor in (vendor_licenses, vendor_people, scim, scim_bulk, organizations):
         app.include_router(vendor.router(service), responses=ERROR_RESPONSES)
     # The last added runs first: answering for an unreachable database, dating, faults,
     # the body limit, the rate limit, authorization, then idempotent replays.

@@ -54,6 +54,12 @@ class PreconditionFailedError(BackendError):
     status = 412
 
 
+class PayloadTooLargeError(BackendError):
+    """The request carries more than the API takes in one request."""
+
+    status = 413
+
+
 class TooManyRequestsError(BackendError):
     """The client exceeded the rate limit; it may retry after `retry_after` seconds."""
 

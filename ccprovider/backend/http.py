@@ -55,17 +55,25 @@ def error_response(
 ) -> JSONResponse:
     """The vendor's error body, with a fresh tracking id in the body and a header; an
     `errorCode` only on the details that carry one."""
-    tracking_id = str(uuid.uuid4())
-    body = ErrorBody(
-        message=message,
-        errors=[d if isinstance(d, ErrorDetail) else ErrorDetail(description=d) for d in details],
-        tracking_id=tracking_id,
-    )
+    body = _error_body(message, details)
     return JSONResponse(
         body.model_dump(by_alias=True, exclude_none=True),
         status_code=status_code,
-        headers={TRACKING_HEADER: tracking_id, **(headers or {})},
+        headers={TRACKING_HEADER: body.tracking_id, **(headers or {})},
     )
+
+
+def _error_body(message: str, details: Sequence[str | ErrorDetail]) -> ErrorBody:
+    return ErrorBody(
+        message=message,
+        errors=[d if isinstance(d, ErrorDetail) else ErrorDetail(description=d) for d in details],
+        tracking_id=str(uuid.uuid4()),
+    )
+
+
+def error_body(error: BackendError) -> ErrorBody:
+    """The vendor's body of a refusal, with a fresh tracking id: a bulk operation's answer."""
+    return _error_body(error.message, error.details)
 
 
 def refusal(error: BackendError) -> JSONResponse:

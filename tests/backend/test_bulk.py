@@ -284,3 +284,26 @@ def test_a_release_takes_the_licenses_before_the_mark(
         CutOffAfterLicensing(client.base_url).bulk_assign(tenant_id, [release("left@acme.example")])
 
     assert mark_and_licenses(client, tenant_id, "left@acme.example") == (MARK, [])
+
+
+def test_a_new_member_created_elsewhere_since_the_listing_fails_alone(
+    client: ProvisioningClient, tenant_id: str, sub1: Subscription
+) -> None:
+    """The team's new members are created 100 to a request: one whose address another
+    client took after the listing is refused on their own and left as that client made
+    them, and the others are created and licensed."""
+    listing_before = list(client.listed_users(tenant_id))
+    elsewhere = user_body("taken@acme.example").model_copy(update={"external_id": "other#x"})
+    client.create_user(tenant_id, elsewhere)
+
+    taken, other = listed_earlier(client, listing_before).bulk_assign(
+        tenant_id, [assign("taken@acme.example", sub1), assign("agent1@acme.example", sub1)]
+    )
+
+    assert (taken.status, other.status) == ("error", "created")
+    assert taken.description is not None and "already exists" in taken.description
+    assert mark_and_licenses(client, tenant_id, "taken@acme.example") == ("other#x", [])
+    assert mark_and_licenses(client, tenant_id, "agent1@acme.example") == (
+        MARK,
+        [license_id(sub1.id, LicenseKind.STANDARD_AGENT)],
+    )

@@ -125,6 +125,7 @@ def test_the_published_api_surface(backend_url: str) -> None:
         ("PUT", f"{scim}/{{userId}}"),
         ("PATCH", f"{scim}/{{userId}}"),
         ("DELETE", f"{scim}/{{userId}}"),
+        ("POST", "/identity/scim/{orgId}/v2/Bulk"),
         ("GET", "/v1/organizations"),
         ("GET", "/v1/organizations/{orgId}"),
         ("GET", f"{partner}/partnerAdmins"),

@@ -89,16 +89,25 @@ def _patched(user: ScimUser, patch: ScimPatch) -> ScimUserBody:
         raise BadRequestError("The patched user is invalid.", *details) from None
 
 
-def router(service: ProvisioningService) -> APIRouter:
-    routes = APIRouter(prefix="/identity/scim/{orgId}/v2/Users", tags=["webex: SCIM 2 users"])
-    guard = OrgGuard(service)
+class ScimUsers:
+    """What SCIM does to the users of an organisation, for the routes that do it to one user
+    and for the bulk route, which does it to many."""
 
-    def scim_user(request: Request, response: Response, org: str, person: PersonState) -> ScimUser:
-        """A person as SCIM shows them, with their version as the `ETag`."""
+    def __init__(self, service: ProvisioningService) -> None:
+        self.service = service
+        self.guard = OrgGuard(service)
+
+    def tenant(self, request: Request, org: str) -> str:
+        """The tenant `org` names, once the caller may reach it."""
+        tenant_id = tenant_of(org)
+        self.guard(request, tenant_id)
+        return tenant_id
+
+    def show(self, request: Request, org: str, person: PersonState) -> ScimUser:
+        """A person as SCIM shows them."""
         identity = person.identity
         version = f'W/"{person.version}"'
-        response.headers["ETag"] = version
-        location = request.url_for("get_scim_user", orgId=org, userId=person.user_id)
+        location = f"{request.base_url}identity/scim/{org}/v2/Users/{person.user_id}"
         admin = identity.role is UserRole.ADMIN
         return ScimUser(
             schemas=[USER_SCHEMA, CONTACT_CENTER_SCHEMA],
@@ -111,17 +120,53 @@ def router(service: ProvisioningService) -> APIRouter:
             external_id=identity.external_id,
             contact_center=RoleAndProfile(role=identity.role, agent_profile=identity.agent_profile),
             meta=ScimMeta(
-                location=str(location),
+                location=location,
                 version=version,
                 created=vendor_time(person.created),
                 last_modified=vendor_time(person.updated),
             ),
         )
 
-    def tenant(request: Request, org: str) -> str:
-        tenant_id = tenant_of(org)
-        guard(request, tenant_id)
-        return tenant_id
+    def create(
+        self, request: Request, org: str, body: ScimUserBody, key: str | None
+    ) -> tuple[ScimUser, bool]:
+        """The user created, and whether this call created them (False: a retry of the
+        create that did, answered with the user as they are now)."""
+        tenant_id = self.tenant(request, org)
+        change = _change(body)
+        if change.role is None:
+            raise BadRequestError(
+                "The user's contact-center role is not given.",
+                f'Add "{CONTACT_CENTER_SCHEMA}": {{"role": "agent", "agentProfile": "standard"}}'
+                " (or admin, supervisor, a premium agent).",
+            )
+        person, new = self.service.create_person(tenant_id, change, key)
+        return self.show(request, org, person), new
+
+    def patch(
+        self, request: Request, org: str, user_id: str, patch: ScimPatch, version: int | None
+    ) -> ScimUser:
+        def change(current: PersonState) -> PersonChange:
+            return _change(_patched(self.show(request, org, current), patch))
+
+        tenant_id = self.tenant(request, org)
+        return self.show(
+            request, org, self.service.update_person(tenant_id, user_id, change, version)
+        )
+
+    def delete(self, request: Request, org: str, user_id: str, version: int | None) -> None:
+        self.service.delete_person(self.tenant(request, org), user_id, version)
+
+
+def _versioned(response: Response, user: ScimUser) -> ScimUser:
+    """The user, with their version as the answer's `ETag`."""
+    response.headers["ETag"] = user.meta.version
+    return user
+
+
+def router(service: ProvisioningService) -> APIRouter:
+    routes = APIRouter(prefix="/identity/scim/{orgId}/v2/Users", tags=["webex: SCIM 2 users"])
+    users = ScimUsers(service)
 
     @routes.post(
         "",
@@ -130,45 +175,34 @@ def router(service: ProvisioningService) -> APIRouter:
         response_model_exclude_none=True,
     )
     def create_user(org: OrgId, body: ScimUserBody, request: Request, response: Response) -> Any:
-        tenant_id = tenant(request, org)
-        change = _change(body)
-        if change.role is None:
-            raise BadRequestError(
-                "The user's contact-center role is not given.",
-                f'Add "{CONTACT_CENTER_SCHEMA}": {{"role": "agent", "agentProfile": "standard"}}'
-                " (or admin, supervisor, a premium agent).",
-            )
-        person, new = service.create_person(tenant_id, change, request_key(request))
+        user, new = users.create(request, org, body, request_key(request))
         if not new:  # a retry of the create that made them: the user as they are now
             response.status_code = status.HTTP_200_OK
-        user = scim_user(request, response, org, person)
         response.headers["Location"] = user.meta.location
-        return user
+        return _versioned(response, user)
 
     @routes.get("", response_model=ScimList, response_model_exclude_none=True)
     def search_users(
         org: OrgId,
         request: Request,
-        response: Response,
         filter_: Annotated[str | None, Query(alias="filter", max_length=1024)] = None,
         start_index: Annotated[int, Query(alias="startIndex", ge=1, le=2**31)] = 1,
         count: Annotated[int, Query(ge=0, le=MAX_COUNT)] = 100,
     ) -> Any:
         match = parse_filter(filter_) if filter_ else None
-        total, people = service.search_people(tenant(request, org), match, start_index, count)
+        tenant_id = users.tenant(request, org)
+        total, people = service.search_people(tenant_id, match, start_index, count)
         return ScimList(
             total_results=total,
             items_per_page=len(people),
             start_index=start_index,
-            resources=[scim_user(request, Response(), org, p) for p in people],
+            resources=[users.show(request, org, p) for p in people],
         )
 
-    @routes.get(
-        "/{userId}", response_model=ScimUser, response_model_exclude_none=True, name="get_scim_user"
-    )
+    @routes.get("/{userId}", response_model=ScimUser, response_model_exclude_none=True)
     def get_user(org: OrgId, user_id: UserId, request: Request, response: Response) -> Any:
-        person = service.get_person(tenant(request, org), user_id)
-        return scim_user(request, response, org, person)
+        person = service.get_person(users.tenant(request, org), user_id)
+        return _versioned(response, users.show(request, org, person))
 
     @routes.put("/{userId}", response_model=ScimUser, response_model_exclude_none=True)
     def replace_user(
@@ -181,9 +215,9 @@ def router(service: ProvisioningService) -> APIRouter:
     ) -> Any:
         version = expected_version(if_match)
         changed = service.update_person(
-            tenant(request, org), user_id, lambda _current: _change(body), version
+            users.tenant(request, org), user_id, lambda _current: _change(body), version
         )
-        return scim_user(request, response, org, changed)
+        return _versioned(response, users.show(request, org, changed))
 
     @routes.patch("/{userId}", response_model=ScimUser, response_model_exclude_none=True)
     def patch_user(
@@ -194,20 +228,14 @@ def router(service: ProvisioningService) -> APIRouter:
         response: Response,
         if_match: IfMatch = None,
     ) -> Any:
-        def change(current: PersonState) -> PersonChange:
-            user = scim_user(request, Response(), org, current)
-            return _change(_patched(user, patch))
-
-        changed = service.update_person(
-            tenant(request, org), user_id, change, expected_version(if_match)
-        )
-        return scim_user(request, response, org, changed)
+        user = users.patch(request, org, user_id, patch, expected_version(if_match))
+        return _versioned(response, user)
 
     @routes.delete("/{userId}", status_code=status.HTTP_204_NO_CONTENT)
     def delete_user(
         org: OrgId, user_id: UserId, request: Request, if_match: IfMatch = None
     ) -> Response:
-        service.delete_person(tenant(request, org), user_id, expected_version(if_match))
+        users.delete(request, org, user_id, expected_version(if_match))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return routes
