@@ -136,7 +136,7 @@ def test_more_than_100_operations_are_refused_and_none_applied(
 
 
 def test_an_operation_on_another_path_is_refused_naming_it(backend_url: str, org: Org) -> None:
-    operations = [
+    operations: list[dict[str, Any]] = [
         {"method": "DELETE", "path": "/Groups/g1"},
         {"method": "POST", "path": "/Groups", "bulkId": "g", "data": {}},
     ]
