@@ -34,6 +34,7 @@ from ccprovider.connection import (
     connect,
 )
 from ccprovider.csvfile import CsvFileError
+from ccprovider.directory_sync import read_directory_csv, sync_directory
 from ccprovider.domain import Subscription
 from ccprovider.export import ExportError, export_tenant
 from ccprovider.forecast import Tenancy, forecast, forecast_json, forecast_table
@@ -486,6 +487,44 @@ def load_usage(
         f"{loaded - replaced:,} new, {replaced:,} replacing the record stored for the same "
         "day, usage type and user"
     )
+
+
+directory = typer.Typer(
+    help="The org's people, as the identity provider's sync brings them.",
+    no_args_is_help=True,
+)
+app.add_typer(directory, name="directory")
+
+
+@directory.command("load")
+def load_directory(
+    ctx: typer.Context,
+    *,
+    stack: StackName,
+    csv: Annotated[
+        Path,
+        typer.Argument(
+            help="columns: email, then any of displayName, givenName, familyName, title, "
+            "department, costCenter, organization, division, manager, groups (separated by "
+            "semicolons), active"
+        ),
+    ],
+) -> None:
+    """Sync the stack's tenant's people from a CSV file, as an identity provider does:
+    create, update and deactivate (exit 1 when some people could not be loaded)."""
+    stack_file = StackFile.load(stack, _stacks_dir(ctx))
+    people = read_directory_csv(csv)
+    client = stack_client(stack_file)
+    tenant = _tenant_of(client, stack_file)
+
+    def progress(done: int, total: int) -> None:
+        if total > 1000:
+            print(f"  {done:,} of {total:,} changes", file=sys.stderr, flush=True)
+
+    result = sync_directory(client, tenant.id, people, progress)
+    _say(result.summary(tenant.name))
+    if result.failures:
+        raise typer.Exit(1)
 
 
 _FAILURES = (

@@ -35,11 +35,13 @@ from ccprovider.api_errors import (
 )
 from ccprovider.bulk_assign import BulkAssignment, BulkAssignmentResult, assign_in_bulk
 from ccprovider.contract import SIMULATOR_PREFIX, VENDOR_PREFIX, ErrorBody
+from ccprovider.directory import DirectoryPerson
 from ccprovider.domain import UsageRecord
 from ccprovider.scim_contract import (
     BULK_MAX_OPERATIONS,
     BULK_REQUEST_SCHEMA,
     ScimBulkOperation,
+    ScimBulkOperationResult,
     ScimBulkRequest,
     ScimBulkResponse,
     ScimList,
@@ -431,35 +433,36 @@ class ProvisioningClient:
             return provider_user(tenant_id, scim, [])
         return self._held(tenant_id, scim, book)
 
+    def scim_bulk(
+        self, tenant_id: str, operations: list[ScimBulkOperation]
+    ) -> Iterator[list[ScimBulkOperationResult]]:
+        """Apply SCIM operations through the bulk route, 100 to a request: each request's
+        answers, in order, as it is answered. Each operation succeeds or fails on its own."""
+        path = f"{SCIM_PREFIX}/{tenant_id}/v2/Bulk"
+        for start in range(0, len(operations), BULK_MAX_OPERATIONS):
+            chunk = operations[start : start + BULK_MAX_OPERATIONS]
+            request = ScimBulkRequest(schemas=[BULK_REQUEST_SCHEMA], operations=chunk)
+            yield self._object(ScimBulkResponse, "POST", path, body=request).operations
+
     def create_new_users(
         self, tenant_id: str, bodies: list[contract.UserBody]
     ) -> list[contract.User | None]:
-        """Create users through SCIM's bulk route, 100 to a request; each user as created,
-        or None where their create did not simply make a new user (a refusal, or a replay
-        that found them changed since), for the caller to create them on their own."""
-        made: list[contract.User | None] = []
-        for start in range(0, len(bodies), BULK_MAX_OPERATIONS):
-            chunk = bodies[start : start + BULK_MAX_OPERATIONS]
-            request = ScimBulkRequest(
-                schemas=[BULK_REQUEST_SCHEMA],
-                operations=[
-                    ScimBulkOperation(
-                        method="POST", path="/Users", bulk_id=str(n), data=_scim_data(body)
-                    )
-                    for n, body in enumerate(chunk)
-                ],
-            )
-            path = f"{SCIM_PREFIX}/{tenant_id}/v2/Bulk"
-            answer = self._object(ScimBulkResponse, "POST", path, body=request)
-            created = {
-                result.bulk_id: provider_user(
-                    tenant_id, ScimUser.model_validate(result.response), []
-                )
-                for result in answer.operations
-                if result.status == "201" and result.response is not None
-            }
-            made += [created.get(str(n)) for n in range(len(chunk))]
-        return made
+        """Create users through SCIM's bulk route; each user as created, or None where
+        their create did not simply make a new user (a refusal, or a replay that found them
+        changed since), for the caller to create them on their own."""
+        operations = [
+            ScimBulkOperation(method="POST", path="/Users", bulk_id=str(n), data=_scim_data(body))
+            for n, body in enumerate(bodies)
+        ]
+        answers = [
+            answer for answered in self.scim_bulk(tenant_id, operations) for answer in answered
+        ]
+        return [
+            provider_user(tenant_id, ScimUser.model_validate(answer.response), [])
+            if answer.status == "201" and answer.response is not None
+            else None
+            for answer in answers
+        ]
 
     def get_user(self, tenant_id: str, user_id: str) -> contract.User | None:
         scim = self._get_or_none(ScimUser, self._scim(tenant_id, user_id))
@@ -479,7 +482,8 @@ class ProvisioningClient:
         if not found.resources:
             return None
         scim = found.resources[0]
-        return Listed(self._held(tenant_id, scim, book), scim.meta.version)
+        held = self._held(tenant_id, scim, book)
+        return Listed(held, scim.meta.version, DirectoryPerson.of(scim))
 
     def listed_users(
         self, tenant_id: str, page_size: int = 1000, book: LicenseBook | None = None
@@ -501,7 +505,7 @@ class ProvisioningClient:
             )
             for scim in found.resources:
                 licenses = book.ours(held.get(scim.user_name, []))
-                yield Listed(provider_user(tenant_id, scim, licenses), scim.meta.version)
+                yield Listed.of(tenant_id, scim, licenses)
             start += found.items_per_page
             if not found.resources or start > found.total_results:
                 return

@@ -22,6 +22,8 @@ BULK_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 BULK_MAX_OPERATIONS = 100
 """The most operations one bulk request may carry, as the vendor documents."""
+ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+"""RFC 7643's enterprise extension: department, cost center, organization, division, manager."""
 CONTACT_CENTER_SCHEMA = "urn:ccprovider:scim:schemas:extension:contactcenter:2.0:User"
 """The simulation's extension: `{"role": ..., "agentProfile": ...}`."""
 FULL_ADMIN_ROLE = "id_full_admin"
@@ -53,16 +55,44 @@ class ScimMeta(VendorModel):
     last_modified: str
 
 
+class ScimManager(VendorModel):
+    value: Annotated[str, Field(max_length=512)]
+    """The manager as the identity provider names them: an id or an e-mail address."""
+
+
+class ScimEnterprise(VendorModel):
+    """The enterprise extension's attributes that the simulation keeps."""
+
+    department: Name | None = None
+    cost_center: Name | None = None
+    organization: Name | None = None
+    division: Name | None = None
+    manager: ScimManager | None = None
+
+
+class ScimGroupRef(VendorModel):
+    """A group the user belongs to. RFC 7643 makes `groups` read-only, kept through the
+    Groups resource; the simulation has no Groups resource, so an identity provider's sync
+    (or `ccprovider directory load`) writes a user's groups with the user."""
+
+    value: Annotated[str, Field(max_length=256)]
+    display: Name | None = None
+
+
 class ScimUserBody(VendorModel):
-    """A user to create, or a user's replacement (PUT). `emails` and `roles` are read from
-    `userName` and the contact-center role, so any sent are ignored."""
+    """A user to create, or a user's replacement (PUT), with the directory's attributes.
+    `emails` and `roles` are read from `userName` and the contact-center role, so any sent
+    are ignored."""
 
     schemas: Annotated[list[str], Field(max_length=10)]
     user_name: Email
     active: bool = True
     display_name: Name | None = None
     name: ScimName | None = None
+    title: Name | None = None
     external_id: ExternalId | None = None
+    groups: Annotated[list[ScimGroupRef], Field(max_length=100)] = Field(default_factory=list)
+    enterprise: ScimEnterprise | None = Field(default=None, alias=ENTERPRISE_SCHEMA)
     contact_center: RoleAndProfile | None = Field(default=None, alias=CONTACT_CENTER_SCHEMA)
 
 

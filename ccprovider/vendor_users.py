@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ccprovider import contract
+from ccprovider.directory import DirectoryPerson
 from ccprovider.scim_contract import (
     CONTACT_CENTER_SCHEMA,
     PATCH_SCHEMA,
@@ -67,11 +68,18 @@ class LicenseBook:
 
 @dataclass(frozen=True)
 class Listed:
-    """A user as a listing found them, and their version then (SCIM's ETag), for a change
-    that applies only while they are still so."""
+    """A user as a listing found them, their version then (SCIM's ETag), for a change
+    that applies only while they are still so, and what the directory says of them."""
 
     user: contract.User
     version: str
+    person: DirectoryPerson
+
+    @classmethod
+    def of(cls, tenant_id: str, scim: ScimUser, licenses: list[str]) -> "Listed":
+        """The SCIM user as listed, holding `licenses` (as the provider names them)."""
+        user = provider_user(tenant_id, scim, licenses)
+        return cls(user, scim.meta.version, DirectoryPerson.of(scim))
 
 
 def identity(user: contract.User) -> contract.UserBody:

@@ -9,7 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ccprovider.backend.errors import BadRequestError
-from ccprovider.scim_contract import CONTACT_CENTER_SCHEMA, USER_SCHEMA, ScimPatchOperation
+from ccprovider.scim_contract import (
+    CONTACT_CENTER_SCHEMA,
+    ENTERPRISE_SCHEMA,
+    USER_SCHEMA,
+    ScimPatchOperation,
+)
 
 _FILTER = re.compile(r'^\s*(?P<attribute>[A-Za-z][\w.:]*)\s+eq\s+"(?P<value>(?:[^"\\]|\\.)*)"\s*$')
 _SEARCHABLE = {name.lower(): name for name in ("userName", "externalId", "id")}
@@ -41,7 +46,7 @@ def _steps(path: str) -> list[str]:
             "Replace the whole attribute instead.",
         )
     lowered = path.lower()
-    for schema in (USER_SCHEMA, CONTACT_CENTER_SCHEMA):
+    for schema in (USER_SCHEMA, ENTERPRISE_SCHEMA, CONTACT_CENTER_SCHEMA):
         if lowered == schema.lower():
             return [schema]
         if lowered.startswith(schema.lower() + ":"):

@@ -8,7 +8,12 @@ import pytest
 import requests
 
 from ccprovider.client import ProvisioningClient
-from ccprovider.scim_contract import CONTACT_CENTER_SCHEMA, PATCH_SCHEMA, USER_SCHEMA
+from ccprovider.scim_contract import (
+    CONTACT_CENTER_SCHEMA,
+    ENTERPRISE_SCHEMA,
+    PATCH_SCHEMA,
+    USER_SCHEMA,
+)
 from tests.backend.conftest import Org
 from tests.helpers import assert_vendor_error, user_body
 
@@ -140,7 +145,6 @@ def test_a_change_against_a_stale_version_is_refused(backend_url: str, org: Org)
             {"schemas": [USER_SCHEMA], "userName": "plain@acme.example"},
             ("contact-center role is not given", CONTACT_CENTER_SCHEMA),
         ),
-        ({**scim_user("ada@acme.example"), "active": False}, ("cannot be deactivated",)),
         ({**scim_user("ada@acme.example"), "schemas": ["urn:other"]}, (USER_SCHEMA,)),
         ({**scim_user("not-an-address")}, ("userName",)),
     ],
@@ -188,3 +192,74 @@ def test_a_user_without_names_shows_none(backend_url: str, org: Org) -> None:
 
     assert "name" not in agent
     assert agent["displayName"] == "agent1@acme.example"
+
+
+def directory_user(email: str, **attributes: Any) -> dict[str, Any]:
+    """A person as an identity provider's sync sends them: names, title, groups, the
+    enterprise extension."""
+    return {
+        **scim_user(email),
+        "title": "Agent",
+        "groups": [{"value": "g-emea", "display": "Contact Center EMEA"}],
+        ENTERPRISE_SCHEMA: {
+            "department": "Care",
+            "costCenter": "CC-100",
+            "organization": "Acme",
+            "division": "EMEA",
+            "manager": {"value": "boss@acme.example"},
+        },
+        **attributes,
+    }
+
+
+def test_the_directorys_attributes_are_kept_and_shown_through_changes(
+    backend_url: str, webex: Any, org: Org
+) -> None:
+    """What the directory says of a person stays through a SCIM PATCH that changes
+    something else and through the people routes, which know nothing of it."""
+    created = requests.post(
+        users_url(backend_url, org), json=directory_user("ada@acme.example"), timeout=10
+    )
+    location = created.headers["Location"]
+    requests.patch(
+        location,
+        json=patch_op({"op": "replace", "path": "title", "value": "Senior agent"}),
+        timeout=10,
+    ).raise_for_status()
+    [person] = webex.people.list(email="ada@acme.example", orgId=org.id)
+    webex.people.update(person.id, emails=person.emails, displayName="Ada B.")
+
+    user = requests.get(location, timeout=10).json()
+
+    assert user["title"] == "Senior agent"
+    assert user["displayName"] == "Ada B."
+    assert user["active"] is True
+    assert user["groups"] == [{"value": "Contact Center EMEA", "display": "Contact Center EMEA"}]
+    assert user[ENTERPRISE_SCHEMA] == {
+        "department": "Care",
+        "costCenter": "CC-100",
+        "organization": "Acme",
+        "division": "EMEA",
+        "manager": {"value": "boss@acme.example"},
+    }
+
+
+def test_a_deactivated_person_keeps_their_account_and_loses_access(
+    backend_url: str, client: ProvisioningClient, org: Org
+) -> None:
+    [agent] = requests.get(
+        users_url(backend_url, org),
+        params={"filter": 'userName eq "agent1@acme.example"'},
+        timeout=10,
+    ).json()["Resources"]
+
+    deactivated = requests.patch(
+        f"{users_url(backend_url, org)}/{agent['id']}",
+        json=patch_op({"op": "replace", "path": "active", "value": False}),
+        timeout=10,
+    )
+
+    assert deactivated.status_code == 200, deactivated.text
+    assert deactivated.json()["active"] is False
+    access = client.check_access(org.tenant_id, "agent1@acme.example")
+    assert (access.has_access, access.reason) == (False, "is deactivated in the directory")

@@ -19,6 +19,7 @@ from ccprovider.backend.routes.vendor_access import OrgGuard
 from ccprovider.backend.scim_ops import apply_patch, parse_filter
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.backend.service.people import PersonChange, PersonState
+from ccprovider.backend.service.users import INACTIVE
 from ccprovider.backend.vendor_ids import tenant_of
 from ccprovider.domain import RoleAndProfile, UserRole
 from ccprovider.scim_contract import (
@@ -26,7 +27,10 @@ from ccprovider.scim_contract import (
     FULL_ADMIN_ROLE,
     USER_SCHEMA,
     ScimEmail,
+    ScimEnterprise,
+    ScimGroupRef,
     ScimList,
+    ScimManager,
     ScimMeta,
     ScimName,
     ScimPatch,
@@ -42,24 +46,30 @@ MAX_COUNT = 1000
 
 
 def _change(body: ScimUserBody) -> PersonChange:
-    """What a SCIM user asks a person to be; without the contact-center extension, their
-    role stays as it is."""
+    """What a SCIM user asks a person to be, directory attributes included; without the
+    contact-center extension, their role stays as it is."""
     if USER_SCHEMA not in body.schemas:
         raise BadRequestError(f"schemas must include {USER_SCHEMA}.")
-    if not body.active:
-        raise BadRequestError(
-            "A user cannot be deactivated here.", "Delete the user to take their access away."
-        )
-    names = {
+    enterprise = body.enterprise or ScimEnterprise()
+    profile = {
         "displayName": body.display_name,
         "firstName": body.name.given_name if body.name else None,
         "lastName": body.name.family_name if body.name else None,
+        "title": body.title,
+        "department": enterprise.department,
+        "costCenter": enterprise.cost_center,
+        "organization": enterprise.organization,
+        "division": enterprise.division,
+        "manager": enterprise.manager.value if enterprise.manager else None,
+        "groups": [group.display or group.value for group in body.groups],
+        INACTIVE: not body.active,
     }
     return PersonChange(
         email=body.user_name,
         role=body.contact_center,
         external_id=body.external_id,
-        profile={k: v for k, v in names.items() if v},
+        profile={k: v for k, v in profile.items() if v},
+        directory=True,
     )
 
 
@@ -69,13 +79,27 @@ def _name(person: PersonState) -> ScimName | None:
     return ScimName(given_name=given, family_name=family) if given or family else None
 
 
+def _enterprise(person: PersonState) -> ScimEnterprise | None:
+    """A person's enterprise attributes; none when the directory gave none."""
+    profile = person.profile
+    manager = profile.get("manager")
+    enterprise = ScimEnterprise(
+        department=profile.get("department"),
+        cost_center=profile.get("costCenter"),
+        organization=profile.get("organization"),
+        division=profile.get("division"),
+        manager=ScimManager(value=manager) if manager else None,
+    )
+    return enterprise if enterprise.model_dump(exclude_none=True) else None
+
+
 def _document(user: ScimUser) -> dict[str, Any]:
     """The attributes of a user that a PATCH may change, as a JSON document."""
     return user.model_dump(
         mode="json",
         by_alias=True,
         include={"schemas", "user_name", "active", "display_name", "name", "external_id"}
-        | {"contact_center"},
+        | {"title", "groups", "enterprise", "contact_center"},
         exclude_none=True,
     )
 
@@ -115,6 +139,10 @@ class ScimUsers:
             user_name=identity.email,
             display_name=person.display_name,
             name=_name(person),
+            title=person.profile.get("title"),
+            active=not person.profile.get(INACTIVE, False),
+            groups=[ScimGroupRef(value=g, display=g) for g in person.profile.get("groups", [])],
+            enterprise=_enterprise(person),
             emails=[ScimEmail(value=identity.email)],
             roles=[ScimRole(value=FULL_ADMIN_ROLE, display="Full administrator")] if admin else [],
             external_id=identity.external_id,

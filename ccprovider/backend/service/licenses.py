@@ -16,6 +16,8 @@ from ccprovider.backend.service.common import (
     tenant_record,
 )
 from ccprovider.backend.service.users import (
+    INACTIVE,
+    PROFILE,
     identity_of,
     license_offer,
     no_such_license,
@@ -128,6 +130,14 @@ class LicenseService(Area):
             record = tx.find(USER, tenant_id, email_key(email))
             if record is None:
                 raise NotFoundError(f"User {email} was not found in tenant '{tenant_id}'.")
+            if record.body.get(PROFILE, {}).get(INACTIVE):
+                return contract.AccessCheck(
+                    email=record.body["email"],
+                    has_access=False,
+                    subscription_id=record.ref,
+                    external_id=None,
+                    reason="is deactivated in the directory",
+                )
             sub_record = tx.get(SUBSCRIPTION, record.ref) if record.ref else None
             if sub_record is None:
                 return contract.AccessCheck(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from ccprovider import contract
 from ccprovider.backend.errors import BadRequestError, NotFoundError
@@ -25,6 +26,7 @@ from ccprovider.backend.service.common import (
 )
 from ccprovider.backend.service.license_types import held_vendor_id, offered_license
 from ccprovider.backend.service.users import (
+    DIRECTORY_ATTRIBUTES,
     PROFILE,
     create_user_record,
     delete_user_record,
@@ -65,8 +67,9 @@ class PersonState:
     user_id: str
     tenant_id: str
     identity: contract.UserBody
-    profile: Mapping[str, str]
-    """The names the vendor's routes gave: `displayName`, `firstName`, `lastName`."""
+    profile: Mapping[str, Any]
+    """The names the vendor's routes gave (`displayName`, `firstName`, `lastName`) and the
+    directory's attributes SCIM gave (`DIRECTORY_ATTRIBUTES`)."""
     display_name: str
     licenses: list[str]
     """The vendor ids of the licenses they hold."""
@@ -83,9 +86,20 @@ class PersonChange:
     role: RoleAndProfile | None
     """None: as it is (a new person: the role their licenses fit)."""
     external_id: str | None
-    profile: dict[str, str] = field(default_factory=dict)
+    profile: dict[str, Any] = field(default_factory=dict)
+    directory: bool = False
+    """Whether `profile` says the directory's attributes too (SCIM); else the person keeps
+    theirs (the people routes, which set names only)."""
     licenses: list[str] | None = None
     """The vendor ids of the licenses to hold, exactly; None: as they are."""
+
+
+def _directory_kept(change: PersonChange, current: PersonState) -> dict[str, Any]:
+    """The profile a change leaves: the directory's attributes stay unless it says them."""
+    if change.directory:
+        return change.profile
+    kept = {k: v for k, v in current.profile.items() if k in DIRECTORY_ATTRIBUTES}
+    return {**kept, **change.profile}
 
 
 def person_state(tx: Transaction, record: Record) -> PersonState:
@@ -256,7 +270,8 @@ class PeopleService(Area):
             role = wanted.role or RoleAndProfile(
                 role=current.identity.role, agent_profile=current.identity.agent_profile
             )
-            record = replace_user_record(tx, record, _identity(wanted, role), wanted.profile)
+            profile = _directory_kept(wanted, current)
+            record = replace_user_record(tx, record, _identity(wanted, role), profile)
             if wanted.licenses is not None:
                 record = _hold_exactly(tx, record, wanted.licenses)
             return person_state(tx, record)

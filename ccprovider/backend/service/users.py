@@ -78,6 +78,15 @@ PROFILE = "profile"
 (`displayName`, `firstName`, `lastName`); the simulator's own routes keep it as it is."""
 
 
+INACTIVE = "inactive"
+"""A deactivated person's profile says so: they keep their account and cannot sign in."""
+DIRECTORY_ATTRIBUTES = frozenset(
+    {"title", "department", "costCenter", "organization", "division", "manager", "groups"}
+    | {INACTIVE}
+)
+"""What the directory (an identity provider's SCIM sync) says of a person beyond names."""
+
+
 def _kept_profile(record: Record | None) -> dict[str, Any]:
     """The part of a stored user's body that a change through the simulator's routes keeps."""
     return {PROFILE: record.body[PROFILE]} if record and PROFILE in record.body else {}
