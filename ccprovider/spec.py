@@ -41,6 +41,7 @@ from ccprovider.domain import (
     UserRole,
     email_skeleton,
 )
+from ccprovider.license_rules import LicenseRule, static_problems
 from ccprovider.text import out_of_bounds, shortened
 
 CONFIG_KEY = TENANT_KEY
@@ -119,6 +120,9 @@ class TenantSpec(TenantSettings):
     """A YAML file of more users, relative to the project directory, for large tenants."""
     partners: list[PartnerAccess] = Field(default_factory=list)
     """Partner organisations; full admin of a second partner needs `approvedBy`."""
+    license_rules: Annotated[list[LicenseRule], Field(max_length=100)] = Field(default_factory=list)
+    """Rules that license the org's people by their directory attributes, first match wins;
+    a person declared under `users` is licensed by that entry instead."""
 
     @model_validator(mode="after")
     def _take_over_with_adopt(self) -> Self:
@@ -311,6 +315,9 @@ def _rule_problems(spec: TenantSpec, today: Callable[[], date], _path: _Paths) -
                 f"{also}. Fix: declare it once."
             )
     problems += _look_alikes([u.email for u in spec.users], _path)
+    problems += static_problems(
+        spec.license_rules, [s.external_id for s in spec.subscriptions], _path(["licenseRules"])
+    )
     if problems:
         return problems  # the rules below would only echo the ambiguity
 
@@ -347,6 +354,8 @@ def _rule_problems(spec: TenantSpec, today: Callable[[], date], _path: _Paths) -
             )
         problems.append(_path.problem(where, message))
 
+    problems += _license_rule_access(spec, on, _path)
+
     active = len(rules.active_subscriptions(declared, on))
     for index, partner in enumerate(spec.partners):
         refused = rules.partner_access_violation(
@@ -360,6 +369,24 @@ def _rule_problems(spec: TenantSpec, today: Callable[[], date], _path: _Paths) -
         )
         if refused is not None:
             problems.append(f"{_path(['partners', index, 'approvedBy'])}: {refused}")
+    return problems
+
+
+def _license_rule_access(spec: TenantSpec, on: date, _path: _Paths) -> list[str]:
+    """Each license rule whose subscription cannot give access on `on`."""
+    declared = spec.declared_subscriptions()
+    by_id = {s.external_id: s for s in declared}
+    problems = []
+    for index, rule in enumerate(spec.license_rules):
+        problem = rules.access_problem(by_id[rule.subscription], on)
+        if problem is not None:
+            choices = ", ".join(s.external_id for s in rules.active_subscriptions(declared, on))
+            problems.append(
+                f"{_path(['licenseRules', index, 'subscription'])}: rule '{rule.name}' gives "
+                f"licenses of subscription {rule.subscription}, which {problem}: its people "
+                f"would lose access. Fix: point the rule at an active subscription "
+                f"({choices or 'none: declare one first'})."
+            )
     return problems
 
 
