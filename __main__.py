@@ -1,5 +1,7 @@
 """The ccprovider program: stack config -> validated TenantSpec -> resources -> outputs."""
 
+from typing import Any
+
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config, get_config_env, is_config_secret
 
@@ -15,6 +17,7 @@ from ccprovider.connection import (
 )
 from ccprovider.contact_center import ContactCenter, leaving_notice, leaving_users
 from ccprovider.engine_stop import stop
+from ccprovider.license_rules import RuleChanges, matching_nobody, remap_warnings
 from ccprovider.live import (
     LiveReadError,
     adoption_notices,
@@ -23,7 +26,7 @@ from ccprovider.live import (
     read,
     tenant_label,
 )
-from ccprovider.spec import NOT_AN_OBJECT
+from ccprovider.spec import CONFIG_KEY, NOT_AN_OBJECT
 
 
 def main() -> ContactCenter:
@@ -82,7 +85,47 @@ def main() -> ContactCenter:
     pulumi.export("expiringUsers", center.expiring_users)
     pulumi.export("partnerAccess", center.partner_access)
     pulumi.export("deleteUsers", spec.delete_users)
+    if spec.license_rules:
+        for line in rule_notices(center, last):
+            pulumi.log.info(line)
+        for warning in [
+            *matching_nobody(center.rule_outcomes, f"{CONFIG_KEY}.licenseRules"),
+            *remap_warnings(
+                center.rule_outcomes,
+                spec.declared_subscriptions(),
+                center.today,
+                spec.remap_warning_days,
+            ),
+        ]:
+            pulumi.log.warn(warning)
+        pulumi.export(
+            "licenseRules",
+            {
+                name: rule.live("subscription", "members").apply(
+                    lambda live: {"subscription": live["subscription"], "people": live["members"]}
+                )
+                for name, rule in center.license_rules.items()
+            },
+        )
+        pulumi.export(
+            "licenseRuleFailures",
+            [f.as_output() for o in center.rule_outcomes for f in o.failures],
+        )
     return center
+
+
+def rule_notices(center: ContactCenter, last: dict[str, Any]) -> list[str]:
+    """For each rule this update changes, whom it adds, moves and removes: counted, and the
+    first people of each named (`preview --diff` and `--json` list every one)."""
+    before = last.get("licenseRules") or {}
+    current = center.directory.subscriptions_held()
+    notices = []
+    for outcome in center.rule_outcomes:
+        was = (before.get(outcome.rule.name) or {}).get("people") or []
+        changes = RuleChanges.of(outcome, current, was)
+        if changes:
+            notices.append(changes.describe(outcome.rule.subscription))
+    return notices
 
 
 try:

@@ -37,6 +37,11 @@ class BulkAction(StrEnum):
     """Take away every license and re-mark the user, only while they carry `ifExternalId`."""
     DELETE = "delete"
     """Delete the user, only while they carry `ifExternalId`."""
+    LICENSE = "license"
+    """Give a person of the directory the role and exactly one license; never create them
+    or change whose they are (a license rule's people)."""
+    UNLICENSE = "unlicense"
+    """Take `license` from a person who holds it; nothing else."""
 
 
 class BulkAssignment(CamelModel):
@@ -57,9 +62,13 @@ class BulkAssignment(CamelModel):
 
     @model_validator(mode="after")
     def _fields_fit_the_action(self) -> Self:
-        if self.action is BulkAction.ASSIGN and (self.role is None or self.license is None):
-            raise ValueError(f"assign {self.email}: role and license are required")
-        if self.action is not BulkAction.ASSIGN and self.if_external_id is None:
+        licensing = (BulkAction.ASSIGN, BulkAction.LICENSE)
+        if self.action in licensing and (self.role is None or self.license is None):
+            raise ValueError(f"{self.action.value} {self.email}: role and license are required")
+        if self.action is BulkAction.UNLICENSE and self.license is None:
+            raise ValueError(f"unlicense {self.email}: license is required")
+        guarded = (BulkAction.RELEASE, BulkAction.DELETE)
+        if self.action in guarded and self.if_external_id is None:
             raise ValueError(f"{self.action.value} {self.email}: ifExternalId is required")
         return self
 
@@ -185,13 +194,18 @@ def _apply(
     assignment whose user changed since (another resource of the stack releasing them in
     the same update, say) is decided again on the user as they are then, as often as
     `_TRIES` allows; a release or delete leaves them to whoever changed them."""
+    retried = (BulkAction.ASSIGN, BulkAction.LICENSE)
     for _ in range(_TRIES):
         try:
-            if part.action is not BulkAction.ASSIGN:
-                return _release(calls, part, found)
-            return _assign(calls, part, found, made)
+            if part.action is BulkAction.ASSIGN:
+                return _assign(calls, part, found, made)
+            if part.action is BulkAction.LICENSE:
+                return _license(calls, part, found)
+            if part.action is BulkAction.UNLICENSE:
+                return _unlicense(calls, part, found)
+            return _release(calls, part, found)
         except PreconditionFailedError:
-            if part.action is not BulkAction.ASSIGN:
+            if part.action not in retried:
                 return "skipped", found.user if found else None, _GONE_OR_TAKEN
             found = calls.listed(part.email)
     why = f"User {part.email} kept changing while this ran: run it again."
@@ -250,6 +264,32 @@ def _assign(
         return _licensed(calls, user, wanted, lambda: None)
     changed = calls.change(user, part.identity(), found.version)
     return _licensed(calls, changed, wanted, lambda: calls.change(user, identity(user)))
+
+
+def _license(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
+    """Give a person of the directory the part's role and exactly its license; a person no
+    longer in the directory is skipped. A role change comes first: the backend switches a
+    license the person holds to the new kind, so they keep access throughout."""
+    if found is None:
+        return "skipped", None, f"{part.email} is no longer in the org's directory."
+    user = found.user
+    wanted = identity(user).model_copy(
+        update={"role": part.role, "agent_profile": part.agent_profile}
+    )
+    if identity(user) == wanted:
+        return _licensed(calls, user, part.license, lambda: None)
+    changed = calls.change(user, wanted, found.version)
+    return _licensed(calls, changed, part.license, lambda: calls.change(changed, identity(user)))
+
+
+def _unlicense(calls: _Calls, part: BulkAssignment, found: Listed | None) -> _Outcome:
+    """Take the part's license from the person, if they still hold it."""
+    if found is None or part.license not in found.user.licenses:
+        return "skipped", found.user if found else None, "They no longer hold the license."
+    user, failures = calls.license(found.user, [_remove(part.license or "")])
+    if failures:
+        return "error", found.user, "; ".join(failures)
+    return "updated", user, None
 
 
 def _ownership_refusal(part: BulkAssignment, user: contract.User) -> str | None:

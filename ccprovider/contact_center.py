@@ -20,12 +20,21 @@ from pulumi.runtime.config import get_config
 
 from ccprovider import domain, rules
 from ccprovider.args import ContactCenterArgs, Shape
-from ccprovider.connection import KNOWN_KEYS, ConnectionSettings
+from ccprovider.connection import KNOWN_KEYS, ConnectionSettings, connect
 from ccprovider.domain import SubscriptionStatus, SubscriptionTerms
 from ccprovider.engine_stop import end_quietly_when_stopped, stop
-from ccprovider.live import LiveReadError, ProvisioningClock, tenant_label
+from ccprovider.license_rules import LISTED_PEOPLE, FailOn, RuleOutcome, resolve
+from ccprovider.live import (
+    Directory,
+    LiveReadError,
+    ProvisioningClock,
+    read,
+    read_directory,
+    tenant_label,
+)
 from ccprovider.resources import (
     LicenseAssignment,
+    LicenseRuleAssignments,
     PartnerAccess,
     StateIdentity,
     Subscription,
@@ -59,6 +68,9 @@ class ContactCenter(pulumi.ComponentResource):
     subscriptions: dict[str, Subscription]
     assignments: dict[str, LicenseAssignment]
     teams: dict[str, TeamAssignments]
+    license_rules: dict[str, LicenseRuleAssignments]
+    rule_outcomes: list[RuleOutcome]
+    directory: Directory
     partners: dict[str, PartnerAccess]
 
     def __init__(
@@ -139,6 +151,7 @@ class ContactCenter(pulumi.ComponentResource):
             team: self._declare(TeamAssignments, team, self._team_inputs(team, members, held))
             for team, members in spec.teams().items()
         }
+        self.rule_outcomes, self.license_rules = self._declare_rules(args, spec, held)
         holder: dict[str, pulumi.Resource] = {**self.assignments}
         holder.update({u.email: self.teams[u.team] for u in spec.users if u.team is not None})
         # Partners join after the customer admins who approve them, and the first partner
@@ -181,6 +194,56 @@ class ContactCenter(pulumi.ComponentResource):
                 "partnerAccess": self.partner_access,
             }
         )
+
+    def _declare_rules(
+        self, args: ContactCenterArgs, spec: TenantSpec, held: dict[str, Any]
+    ) -> tuple[list[RuleOutcome], dict[str, LicenseRuleAssignments]]:
+        """Resolve the license rules against the tenant's directory (read once) and declare
+        one resource per rule; a rule with `failOn: any` that cannot license someone stops
+        the program, naming them."""
+        self.directory = Directory([], {})
+        if not spec.license_rules:
+            return [], {}
+        try:
+            self.directory = _directory(args, spec.name)
+        except LiveReadError as error:
+            stop(str(error))
+        subscriptions = {s.external_id: s for s in spec.declared_subscriptions()}
+        declared = [u.email for u in spec.users]
+        outcomes = resolve(spec.license_rules, self.directory.people, declared, subscriptions)
+        refused = [
+            _refusal(index, outcome)
+            for index, outcome in enumerate(outcomes)
+            if outcome.rule.fail_on is FailOn.ANY and outcome.failures
+        ]
+        if refused:
+            stop("\n".join(refused))
+        taken = {email for o in outcomes for email in o.members} | set(declared)
+        declared_rules = {}
+        for outcome in outcomes:
+            rule = outcome.rule
+            license_held = (rule.subscription, rule.kind())
+            handed_over = [
+                email
+                for email in sorted(taken - set(outcome.members))
+                if self.directory.holding.get(email) == license_held
+            ]
+            inputs = {
+                **rule.model_dump(
+                    mode="json",
+                    include={"role", "agent_profile", "subscription"},
+                    exclude_none=True,
+                ),
+                "rule": rule.name,
+                "subscription_id": self.subscriptions[rule.subscription].id,
+                "members": sorted(outcome.members),
+                "handed_over": handed_over,
+                "tenant_id": held["tenant_id"],
+            }
+            declared_rules[rule.name] = self._declare(
+                LicenseRuleAssignments, f"rule-{rule.name}", inputs
+            )
+        return outcomes, declared_rules
 
     def _resource_keys(self, args: ContactCenterArgs, spec: TenantSpec) -> dict[str, str]:
         """The resource key of each user and partner whose e-mail or org is not known yet
@@ -250,20 +313,44 @@ class ContactCenter(pulumi.ComponentResource):
         }
 
 
-def _clock(args: ContactCenterArgs) -> ProvisioningClock:
-    """The provisioning clock of the tenant's backend: its own connection's, else the stack
-    config's. The date needs no token (every answer is dated), so a secret token that is
-    not known yet does not matter."""
+def _settings(args: ContactCenterArgs) -> ConnectionSettings:
+    """How the program reaches the tenant's backend: its own connection, else the stack
+    config's. A secret token that is not known yet is left out: the date needs none, and
+    the directory is read from the embedded backend or an open one."""
     own = args.connection
     if own is None:
-        settings = ConnectionSettings.from_config({k: get_config(k) for k in KNOWN_KEYS})
-    else:
-        settings = ConnectionSettings(
-            endpoint=own.endpoint,
-            token=own.token if isinstance(own.token, str) else None,
-            backend_file=Path(own.backend_file or ConnectionSettings().backend_file),
-        )
-    return ProvisioningClock(tenant_label(args.declaration), settings)
+        return ConnectionSettings.from_config({k: get_config(k) for k in KNOWN_KEYS})
+    return ConnectionSettings(
+        endpoint=own.endpoint,
+        token=own.token if isinstance(own.token, str) else None,
+        backend_file=Path(own.backend_file or ConnectionSettings().backend_file),
+    )
+
+
+def _clock(args: ContactCenterArgs) -> ProvisioningClock:
+    """The provisioning clock of the tenant's backend."""
+    return ProvisioningClock(tenant_label(args.declaration), _settings(args))
+
+
+def _directory(args: ContactCenterArgs, name: str) -> Directory:
+    """The tenant's directory, read once for the license rules."""
+    settings = _settings(args)
+    return read(
+        tenant_label(args.declaration), settings, lambda: read_directory(connect(settings), name)
+    )
+
+
+def _refusal(index: int, outcome: RuleOutcome) -> str:
+    """Why a rule with `failOn: any` stops the preview: the people it cannot license."""
+    failures = outcome.failures
+    shown = ", ".join(f"{f.email} ({f.reason.value}: {f.detail})" for f in failures[:LISTED_PEOPLE])
+    more = f", and {len(failures) - LISTED_PEOPLE:,} more" if len(failures) > LISTED_PEOPLE else ""
+    return (
+        f"{CONFIG_KEY}.licenseRules[{index}] (rule {outcome.rule.name}, failOn: any) cannot "
+        f"license {len(failures):,} people: {shown}{more}. Fix: correct them in the "
+        "directory or narrow the rule's match; `failOn: none` licenses the others and lists "
+        "these in the stack output licenseRuleFailures."
+    )
 
 
 def _judged(declaration: Mapping[str, Any], today: date, root: Path) -> str:

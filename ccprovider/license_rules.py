@@ -14,6 +14,7 @@ tenant's people, and one resource per rule applies the result.
 import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -23,6 +24,7 @@ from ccprovider import rules
 from ccprovider.directory import MATCHED_ATTRIBUTES, DirectoryPerson
 from ccprovider.domain import (
     CamelModel,
+    LicenseAssignment,
     LicenseKind,
     RoleAndProfile,
     Subscription,
@@ -298,3 +300,43 @@ def _first(people: Sequence[str]) -> str:
     shown = ", ".join(people[:LISTED_PEOPLE])
     more = len(people) - LISTED_PEOPLE
     return shown + (f", and {more:,} more" if more > 0 else "")
+
+
+def remap_warnings(
+    outcomes: Sequence[RuleOutcome],
+    subscriptions: Sequence[Subscription],
+    today: date,
+    warning_days: int,
+) -> list[str]:
+    """One warning per rule whose subscription ends within `warning_days`: how many people
+    it licenses there, and the subscription that could take them all in one update."""
+    rule_users = [
+        LicenseAssignment.model_construct(
+            email=o.rule.name, role=o.rule.role, subscription=o.rule.subscription
+        )
+        for o in outcomes
+    ]
+    report = rules.remap_report(subscriptions, rule_users, today, warning_days)
+    people = {o.rule.name: len(o.members) for o in outcomes}
+    warnings = []
+    for need in report.expiring:
+        target = need.candidates[0] if need.candidates else None
+        fix = (
+            f"point the rule at {target} to move them all in one update"
+            if target
+            else "add a subscription that runs longer, then point the rule at it"
+        )
+        warnings.append(
+            f"remap before expiry: license rule {need.email} licenses {people[need.email]:,} "
+            f"people on {need.subscription}, which {need.reason}; {fix}"
+        )
+    return warnings
+
+
+def matching_nobody(outcomes: Sequence[RuleOutcome], path: str) -> list[str]:
+    """One warning per rule that matches nobody in the directory, at its config path."""
+    return [
+        f"{path}[{index}]: license rule {o.rule.name} matches nobody in the tenant's directory"
+        for index, o in enumerate(outcomes)
+        if not o.members and not o.failures
+    ]

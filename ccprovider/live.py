@@ -3,6 +3,7 @@ date rule of the preview follows; with `adopt: true` the declared objects that a
 exist there, which the update will take over; and what the stack's last update managed."""
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -10,6 +11,8 @@ import pulumi
 
 from ccprovider.client import ProvisioningClient
 from ccprovider.connection import ConnectionSettings, provisioning_date
+from ccprovider.directory import DirectoryPerson
+from ccprovider.domain import LicenseKind
 from ccprovider.resources.failures import explained
 from ccprovider.spec import TenantSpec
 
@@ -73,6 +76,35 @@ def existing_objects(client: ProvisioningClient, spec: TenantSpec) -> dict[str, 
         "partner": [p.org for p in spec.partners if p.org in partners],
     }
     return {kind: names for kind, names in found.items() if names}
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The tenant's people as the directory describes them, and the license each holds now
+    (its subscription's external id and its kind), by e-mail."""
+
+    people: list[DirectoryPerson]
+    holding: dict[str, tuple[str, LicenseKind]]
+
+    def subscriptions_held(self) -> dict[str, str]:
+        """Each licensed person's subscription, by e-mail."""
+        return {email: held[0] for email, held in self.holding.items()}
+
+
+def read_directory(client: ProvisioningClient, tenant_name: str) -> Directory:
+    """The directory of the tenant named `tenant_name`: empty while it does not exist."""
+    tenant = client.find_tenant(tenant_name)
+    if tenant is None:
+        return Directory([], {})
+    external = {s.id: s.external_id for s in client.list_subscriptions(tenant.id)}
+    people, holding = [], {}
+    for found in client.listed_users(tenant.id):
+        people.append(found.person)
+        for held in found.user.licenses[:1]:
+            sub_id, _, kind = held.partition(":")
+            if sub_id in external:
+                holding[found.user.email] = (external[sub_id], LicenseKind(kind))
+    return Directory(people, holding)
 
 
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"

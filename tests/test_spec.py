@@ -54,7 +54,7 @@ def test_schema_errors_name_their_paths() -> None:
     assert (
         "ccprovider:tenant.hybird: unknown key 'hybird'. Did you mean hybrid? Valid keys here: "
         "name, offer, hybrid, telephony, remapWarningDays, adopt, takeOver, deleteUsers, "
-        "subscriptions, users, usersFile, partners."
+        "subscriptions, users, usersFile, partners, licenseRules."
     ) in found
     assert any(p.startswith("ccprovider:tenant.subscriptions[1].termMonths:") for p in found)
 

@@ -6,6 +6,11 @@ from ccprovider.resources.assignment import (
     LicenseAssignment,
     LicenseAssignmentProvider,
 )
+from ccprovider.resources.license_rule import (
+    LicenseRuleAssignments,
+    LicenseRuleProvider,
+    RuleInputs,
+)
 from ccprovider.resources.partner import PartnerAccess, PartnerAccessProvider, PartnerInputs
 from ccprovider.resources.state import StateIdentity
 from ccprovider.resources.subscription import (
@@ -25,9 +30,12 @@ __all__ = [
     "AssignmentInputs",
     "LicenseAssignment",
     "LicenseAssignmentProvider",
+    "LicenseRuleAssignments",
+    "LicenseRuleProvider",
     "PartnerAccess",
     "PartnerAccessProvider",
     "PartnerInputs",
+    "RuleInputs",
     "StateIdentity",
     "Subscription",
     "SubscriptionInputs",

@@ -47,6 +47,9 @@ class DeclaredInputs(BaseModel):
 
     natural_key: ClassVar[tuple[str, ...]] = ()
     """The fields that identify the object in the backend (unique there)."""
+    not_compared: ClassVar[tuple[str, ...]] = ()
+    """Fields that only say how this run applies a change, which a diff does not compare
+    (besides `adopt` and `take_over`)."""
 
     adopt: bool = False
     take_over: bool = False
@@ -75,8 +78,9 @@ def not_known_yet(value: Any) -> bool:
 
 def compared_fields(model: type[DeclaredInputs]) -> tuple[str, ...]:
     """The fields a diff compares: every declared field but `adopt` and `take_over`, which
-    only say how a create treats an existing object."""
-    return tuple(name for name in model.model_fields if name not in (ADOPT, TAKE_OVER))
+    only say how a create treats an existing object, and the model's `not_compared`."""
+    skipped = (ADOPT, TAKE_OVER, *model.not_compared)
+    return tuple(name for name in model.model_fields if name not in skipped)
 
 
 def replace_fields(model: type[DeclaredInputs]) -> frozenset[str]:
