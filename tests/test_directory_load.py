@@ -7,6 +7,7 @@ import pytest
 
 from ccprovider.cli import main
 from ccprovider.directory import DirectoryPerson
+from tests.readme import cli_args, commands, snippet
 from tests.test_environment_commands import backend, stack_with_tenant
 
 PEOPLE = """\
@@ -108,3 +109,21 @@ def test_a_bad_line_is_one_error_naming_it_and_nothing_is_loaded(
     assert code == 2
     assert err.startswith(f"error: {tmp_path / 'people.csv'}, line 3: email:")
     assert "ada@acme.example" not in people_of(tmp_path)
+
+
+def test_the_readmes_directory_file_loads_with_the_readmes_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "stacks").mkdir()
+    stack_with_tenant(tmp_path / "stacks")
+    monkeypatch.chdir(tmp_path)
+    [command] = commands("directory-load")
+    Path(command[-1]).write_text(snippet("directory-file"))
+
+    code = main(cli_args(command))
+
+    assert code == 0
+    assert "2 created, 0 updated, 0 deactivated, 0 unchanged" in capsys.readouterr().out
+    people = people_of(tmp_path / "stacks")
+    assert people["ada@acme.example"].groups == ("Night shift",)
+    assert people["bob@acme.example"].division == "AMER"

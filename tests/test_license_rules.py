@@ -6,11 +6,13 @@ from datetime import date
 from typing import Any
 
 import pytest
+import yaml
 
 from ccprovider.directory import DirectoryPerson
 from ccprovider.license_rules import Reason, RuleChanges, resolve
 from ccprovider.spec import SpecError, parse_tenant_spec
 from tests.helpers import declaration
+from tests.readme import snippet
 
 TODAY = date(2026, 6, 1)
 
@@ -168,3 +170,28 @@ def test_the_changes_name_whom_a_rule_adds_moves_and_removes_first_twenty_then_c
     assert line.startswith("license rule all: adds 22 (p03@acme.example, p04@acme.example, ")
     assert "p22@acme.example, and 2 more); moves 3 to SUB-2 (p00@acme.example from SUB-1, " in line
     assert line.endswith("; removes 1 (gone@acme.example)")
+
+
+def test_the_readmes_rules_hold_and_license_whom_they_say() -> None:
+    """The README's two rules, on its subscription: Ada (Care, EMEA) is emea-care's, and
+    the night shift takes Bob, who is in Care but not in EMEA."""
+    readme_rules = yaml.safe_load(snippet("license-rules"))["licenseRules"]
+    subscriptions = declaration()["subscriptions"]
+    subscriptions[0] = {**subscriptions[0], "id": "SUB-CORE-001"}
+    subscriptions[0]["entitlements"] = {"standardAgents": 10, "premiumAgents": 5}
+    users = [{**u, "subscription": "SUB-CORE-001"} for u in declaration()["users"]]
+    spec = parse_tenant_spec(
+        declaration(subscriptions=subscriptions, users=users, licenseRules=readme_rules), TODAY
+    )
+    people = [
+        person("ada@acme.example", department="Care", division="EMEA", groups=("Night shift",)),
+        person("bob@acme.example", department="Care", division="AMER", groups=("Night shift",)),
+    ]
+    subscribed = {s.external_id: s for s in spec.declared_subscriptions()}
+
+    outcomes = resolve(spec.license_rules, people, [], subscribed)
+
+    assert [(o.rule.name, list(o.members)) for o in outcomes] == [
+        ("emea-care", ["ada@acme.example"]),
+        ("night-shift", ["bob@acme.example"]),
+    ]

@@ -17,6 +17,7 @@ from tests.e2e.harness import (
     infos,
     refresh_drift,
 )
+from tests.readme import is_excerpt, snippet
 
 RULE_TYPE = "pulumi-python:dynamic/ccprovider:LicenseRuleAssignments"
 EMEA = [f"emea{n:02}@acme.example" for n in range(25)]
@@ -125,6 +126,7 @@ def test_people_are_licensed_by_rule_previewed_person_by_person(project: PulumiP
 
     # A person moves division in the directory: the next preview moves them, no stack edit.
     load(project, directory_file(project, moved="emea07@acme.example"))
+    shown = project.run("preview").stdout
     planned, taken = project.preview_then_up_json()
 
     assert (
@@ -139,6 +141,7 @@ def test_people_are_licensed_by_rule_previewed_person_by_person(project: PulumiP
         "license rule amer: moves 1 to SUB-2 (emea07@acme.example from SUB-1)",
         "license rule emea: removes 1 (emea07@acme.example)",
     ]
+    assert is_excerpt(snippet("license-rule-preview"), shown), shown
     with project.backend() as backend:
         assert licensed(backend, outputs["tenantId"])["emea07@acme.example"] == "SUB-2"
 
