@@ -1,12 +1,13 @@
 """How two tenant declarations differ, as a reviewer reads a change: the items of each list
-matched by their key (subscriptions by `id`, users by `email`, partners by `org`) and shown
+matched by their key (subscriptions by `id`, users by `email`, partners by `org`, license
+rules by `name`) and shown
 as added, removed or changed, a changed one by the fields that change. Matched by
 position, removing one agent and adding another would read as a change of address."""
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-ITEM_KEYS = {"subscriptions": "id", "users": "email", "partners": "org"}
+ITEM_KEYS = {"subscriptions": "id", "users": "email", "partners": "org", "licenseRules": "name"}
 """The field that names an item of each list of a declaration."""
 
 _ABSENT = object()

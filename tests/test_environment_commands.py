@@ -353,6 +353,41 @@ def test_promote_and_compare_match_list_items_by_their_key(
         assert line in compared.splitlines(), compared
 
 
+def test_promote_and_compare_carry_license_rules_by_name(
+    stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dev points its EMEA rule at SUB-2 and adds a night-shift rule before it: by name,
+    one rule changed and one added, not two rules changed in place."""
+    emea = "{name: emea, match: {division: EMEA}, role: agent, agentProfile: standard, "
+    night = "{name: night, match: {group: Night}, role: agent, agentProfile: premium, "
+    users = "    users:\n"
+    (stacks / "Pulumi.dev.yaml").write_text(
+        DEV.replace(
+            users,
+            f"    licenseRules:\n      - {night}subscription: SUB-2}}\n"
+            f"      - {emea}subscription: SUB-2}}\n{users}",
+        )
+    )
+    (stacks / "Pulumi.staging.yaml").write_text(
+        STAGING.replace(users, f"    licenseRules:\n      - {emea}subscription: SUB-1}}\n{users}")
+    )
+
+    assert run(stacks, "compare", "staging", "dev") == 1
+    compared = capsys.readouterr().out.splitlines()
+    assert run(stacks, "promote", "dev", "staging", "--yes") == 0
+
+    assert compared[compared.index("licenseRules:") + 1 :][:2] == [
+        "  changed emea: subscription: SUB-1 -> SUB-2",
+        "  added   night: {role: agent, agentProfile: premium, match: {group: Night}, "
+        "subscription: SUB-2}",
+    ]
+    promoted = StackFile.load("staging", stacks).tenant["licenseRules"]
+    assert [(r["name"], r["subscription"]) for r in promoted] == [
+        ("night", "SUB-2"),
+        ("emea", "SUB-2"),
+    ]
+
+
 def test_promote_prints_the_readme_diff(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
