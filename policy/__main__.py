@@ -98,19 +98,25 @@ def _tenant_telephony(resources: list[PolicyResource]) -> Telephony | None:
 
 
 def _assignments(resources: list[PolicyResource]) -> list[LicenseAssignment]:
-    """Every planned user mapping: single assignments and the members of teams."""
+    """Every planned user mapping: single assignments, the members of teams and the people
+    license rules select."""
     mapped = _planned(resources, "LicenseAssignment", LicenseAssignment)
-    for team in resources:
-        if team.resource_type != DYNAMIC + "TeamAssignments":
-            continue
+    for bulk in resources:
         try:
-            members = dict(_known(team, "members") or {})
-            mapped += [
-                LicenseAssignment.model_validate({**member, "email": email})
-                for email, member in members.items()
-            ]
+            if bulk.resource_type == DYNAMIC + "TeamAssignments":
+                members = dict(_known(bulk, "members") or {})
+                mapped += [
+                    LicenseAssignment.model_validate({**member, "email": email})
+                    for email, member in members.items()
+                ]
+            elif bulk.resource_type == DYNAMIC + "LicenseRuleAssignments":
+                given = {k: _known(bulk, k) for k in ("role", "agent_profile", "subscription")}
+                mapped += [
+                    LicenseAssignment.model_validate({**given, "email": email})
+                    for email in _known(bulk, "members") or []
+                ]
         except (UnknownValueError, ValidationError):
-            continue  # the team's provider reports what is not valid
+            continue  # the resource's provider reports what is not valid
     return mapped
 
 

@@ -30,6 +30,11 @@ def direct(pulumi_cli: str, pulumi_home: Path, tmp_path: Path) -> PulumiProject:
             "remap-before-expiry",
             "agent1@acme.example on SUB-2 (expired on 2021-01-01)",
         ),
+        (
+            "rule_remap",
+            "remap-before-expiry",
+            "agent1@acme.example on SUB-2 (expired on 2021-01-01)",
+        ),
     ],
 )
 def test_the_policy_pack_blocks_the_violation(

@@ -2,7 +2,7 @@
 the policy pack (or the providers) stand between a broken tenant and the backend.
 
 Stack config: `direct:break` picks what to break (telephony, license_model, remap,
-team_remap or nothing); `direct:race` instead declares eight subscriptions that race, in
+team_remap, rule_remap or nothing); `direct:race` instead declares eight subscriptions that race, in
 parallel, to give a new tenant different telephony options or license models (telephony
 or license_model); `direct:tenant` names the tenant."""
 
@@ -11,7 +11,13 @@ from datetime import date
 import pulumi
 
 from ccprovider.domain import SubscriptionTerms
-from ccprovider.resources import LicenseAssignment, Subscription, TeamAssignments, Tenant
+from ccprovider.resources import (
+    LicenseAssignment,
+    LicenseRuleAssignments,
+    Subscription,
+    TeamAssignments,
+    Tenant,
+)
 
 config = pulumi.Config("direct")
 name = config.get("tenant") or "acme-direct"
@@ -49,6 +55,7 @@ def declare_broken(broken: str) -> None:
         "license_model": terms("SUB-2", date(2025, 6, 1), 24, license_model="concurrent"),
         "remap": terms("SUB-2", date(2020, 1, 1), 12),
         "team_remap": terms("SUB-2", date(2020, 1, 1), 12),
+        "rule_remap": terms("SUB-2", date(2020, 1, 1), 12),
     }.get(broken, terms("SUB-2", date(2025, 6, 1), 24))
     subscriptions = {
         t.external_id: subscription(t) for t in (terms("SUB-1", date(2025, 1, 1), 60), second)
@@ -62,6 +69,18 @@ def declare_broken(broken: str) -> None:
                 "team": "care",
                 "members": {"agent1@acme.example": agent},
                 "subscription_ids": {"SUB-2": subscriptions["SUB-2"].subscription_id},
+            },
+        )
+        return
+    if broken == "rule_remap":  # the agent as a person a license rule selects
+        LicenseRuleAssignments(
+            "care",
+            {
+                "tenant_id": tenant.tenant_id,
+                "rule": "care",
+                **agent,
+                "subscription_id": subscriptions["SUB-2"].subscription_id,
+                "members": ["agent1@acme.example"],
             },
         )
         return
