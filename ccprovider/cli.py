@@ -209,6 +209,14 @@ def export(
             "usersFile: for tenants of more than about a thousand users",
         ),
     ] = None,
+    rules: Annotated[
+        bool,
+        typer.Option(
+            "--rules",
+            help="declare the licensed people the directory brought by license rules, where "
+            "an attribute tells each license's people apart (the rest one by one)",
+        ),
+    ] = False,
     yes: Annotated[
         bool,
         typer.Option(
@@ -227,7 +235,10 @@ def export(
         else connect(ConnectionSettings(backend_file=backend_file))
     )
     result = export_tenant(
-        client, tenant, lambda read: print(f"  read {read:,} users", file=sys.stderr)
+        client,
+        tenant,
+        lambda read: print(f"  read {read:,} users", file=sys.stderr),
+        rules=rules,
     )
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -11,6 +11,9 @@ from typing import Any
 
 from ccprovider import contract
 from ccprovider.client import ProvisioningClient
+from ccprovider.directory import DIRECTORY_MARK
+from ccprovider.rule_inference import Held, Inferred, infer_rules
+from ccprovider.vendor_users import Listed
 
 
 class ExportError(Exception):
@@ -56,15 +59,36 @@ def _user(user: contract.User, external_id: str) -> dict[str, Any]:
     return declared
 
 
+def _rules(listed: list[Listed], external_ids: dict[str, str]) -> Inferred:
+    """License rules for the licensed people the directory brought."""
+    holding = {
+        found.user.email: Held(
+            external_ids[found.user.subscription_id],
+            found.user.role.value,
+            found.user.agent_profile.value if found.user.agent_profile else None,
+        )
+        for found in listed
+        if (found.user.external_id or "").startswith(DIRECTORY_MARK)
+        and found.user.subscription_id in external_ids
+    }
+    return infer_rules([found.person for found in listed], holding)
+
+
 PROGRESS_EVERY = 1000
 """How many users `export_tenant` reads between two reports of its progress."""
 
 
 def export_tenant(
-    client: ProvisioningClient, name: str, progress: Callable[[int], None] | None = None
+    client: ProvisioningClient,
+    name: str,
+    progress: Callable[[int], None] | None = None,
+    *,
+    rules: bool = False,
 ) -> Export:
     """The declaration of tenant `name` as the backend holds it now; users of teams keep
-    their team. `progress` hears how many users have been read, every `PROGRESS_EVERY`."""
+    their team. With `rules`, the licensed people the directory brought become license
+    rules where their attributes tell them apart (`rule_inference`). `progress` hears how
+    many users have been read, every `PROGRESS_EVERY`."""
     tenant = client.find_tenant(name)
     if tenant is None:
         raise ExportError(f"no tenant named '{name}' in the backend")
@@ -73,14 +97,20 @@ def export_tenant(
     export = Export({})
     if tenant.telephony is None:
         export.notes.append("the tenant has no subscription yet: telephony set to webex_calling")
-    users = []
-    for count, user in enumerate(client.list_users(tenant.id, page_size=PROGRESS_EVERY), 1):
+    listed = []
+    for count, found in enumerate(client.listed_users(tenant.id, PROGRESS_EVERY), 1):
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
-        if user.subscription_id in external_ids:
-            users.append(_user(user, external_ids[user.subscription_id]))
-        else:
+        listed.append(found)
+    by_rule = _rules(listed, external_ids) if rules else Inferred()
+    export.notes += by_rule.notes
+    users = []
+    for found in listed:
+        user = found.user
+        if user.subscription_id not in external_ids:
             export.notes.append(f"{user.email} holds no contact-center license: not declared")
+        elif not by_rule.covers(user.email):
+            users.append(_user(user, external_ids[user.subscription_id]))
     export.declaration = {
         "name": tenant.name,
         "offer": tenant.offer.value,
@@ -89,6 +119,7 @@ def export_tenant(
         "adopt": True,
         "subscriptions": [_subscription(s, tenant) for s in subscriptions],
         "users": users,
+        **({"licenseRules": by_rule.rules} if by_rule.rules else {}),
         "partners": [
             p.model_dump(
                 mode="json",

@@ -1,12 +1,18 @@
 """`ccprovider directory load`: the identity provider's sync played from a CSV file, through
 `main`, against an embedded backend: creates, updates, deactivates, and is idempotent."""
 
+import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from ccprovider.cli import main
 from ccprovider.directory import DirectoryPerson
+from ccprovider.domain import AgentProfile
+from ccprovider.spec import parse_tenant_spec
+from ccprovider.vendor_users import identity
+from tests.helpers import assign_license
 from tests.readme import cli_args, commands, snippet
 from tests.test_environment_commands import backend, stack_with_tenant
 
@@ -127,3 +133,52 @@ def test_the_readmes_directory_file_loads_with_the_readmes_command(
     people = people_of(tmp_path / "stacks")
     assert people["ada@acme.example"].groups == ("Night shift",)
     assert people["bob@acme.example"].division == "AMER"
+
+
+def test_export_writes_rules_for_people_an_attribute_tells_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """EMEA's people hold SUB-1's standard-agent license and nobody else is in EMEA: one
+    rule. Bob (AMER) holds a premium one that Cy (AMER too, unlicensed) does not: Bob's
+    attributes tell nothing, so he stays declared on his own, and a note says why."""
+    stack_with_tenant(tmp_path)
+    people = "email,division\nada@acme.example,EMEA\neve@acme.example,EMEA\n"
+    load(tmp_path, people + "bob@acme.example,AMER\ncy@acme.example,AMER\n")
+    with backend(tmp_path / "backend.sqlite3") as client:
+        [tenant] = list(client.list_tenants())
+        [sub] = list(client.list_subscriptions(tenant.id))
+        for email, kind in (
+            ("ada@acme.example", "standard-agent"),
+            ("eve@acme.example", "standard-agent"),
+        ):
+            assign_license(client, tenant.id, email, f"{sub.id}:{kind}")
+        bob = client.find_user(tenant.id, "bob@acme.example")
+        assert bob is not None
+        premium = bob.model_copy(update={"agent_profile": AgentProfile.PREMIUM})
+        client.replace_user(tenant.id, bob.id, identity(premium))
+        assign_license(client, tenant.id, "bob@acme.example", f"{sub.id}:premium-agent")
+    capsys.readouterr()
+
+    exporting = ["export", "--tenant", "acme-dev", "--stack", "copy", "--rules", "--json"]
+    db = ["--backend-file", str(tmp_path / "backend.sqlite3")]
+    code = main(["--stacks-dir", str(tmp_path), *exporting, *db])
+
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 1  # with --json, nothing is written without --yes
+    declared = answer["declaration"]
+    assert declared["licenseRules"] == [
+        {
+            "name": "standard-agent-sub-1",
+            "match": {"division": "EMEA"},
+            "role": "agent",
+            "agentProfile": "standard",
+            "subscription": "SUB-1",
+        }
+    ]
+    emails = [u["email"] for u in declared["users"]]
+    assert "bob@acme.example" in emails and "ada@acme.example" not in emails
+    assert (
+        "the 1 people holding a premium agent license of SUB-1 share no attribute value or "
+        "group that nobody else in the directory has: declared one by one"
+    ) in answer["notes"]
+    parse_tenant_spec(declared, date(2026, 6, 1))
