@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -493,3 +494,40 @@ def ccprovider(
             f"ccprovider {' '.join(args)}:\n{result.stdout}{result.stderr}"
         )
     return result
+
+
+MIN_WATCH_ROUNDS = 10
+"""Rounds of access checks the watch must complete while an `up` runs (an `up` takes
+seconds, a round milliseconds): fewer means it stopped watching."""
+Poll = Callable[[ProvisioningClient], list[str]]
+"""One round of an access watch: who has no access now, and why."""
+
+
+@contextmanager
+def access_watch(project: PulumiProject, poll: Poll) -> Iterator[list[str]]:
+    """Run `poll` against the project's backend, round after round, while the block runs;
+    yield the lapses it finds. The watch must have polled all along: it fails the test if
+    a poll raised or if it polled too few rounds to have seen the update."""
+    lapses: list[str] = []
+    rounds: list[int] = []
+    failures: list[BaseException] = []
+    done = threading.Event()
+    with project.backend() as backend:
+
+        def watch() -> None:
+            try:
+                while not done.is_set():
+                    lapses.extend(poll(backend))
+                    rounds.append(1)
+            except BaseException as failure:  # reported to the test below
+                failures.append(failure)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            yield lapses
+        finally:
+            done.set()
+            watcher.join()
+    assert failures == [], f"the access watch stopped: {failures[0]!r}"
+    assert len(rounds) >= MIN_WATCH_ROUNDS, f"the access watch polled only {len(rounds)} rounds"

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ccprovider.client import ProvisioningClient
-from tests.e2e.declarations import TODAY, subscription, tenant, user
+from tests.e2e.declarations import TODAY, ending_in, subscription, tenant, user
 from tests.e2e.harness import (
+    Poll,
     PulumiProject,
+    access_watch,
     ccprovider,
     changed_steps,
     infos,
@@ -176,3 +178,55 @@ def test_a_rule_that_must_license_everyone_stops_the_preview_naming_whom_it_cann
     ) in failed
     with project.backend() as backend:
         assert licensed(backend, str(project.outputs()["tenantId"])) == before
+
+
+def everyone_licensed(tenant_id: str, people: list[str]) -> Poll:
+    """A poll of `people`'s access in one listing of the tenant: each must hold a license
+    (every subscription of the test gives access throughout)."""
+
+    def poll(backend: ProvisioningClient) -> list[str]:
+        held = {u.email: u.licenses for u in backend.list_users(tenant_id)}
+        return [f"{email}: holds no license" for email in people if not held.get(email)]
+
+    return poll
+
+
+def test_a_rule_pointed_at_the_new_subscription_moves_a_thousand_people_without_a_gap(
+    project: PulumiProject,
+) -> None:
+    """SUB-1 ends in ten days: the preview warns, naming the rule, its people and SUB-2;
+    pointing the rule at SUB-2 moves all 1,000 in one update, and every poll of the
+    directory meanwhile finds every one of them licensed."""
+    entitlements = {"standardAgents": 1000, "supervisors": 1}
+    subscriptions = [
+        {**ending_in(10, "SUB-1"), "entitlements": entitlements},
+        subscription("SUB-2", TODAY - timedelta(days=1), 24, entitlements=entitlements),
+    ]
+    everyone = {"name": "all", "role": "agent", "agentProfile": "standard"}
+    declared = tenant(
+        subscriptions=subscriptions,
+        users=[user("admin1@acme.example", "SUB-2", "admin")],
+        licenseRules=[{**everyone, "subscription": "SUB-1"}],
+    )
+    project.declare(declared)
+    project.up()
+    people = [f"agent{n:04}@acme.example" for n in range(1000)]
+    csv = project.directory / "people.csv"
+    csv.write_text("email\n" + "\n".join(people) + "\n")
+    load(project, csv)
+    project.up()
+    tenant_id = str(project.outputs()["tenantId"])
+
+    warned = project.run("preview").stdout
+    project.declare({**declared, "licenseRules": [{**everyone, "subscription": "SUB-2"}]})
+    with access_watch(project, everyone_licensed(tenant_id, people)) as lapses:
+        project.up()
+
+    end = (TODAY + timedelta(days=10)).isoformat()
+    assert (
+        "warning: remap before expiry: license rule all licenses 1,000 people on SUB-1, which "
+        f"ends on {end}, in 10 day(s); point the rule at SUB-2 to move them all in one update"
+    ) in warned
+    assert lapses == []
+    with project.backend() as backend:
+        assert set(licensed(backend, tenant_id).values()) == {"SUB-2"}

@@ -2,24 +2,24 @@
 may be left on a subscription that gives no access, and none loses access on the way."""
 
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+from ccprovider.client import ProvisioningClient
 from ccprovider.contract import ClockChange
 from tests.e2e.declarations import TODAY, ending_in, subscription, tenant, user
-from tests.e2e.harness import Apply, PulumiProject, resource_key, steps_by_op
+from tests.e2e.harness import (
+    Apply,
+    Poll,
+    PulumiProject,
+    access_watch,
+    resource_key,
+    steps_by_op,
+)
 
 ASSIGNMENT_TYPE = "pulumi-python:dynamic/ccprovider:LicenseAssignment"
 SUBSCRIPTION_TYPE = "pulumi-python:dynamic/ccprovider:Subscription"
 USERS = ("admin1@acme.example", "agent1@acme.example")
-
-
-MIN_WATCH_ROUNDS = 10
-"""Rounds of access checks the watch must complete while an `up` runs (an `up` takes
-seconds, a round milliseconds): fewer means it stopped watching."""
 
 
 def expiring_tenant() -> dict[str, Any]:
@@ -42,37 +42,18 @@ def remapped(declared: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def access_watch(project: PulumiProject, tenant_id: str) -> Iterator[list[str]]:
-    """Poll the backend's access check for USERS while the block runs; yield the lapses.
-    The watch must have polled all along: it fails the test if a poll raised or if it
-    polled too few rounds to have seen the update."""
-    lapses: list[str] = []
-    rounds: list[int] = []
-    failures: list[BaseException] = []
-    done = threading.Event()
-    with project.backend() as backend:
+def users_checked(tenant_id: str) -> Poll:
+    """A poll of USERS' access, through the backend's access check."""
 
-        def watch() -> None:
-            try:
-                while not done.is_set():
-                    for email in USERS:
-                        access = backend.check_access(tenant_id, email)
-                        if not access.has_access:
-                            lapses.append(f"{email}: {access.reason}")
-                    rounds.append(1)
-            except BaseException as failure:  # reported to the test below
-                failures.append(failure)
+    def poll(backend: ProvisioningClient) -> list[str]:
+        lapses = []
+        for email in USERS:
+            access = backend.check_access(tenant_id, email)
+            if not access.has_access:
+                lapses.append(f"{email}: {access.reason}")
+        return lapses
 
-        watcher = threading.Thread(target=watch)
-        watcher.start()
-        try:
-            yield lapses
-        finally:
-            done.set()
-            watcher.join()
-    assert failures == [], f"the access watch stopped: {failures[0]!r}"
-    assert len(rounds) >= MIN_WATCH_ROUNDS, f"the access watch polled only {len(rounds)} rounds"
+    return poll
 
 
 def test_users_left_on_a_removed_subscription_fail_preview_with_where_to_go(
@@ -116,7 +97,7 @@ def test_remapping_and_removing_the_old_subscription_in_one_up_never_drops_acces
     preview = project.preview_json()
     assignments = steps_by_op(preview, ASSIGNMENT_TYPE)
     subscriptions = steps_by_op(preview, SUBSCRIPTION_TYPE)
-    with access_watch(project, tenant_id) as lapses:
+    with access_watch(project, users_checked(tenant_id)) as lapses:
         project.up()
 
     assert sorted(assignments) == ["update"], "a remap is an in-place update, not a replace"
