@@ -14,6 +14,7 @@ dynamic resources as the stack holds, in the same run.
 
 import argparse
 import os
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -98,6 +99,20 @@ def declare(project: Project, people: int, **options: str) -> None:
     (project.root / "Pulumi.bench.yaml").write_text(yaml.safe_dump({"config": config}))
 
 
+def _said(project: Project) -> list[str]:
+    """What a `pulumi preview` of the project says of its rules and steps."""
+    result = subprocess.run(  # noqa: S603 - the real CLI
+        [PULUMI, "preview", "--non-interactive"],
+        cwd=project.root,
+        env=project.env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    shown = ("license rule", "~ ", "Resources:", "changes", "unchanged")
+    return [line.rstrip() for line in result.stdout.splitlines() if line.strip().startswith(shown)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
@@ -117,6 +132,7 @@ def main() -> None:
         rows.append(("re-up", project.measure("up", "--yes"), base["re-up"]))
         declare(project, people, emea_on="SUB-4")
         rows.append(("switch preview", project.measure("preview"), base["preview"]))
+        print("the switch's preview says:", *_said(project), sep="\n  ")
         switched = project.measure("up", "--yes", "--skip-preview")
         rows.append(("switch up", switched, base["up"]))
     print(f"{'step':<15} {'seconds':>8} {'req/person':>11} {'floor s':>8} {'ratio':>6}")

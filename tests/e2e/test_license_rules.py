@@ -230,3 +230,24 @@ def test_a_rule_pointed_at_the_new_subscription_moves_a_thousand_people_without_
     assert lapses == []
     with project.backend() as backend:
         assert set(licensed(backend, tenant_id).values()) == {"SUB-2"}
+
+
+def test_a_rule_naming_an_unknown_subscription_fails_the_preview_at_its_config_path(
+    project: PulumiProject,
+) -> None:
+    project.declare(with_rules(*RULES))
+    project.up()
+    load(project, directory_file(project))
+    project.up()
+    with project.backend() as backend:
+        before = licensed(backend, str(project.outputs()["tenantId"]))
+
+    project.declare(with_rules(RULES[0], {**RULES[1], "subscription": "SUB-9"}))
+    failed = project.preview_fails()
+
+    assert (
+        "ccprovider:tenant.licenseRules[1].subscription: 'SUB-9' is not a subscription this "
+        "tenant declares. Fix: name one of SUB-1, SUB-2."
+    ) in failed
+    with project.backend() as backend:
+        assert licensed(backend, str(project.outputs()["tenantId"])) == before
