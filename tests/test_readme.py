@@ -70,6 +70,7 @@ def test_the_benchmark_commands_take_the_options_they_give() -> None:
         commands("engine-scale-bench"),
         commands("license-throughput-bench"),
         commands("billing-month-bench"),
+        commands("directory-scale-bench"),
     )
     for [command] in benchmarks:
         program = next(i for i, word in enumerate(command) if not re.match(r"^[A-Z_]+=", word))
