@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from engine_scale import MAIN_PROGRAM, PULUMI, Measure, Project, floor
+from engine_scale import MAIN_PROGRAM, PULUMI, Measure, Project, floor, subscription
 
 from ccprovider.backend import DEFAULT_DB_PATH
 from ccprovider.backend.server import BackgroundServer
@@ -38,17 +38,7 @@ RESOURCES = 1 + 1 + len(SUBSCRIPTIONS) + 1 + len(DIVISIONS)
 def declaration(people: int, emea_on: str = "SUB-1") -> dict[str, Any]:
     """The tenant: an admin, and a rule per division on its own subscription (EMEA's on
     `emea_on`)."""
-    subscriptions = [
-        {
-            "id": sub,
-            "department": "care",
-            "licenseModel": "named",
-            "start": "2025-01-01",
-            "termMonths": 60,
-            "entitlements": {"standardAgents": people},
-        }
-        for sub in SUBSCRIPTIONS
-    ]
+    subscriptions = [subscription(sub, people) for sub in SUBSCRIPTIONS]
     on = dict(zip(DIVISIONS, [emea_on, "SUB-2", "SUB-3"], strict=True))
     return {
         "name": f"directory-{people}",

@@ -135,23 +135,25 @@ class Project:
 USERS_FILE = "users.yaml"
 
 
+def subscription(sub_id: str, agents: int) -> dict[str, Any]:
+    """A named subscription of `agents` standard agents, from 2025 for five years."""
+    return {
+        "id": sub_id,
+        "department": "care",
+        "licenseModel": "named",
+        "start": "2025-01-01",
+        "termMonths": 60,
+        "entitlements": {"standardAgents": agents},
+    }
+
+
 def tenant(
     users: int, team_size: int | None, on: tuple[str, ...] = ("SUB-1", "SUB-2")
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """A tenant of `users` users, in teams of `team_size` (bulk) unless it is None, mapped
     in turn to the subscriptions `on`; and its users, which it reads from USERS_FILE as
     large tenants do."""
-    subscriptions = [
-        {
-            "id": sub,
-            "department": "care",
-            "licenseModel": "named",
-            "start": "2025-01-01",
-            "termMonths": 60,
-            "entitlements": {"standardAgents": users},
-        }
-        for sub in ("SUB-1", "SUB-2")
-    ]
+    subscriptions = [subscription(sub, users) for sub in ("SUB-1", "SUB-2")]
     declared = [
         {
             "email": f"user{i}@bench.example",

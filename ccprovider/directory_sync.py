@@ -13,7 +13,7 @@ from typing import Any
 from ccprovider.client import ProvisioningClient
 from ccprovider.csvfile import CsvShape, read_csv
 from ccprovider.directory import DIRECTORY_MARK, DirectoryPerson
-from ccprovider.domain import AgentProfile, CamelModel, Email, RoleAndProfile, UserRole, email_key
+from ccprovider.domain import AgentProfile, RoleAndProfile, UserRole, email_key
 from ccprovider.scim_contract import (
     ENTERPRISE_SCHEMA,
     PATCH_SCHEMA,
@@ -22,7 +22,6 @@ from ccprovider.scim_contract import (
     ScimPatch,
     ScimPatchOperation,
 )
-from ccprovider.vendor_contract import Name
 from ccprovider.vendor_users import Listed
 
 NEW_PERSON_ROLE = RoleAndProfile(role=UserRole.AGENT, agent_profile=AgentProfile.STANDARD)
@@ -32,21 +31,12 @@ _DIRECTORY_KEYS = ("displayName", "name", "title", "groups", ENTERPRISE_SCHEMA)
 _LISTED_FAILURES = 20
 
 
-class _Row(CamelModel):
-    """One line of a directory file; `groups` separated by semicolons."""
+class _Row(DirectoryPerson):
+    """One line of a directory file: a person, `groups` separated by semicolons and
+    `active` left empty for true."""
 
-    email: Email
-    display_name: Name | None = None
-    given_name: Name | None = None
-    family_name: Name | None = None
-    title: Name | None = None
-    department: Name | None = None
-    cost_center: Name | None = None
-    organization: Name | None = None
-    division: Name | None = None
-    manager: Name | None = None
-    groups: str | None = None
-    active: bool | None = None
+    groups: str | None = None  # type: ignore[assignment]
+    active: bool | None = None  # type: ignore[assignment]
 
     def person(self) -> DirectoryPerson:
         groups = tuple(g.strip() for g in (self.groups or "").split(";") if g.strip())

@@ -33,7 +33,7 @@ from pydantic import BaseModel
 
 from ccprovider import contract, rules
 from ccprovider.api_errors import ConflictError
-from ccprovider.bulk_assign import BulkAction, BulkAssignment
+from ccprovider.bulk_assign import BulkAction, BulkAssignment, BulkAssignmentResult
 from ccprovider.client import ProvisioningClient
 from ccprovider.connection import ConnectionSettings, connect
 from ccprovider.domain import SubscriptionStatus
@@ -102,6 +102,29 @@ def let_go(
         email=email,
         external_id=None if adopted else stack_mark(props),
         if_external_id=mark,
+    )
+
+
+LISTED_FAILURES = 20
+"""How many refused people a bulk resource's error names; the rest are counted."""
+
+
+def refused_parts(
+    what: str, results: list[BulkAssignmentResult], done: str, fix: str
+) -> ProviderError | None:
+    """The error of a bulk resource (`what`: "Team care") naming each person the backend
+    refused, with its reason, and `fix`; None if it refused nobody. `done` says what the
+    others were: "users could not be assigned"."""
+    failed = [r for r in results if r.status == "error"]
+    if not failed:
+        return None
+    lines = [f"{r.email}: {r.description}" for r in failed[:LISTED_FAILURES]]
+    if len(failed) > LISTED_FAILURES:
+        lines.append(f"... and {len(failed) - LISTED_FAILURES} more")
+    return ProviderError(
+        f"{what}: {len(failed)} of {len(results)} {done}; the others were.\n  "
+        + "\n  ".join(lines)
+        + f"\n{fix}"
     )
 
 

@@ -15,15 +15,12 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 from pydantic import Field
 
 from ccprovider.api_errors import NotFoundError
-from ccprovider.bulk_assign import BulkAction, BulkAssignment, BulkAssignmentResult
+from ccprovider.bulk_assign import BulkAction, BulkAssignment
 from ccprovider.contract import license_id
 from ccprovider.domain import AgentProfile, Email, SubscriptionId, TeamName, UserRole
-from ccprovider.resources.base import ApiResource, DeclaredProvider, engine_values
-from ccprovider.resources.failures import ProviderError
+from ccprovider.resources.base import ApiResource, DeclaredProvider, engine_values, refused_parts
 from ccprovider.resources.inputs import DeclaredInputs, Replace, compared_fields
 from ccprovider.rules import license_kind
-
-_LISTED_FAILURES = 20
 
 
 class RuleInputs(DeclaredInputs):
@@ -92,7 +89,13 @@ class LicenseRuleProvider(DeclaredProvider):
 
     def _apply(self, props: dict[str, Any], parts: list[BulkAssignment]) -> None:
         results = self.client.bulk_assign(props["tenant_id"], parts) if parts else []
-        error = _failures(props["rule"], results)
+        error = refused_parts(
+            f"License rule {props['rule']}",
+            results,
+            "people could not be licensed",
+            "Fix the rule or these people's directory entries, then run `pulumi up` again: "
+            "it converges.",
+        )
         if error is not None:
             raise error
 
@@ -136,21 +139,6 @@ class LicenseRuleProvider(DeclaredProvider):
             and (user.role, user.agent_profile) == (role, profile)
         ]
         return self.read_result(id_, _outputs({**props, "members": holding}))
-
-
-def _failures(rule: str, results: list[BulkAssignmentResult]) -> ProviderError | None:
-    """The error naming each person the backend refused, with its reason; None if none."""
-    failed = [r for r in results if r.status == "error"]
-    if not failed:
-        return None
-    lines = [f"{r.email}: {r.description}" for r in failed[:_LISTED_FAILURES]]
-    if len(failed) > _LISTED_FAILURES:
-        lines.append(f"... and {len(failed) - _LISTED_FAILURES} more")
-    return ProviderError(
-        f"License rule {rule}: {len(failed)} of {len(results)} people could not be licensed; "
-        "the others were.\n  " + "\n  ".join(lines) + "\nFix the rule or these people's "
-        "directory entries, then run `pulumi up` again: it converges."
-    )
 
 
 class LicenseRuleAssignments(ApiResource, provider=LicenseRuleProvider):

@@ -31,8 +31,13 @@ from ccprovider.domain import (
     TeamName,
     UserRole,
 )
-from ccprovider.resources.base import ApiResource, DeclaredProvider, engine_values, let_go
-from ccprovider.resources.failures import ProviderError
+from ccprovider.resources.base import (
+    ApiResource,
+    DeclaredProvider,
+    engine_values,
+    let_go,
+    refused_parts,
+)
 from ccprovider.resources.inputs import (
     ADOPT,
     TAKE_OVER,
@@ -47,7 +52,6 @@ from ccprovider.rules import license_kind
 
 ADOPTED_USERS = "adopted_users"
 """The output listing members that existed outside this stack and were adopted."""
-_LISTED_FAILURES = 20
 
 
 class TeamMember(RoleAndProfile):
@@ -110,22 +114,6 @@ def _assign(
         if props.get(ADOPT) and props.get(TAKE_OVER)
         else stack_mark(held_under or props),
         or_unmarked=bool(props.get(ADOPT)),
-    )
-
-
-def _failures(team: str, results: list[BulkAssignmentResult]) -> ProviderError | None:
-    """The error naming each user the backend refused, with its reason; None if none."""
-    failed = [r for r in results if r.status == "error"]
-    if not failed:
-        return None
-    lines = [f"{r.email}: {r.description}" for r in failed[:_LISTED_FAILURES]]
-    if len(failed) > _LISTED_FAILURES:
-        lines.append(f"... and {len(failed) - _LISTED_FAILURES} more")
-    return ProviderError(
-        f"Team {team}: {len(failed)} of {len(results)} users could not be assigned; the "
-        "others were.\n  " + "\n  ".join(lines) + "\nFix these users' declarations (or adopt "
-        "them; `takeOver: true` takes over users another stack manages), then run `pulumi up` "
-        "again: it sends the team's wanted state and converges."
     )
 
 
@@ -221,7 +209,14 @@ class TeamAssignmentsProvider(DeclaredProvider):
         self, props: dict[str, Any], parts: list[BulkAssignment]
     ) -> list[BulkAssignmentResult]:
         results = self.client.bulk_assign(props["tenant_id"], parts) if parts else []
-        error = _failures(props["team"], results)
+        error = refused_parts(
+            f"Team {props['team']}",
+            results,
+            "users could not be assigned",
+            "Fix these users' declarations (or adopt them; `takeOver: true` takes over users "
+            "another stack manages), then run `pulumi up` again: it sends the team's wanted "
+            "state and converges.",
+        )
         if error is not None:
             raise error
         return results

@@ -194,6 +194,16 @@ def test_a_user_without_names_shows_none(backend_url: str, org: Org) -> None:
     assert agent["displayName"] == "agent1@acme.example"
 
 
+ENTERPRISE = {
+    "department": "Care",
+    "costCenter": "CC-100",
+    "organization": "Acme",
+    "division": "EMEA",
+    "manager": {"value": "boss@acme.example"},
+}
+"""The enterprise extension's attributes of a person of the directory."""
+
+
 def directory_user(email: str, **attributes: Any) -> dict[str, Any]:
     """A person as an identity provider's sync sends them: names, title, groups, the
     enterprise extension."""
@@ -201,13 +211,7 @@ def directory_user(email: str, **attributes: Any) -> dict[str, Any]:
         **scim_user(email),
         "title": "Agent",
         "groups": [{"value": "g-emea", "display": "Contact Center EMEA"}],
-        ENTERPRISE_SCHEMA: {
-            "department": "Care",
-            "costCenter": "CC-100",
-            "organization": "Acme",
-            "division": "EMEA",
-            "manager": {"value": "boss@acme.example"},
-        },
+        ENTERPRISE_SCHEMA: ENTERPRISE,
         **attributes,
     }
 
@@ -235,13 +239,7 @@ def test_the_directorys_attributes_are_kept_and_shown_through_changes(
     assert user["displayName"] == "Ada B."
     assert user["active"] is True
     assert user["groups"] == [{"value": "Contact Center EMEA", "display": "Contact Center EMEA"}]
-    assert user[ENTERPRISE_SCHEMA] == {
-        "department": "Care",
-        "costCenter": "CC-100",
-        "organization": "Acme",
-        "division": "EMEA",
-        "manager": {"value": "boss@acme.example"},
-    }
+    assert user[ENTERPRISE_SCHEMA] == ENTERPRISE
 
 
 def test_a_deactivated_person_keeps_their_account_and_loses_access(
