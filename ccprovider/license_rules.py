@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated
 
 from pydantic import Field, StrictBool
@@ -64,9 +65,11 @@ class RuleMatch(CamelModel):
     division: Values | None = None
     manager: Values | None = None
 
+    @cached_property
     def conditions(self) -> dict[str, frozenset[str]]:
         """Each value condition (the attributes and `group`), as the set of values that
-        satisfy it, lower-cased."""
+        satisfy it, lower-cased: worked out once, as a rule is matched against every
+        person of the directory."""
         found: dict[str, frozenset[str]] = {}
         for name in (*MATCHED_ATTRIBUTES, "group"):
             value = getattr(self, name)
@@ -82,7 +85,7 @@ class RuleMatch(CamelModel):
             person.email.lower(), self.email.lower()
         ):
             return False
-        for name, values in self.conditions().items():
+        for name, values in self.conditions.items():
             if name == "group":
                 if not values & {g.lower() for g in person.groups}:
                     return False
@@ -99,7 +102,7 @@ class RuleMatch(CamelModel):
             return False
         if self.email is not None and (other.email or "").lower() != self.email.lower():
             return False
-        mine, theirs = self.conditions(), other.conditions()
+        mine, theirs = self.conditions, other.conditions
         return all(name in theirs and theirs[name] <= values for name, values in mine.items())
 
 

@@ -6,9 +6,9 @@ A bulk is not atomic: each operation's outcome is its own, and after `failOnErro
 failures the rest are left undone and unanswered. References to another operation's
 `bulkId` inside `data` are not resolved."""
 
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
 
 from ccprovider.backend.errors import BackendError, BadRequestError, PayloadTooLargeError
@@ -18,7 +18,7 @@ from ccprovider.backend.http import (
     expected_version,
     request_key,
 )
-from ccprovider.backend.routes.scim import ScimUsers
+from ccprovider.backend.routes.scim import OrgId, ScimUsers
 from ccprovider.backend.service import ProvisioningService
 from ccprovider.scim_contract import (
     BULK_MAX_OPERATIONS,
@@ -32,7 +32,6 @@ from ccprovider.scim_contract import (
     ScimUserBody,
 )
 
-OrgId = Annotated[str, Path(alias="orgId", max_length=512)]
 USERS_PATH = "/Users"
 M = TypeVar("M", bound=BaseModel)
 
@@ -63,11 +62,6 @@ def _user_id(operation: ScimBulkOperation) -> str:
     return user_id
 
 
-def _version(operation: ScimBulkOperation) -> int | None:
-    """The version the operation requires, as `If-Match` would name it."""
-    return expected_version(operation.version)
-
-
 class _Bulk:
     """One bulk request's operations, applied in order."""
 
@@ -89,7 +83,9 @@ class _Bulk:
 
     def _applied(self, operation: ScimBulkOperation) -> ScimBulkOperationResult:
         if operation.method == "DELETE":
-            self.users.delete(self.request, self.org, _user_id(operation), _version(operation))
+            self.users.delete(
+                self.request, self.org, _user_id(operation), expected_version(operation.version)
+            )
             return ScimBulkOperationResult(
                 method=operation.method, bulk_id=operation.bulk_id, status="204"
             )
@@ -108,7 +104,9 @@ class _Bulk:
             return self._result(operation, user, "201" if new else "200")
         patch = _data(ScimPatch, operation)
         user_id = _user_id(operation)
-        user = self.users.patch(self.request, self.org, user_id, patch, _version(operation))
+        user = self.users.patch(
+            self.request, self.org, user_id, patch, expected_version(operation.version)
+        )
         return self._result(operation, user, "200")
 
     @staticmethod
